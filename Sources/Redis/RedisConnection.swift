@@ -1,0 +1,181 @@
+import CHiredis
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One blocking hiredis connection. Not thread-safe: use it from one thread at a time
+/// (a `RedisClient` gives it a queue of its own). Only `interrupt()` may be called from elsewhere.
+///
+/// After any I/O or protocol error hiredis's context is dead: the connection marks itself
+/// broken and every later call throws `connectionLost` until it is replaced.
+public final class RedisConnection: @unchecked Sendable {
+    public let configuration: RedisConfiguration
+    private var context: UnsafeMutablePointer<redisContext>?
+    /// The socket, readable from other threads for `interrupt()`; -1 once closed.
+    private let socket = Mutex<Int32>(-1)
+
+    public private(set) var isBroken = false
+
+    /// Connects, then authenticates and selects the database the configuration names.
+    public init(configuration: RedisConfiguration) throws(RedisError) {
+        self.configuration = configuration
+        let connectTimeout = Self.timeval(milliseconds: configuration.connectTimeoutMilliseconds)
+        guard let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port), connectTimeout) else {
+            throw .connectionFailed(endpoint: configuration.endpoint, reason: "out of memory")
+        }
+        if context.pointee.err != 0 {
+            let reason = Self.errorText(context)
+            redisFree(context)
+            throw .connectionFailed(endpoint: configuration.endpoint, reason: reason)
+        }
+        self.context = context
+        socket.withLock { $0 = context.pointee.fd }
+        redisSetTimeout(context, Self.timeval(milliseconds: configuration.readTimeoutMilliseconds))
+        redisEnableKeepAlive(context)
+        do {
+            if let password = configuration.password {
+                var auth = RedisCommand(["AUTH"])
+                if let username = configuration.username { auth.append(username) }
+                auth.append(password)
+                _ = try send(auth)
+            }
+            if configuration.database != 0 {
+                _ = try send(RedisCommand("SELECT", String(configuration.database)))
+            }
+        } catch {
+            close()
+            throw .connectionFailed(endpoint: configuration.endpoint, reason: error.description)
+        }
+    }
+
+    deinit { close() }
+
+    /// Sends one command and waits for its reply. An error reply is thrown as `RedisError.server`.
+    public func send(_ command: RedisCommand) throws(RedisError) -> RESPValue {
+        let reply = try sendKeepingErrors(command)
+        if case .error(let message) = reply { throw .server(message) }
+        return reply
+    }
+
+    /// Sends one command; an error reply comes back as `.error` instead of being thrown.
+    public func sendKeepingErrors(_ command: RedisCommand) throws(RedisError) -> RESPValue {
+        let context = try liveContext()
+        let raw = command.withArgv { argc, argv, lengths in
+            redisCommandArgv(context, argc, argv, lengths)
+        }
+        guard let raw else { throw breakConnection() }
+        defer { freeReplyObject(raw) }
+        return RESPValue(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// Writes every command, then reads every reply: one round trip for the lot.
+    /// Error replies stay in place as `.error` values.
+    public func pipeline(_ commands: [RedisCommand]) throws(RedisError) -> [RESPValue] {
+        let context = try liveContext()
+        for command in commands {
+            let status = command.withArgv { argc, argv, lengths in
+                redisAppendCommandArgv(context, argc, argv, lengths)
+            }
+            if status != REDIS_OK { throw breakConnection() }
+        }
+        var replies: [RESPValue] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var raw: UnsafeMutableRawPointer?
+            if redisGetReply(context, &raw) != REDIS_OK || raw == nil { throw breakConnection() }
+            replies.append(RESPValue(raw!.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(raw)
+        }
+        return replies
+    }
+
+    /// True when the server has closed the socket while the connection sat idle (a Redis
+    /// restart, `CLIENT KILL`, an idle timeout). Cheap: one non-blocking peek.
+    public var peerHasClosed: Bool {
+        guard !isBroken, let context else { return true }
+        var byte: UInt8 = 0
+        let received = recv(context.pointee.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if received == 0 { return true }  // orderly EOF
+        if received < 0 { return errno != EAGAIN && errno != EWOULDBLOCK }
+        return false  // unread bytes would be a protocol error, but not an EOF
+    }
+
+    /// Wakes a thread blocked in this connection (e.g. `XREADGROUP ... BLOCK`) at once by shutting
+    /// the socket down. The blocked call fails with `connectionLost`; the connection is then dead.
+    public func interrupt() {
+        socket.withLock { fd in
+            if fd >= 0 { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+        }
+    }
+
+    public func close() {
+        socket.withLock { $0 = -1 }
+        if let context { redisFree(context) }
+        context = nil
+        isBroken = true
+    }
+
+    private func liveContext() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
+        guard let context, !isBroken else { throw .connectionLost(reason: "connection already broken") }
+        return context
+    }
+
+    private func breakConnection() -> RedisError {
+        let reason = context.map(Self.errorText) ?? "closed"
+        isBroken = true
+        return .connectionLost(reason: reason)
+    }
+
+    private static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
+        let text = withUnsafeBytes(of: context.pointee.errstr) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if !text.isEmpty { return text }
+        switch context.pointee.err {
+        case REDIS_ERR_EOF: return "server closed the connection"
+        case REDIS_ERR_IO: return "I/O error"
+        default: return "error \(context.pointee.err)"
+        }
+    }
+
+    private static func timeval(milliseconds: Int) -> timeval {
+        Glibc.timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+    }
+}
+
+extension RESPValue {
+    /// Copies a hiredis reply tree into Swift values.
+    init(_ reply: UnsafePointer<redisReply>) {
+        let r = reply.pointee
+        switch r.type {
+        case REDIS_REPLY_STRING:
+            self = .bulk(r.str == nil ? [] : Array(UnsafeRawBufferPointer(start: r.str, count: r.len)))
+        case REDIS_REPLY_ARRAY:
+            var values: [RESPValue] = []
+            values.reserveCapacity(r.elements)
+            for index in 0..<r.elements {
+                if let element = r.element[index] { values.append(RESPValue(element)) } else { values.append(.null) }
+            }
+            self = .array(values)
+        case REDIS_REPLY_INTEGER:
+            self = .integer(r.integer)
+        case REDIS_REPLY_NIL:
+            self = .null
+        case REDIS_REPLY_STATUS:
+            self = .status(Self.text(r))
+        case REDIS_REPLY_ERROR:
+            self = .error(Self.text(r))
+        default:
+            self = .error("unknown reply type \(r.type)")
+        }
+    }
+
+    private static func text(_ r: redisReply) -> String {
+        guard let str = r.str else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: str, count: r.len), as: UTF8.self)
+    }
+}

@@ -1,0 +1,40 @@
+/// Everything that can go wrong talking to Redis, as values a caller can switch on.
+public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// `BAEDAL_REDIS_URL` (or another URL) is not `redis://[user:password@]host[:port][/db]`.
+    case invalidURL(url: String, reason: String)
+    /// No connection could be made (refused, unreachable, AUTH or SELECT rejected).
+    case connectionFailed(endpoint: String, reason: String)
+    /// The connection broke while a command was in flight: the reply is unknown.
+    case connectionLost(reason: String)
+    /// Redis answered with an error reply, e.g. `NOGROUP No such key ...`.
+    case server(String)
+    /// Redis answered, but not in the shape the caller needs.
+    case unexpectedReply(expected: String, got: String)
+    /// The client was shut down.
+    case closed
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url, let reason): return "invalid Redis URL '\(url)': \(reason)"
+        case .connectionFailed(let endpoint, let reason): return "cannot connect to Redis at \(endpoint): \(reason)"
+        case .connectionLost(let reason): return "connection to Redis lost: \(reason)"
+        case .server(let message): return "Redis error: \(message)"
+        case .unexpectedReply(let expected, let got): return "unexpected Redis reply: expected \(expected), got \(got)"
+        case .closed: return "Redis client is closed"
+        }
+    }
+
+    /// The error code of a server error reply: `ERR`, `NOGROUP`, `BUSYGROUP`, `NOSCRIPT`, `WRONGTYPE`, ...
+    public var serverCode: String? {
+        guard case .server(let message) = self else { return nil }
+        return message.split(separator: " ", maxSplits: 1).first.map(String.init)
+    }
+
+    /// True when the connection (not the command) failed: worth reconnecting and trying again.
+    public var isConnectionProblem: Bool {
+        switch self {
+        case .connectionFailed, .connectionLost: return true
+        default: return false
+        }
+    }
+}
