@@ -25,6 +25,8 @@ public final class RedisClient: Sendable {
         var closed = false
         var failures = 0
         var nextAttempt: ContinuousClock.Instant?
+        /// Set by `interrupt()`: the next reconnect is expected, not news.
+        var interrupted = false
     }
 
     public init(configuration: RedisConfiguration, label: String = "redis", maxBackoffMilliseconds: Int = 3_000, logger: Logger = Logger(label: "baedal.redis")) {
@@ -61,7 +63,10 @@ public final class RedisClient: Sendable {
 
     /// Wakes a blocked command now; it fails with `connectionLost` and the next call reconnects.
     public func interrupt() {
-        state.withLock { $0.connection }?.interrupt()
+        state.withLock { state -> RedisConnection? in
+            state.interrupted = true
+            return state.connection
+        }?.interrupt()
     }
 
     /// Stops the client: the blocked command (if any) is woken, later calls throw `closed`.
@@ -99,8 +104,14 @@ public final class RedisClient: Sendable {
         if let existing {
             if !existing.isBroken && !existing.peerHasClosed { return existing }
             existing.close()
-            state.withLock { $0.connection = nil }
-            logger.warning("redis connection lost; reconnecting", metadata: ["redis": "\(configuration)"])
+            let expected = state.withLock { state -> Bool in
+                state.connection = nil
+                defer { state.interrupted = false }
+                return state.interrupted
+            }
+            if !expected {
+                logger.warning("redis connection lost; reconnecting", metadata: ["redis": "\(configuration)"])
+            }
         }
         if let waitUntil {
             while ContinuousClock.now < waitUntil {

@@ -1,0 +1,305 @@
+import Logging
+import Metrics
+import Redis
+import ServiceLifecycle
+import Synchronization
+
+/// Settings of one policy instance.
+public struct WorkerSettings: Sendable {
+    public var keys: Keys
+    public var consumer: String
+    public var claimIdleMilliseconds: Int
+    public var maxDeliveries: Int
+    /// Entries read per stream per round trip.
+    public var batchSize = 500
+    /// How long one `XREADGROUP` waits for new entries (the socket timeout stays above it).
+    public var blockMilliseconds = 2_000
+
+    public init(keys: Keys, consumer: String, claimIdleMilliseconds: Int = 30_000, maxDeliveries: Int = 5) {
+        self.keys = keys
+        self.consumer = consumer
+        self.claimIdleMilliseconds = claimIdleMilliseconds
+        self.maxDeliveries = maxDeliveries
+    }
+
+    public init(_ environment: BaedalEnvironment) {
+        self.init(keys: environment.keys, consumer: environment.consumer,
+                  claimIdleMilliseconds: environment.claimIdleMilliseconds, maxDeliveries: environment.maxDeliveries)
+    }
+
+    /// How often idle pending messages are looked for: half the claim time, between 0.1 s and 5 s.
+    var claimIntervalMilliseconds: Int { max(100, min(claimIdleMilliseconds / 2, 5_000)) }
+}
+
+/// One instance of a policy in its Redis consumer group. It carries every delivery guarantee so
+/// the policy is only its decision:
+/// - new entries are read in batches with `XREADGROUP`; each instance gets different ones;
+/// - entries idle on any consumer longer than the claim time are taken over with `XAUTOCLAIM`;
+/// - effects are applied together with the `XACK` in one script, only by the delivery that
+///   acknowledges: exactly-once writes even when a stalled consumer wakes up late;
+/// - malformed entries and ones that keep failing go to the dead-letter stream;
+/// - a vanished group (Redis restarted without its data) is recreated, loudly;
+/// - on shutdown it stops reading, finishes and acknowledges what it holds, and returns.
+public final class ConsumerGroupWorker: Service, Sendable {
+    public let policy: Policy
+    public let settings: WorkerSettings
+    private let reader: RedisClient
+    private let writer: RedisClient
+    private let logger: Logger
+    private let handler: Handler
+    private let applier: EffectApplier
+    private let deadLetter: DeadLetter
+    private let stopping = Atomic<Bool>(false)
+    private let streams: [String]
+
+    private let acknowledged: Counter
+    private let claimed: Counter
+    private let vanished: Counter
+
+    public init(policy: Policy, settings: WorkerSettings, redis: RedisConfiguration, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "policy"] = "\(policy.name)"
+        logger[metadataKey: "consumer"] = "\(settings.consumer)"
+        self.policy = policy
+        self.settings = settings
+        self.logger = logger
+        var readConfiguration = redis
+        readConfiguration.readTimeoutMilliseconds = max(redis.readTimeoutMilliseconds, settings.blockMilliseconds + 10_000)
+        self.reader = RedisClient(configuration: readConfiguration, label: "\(policy.name).reader", logger: logger)
+        self.writer = RedisClient(configuration: redis, label: "\(policy.name).writer", logger: logger)
+        self.applier = EffectApplier(group: policy.name)
+        self.deadLetter = DeadLetter(deadStream: settings.keys.dead, group: policy.name, consumer: settings.consumer)
+        self.streams = policy.streams.map(settings.keys.stream)
+        self.handler = chain([
+            StandardMiddleware.metrics(policy: policy.name),
+            StandardMiddleware.logging(logger),
+            StandardMiddleware.deadLetter(deadLetter, maxDeliveries: settings.maxDeliveries, logger: logger),
+            StandardMiddleware.retry(),
+        ], policy.handle)
+        let dimensions = [("policy", policy.name)]
+        acknowledged = Counter(label: "baedal_messages_acknowledged_total", dimensions: dimensions)
+        claimed = Counter(label: "baedal_messages_claimed_total", dimensions: dimensions)
+        vanished = Counter(label: "baedal_messages_vanished_total", dimensions: dimensions)
+    }
+
+    /// Runs until `stop()` or a graceful shutdown (SIGTERM through the service group).
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await self.work()
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Stop reading now; the batch in hand is finished and acknowledged before `run()` returns.
+    public func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        reader.interrupt()
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
+
+    private func work() async {
+        logger.notice("starting", metadata: ["streams": "\(streams.joined(separator: ","))", "redis": "\(reader.configuration)"])
+        while !isStopping {
+            do {
+                try await ensureGroups(loudly: false)
+                break
+            } catch {
+                await pause(after: error)
+            }
+        }
+        if !isStopping {
+            SystemdNotifier.notify("READY=1")
+            logger.notice("ready")
+        }
+        await handleOwnPending()
+        var nextClaim = ContinuousClock.now
+        var lastWatchdog = ContinuousClock.now
+        while !isStopping {
+            do {
+                if ContinuousClock.now >= nextClaim {
+                    try await claimIdleMessages()
+                    nextClaim = .now + .milliseconds(settings.claimIntervalMilliseconds)
+                }
+                let batch = try await readNew()
+                try await handle(batch)
+            } catch let error as RedisError where error.serverCode == "NOGROUP" {
+                logger.critical("consumer group vanished (was Redis restarted without its data?); recreating it", metadata: ["error": "\(error)"])
+                try? await ensureGroups(loudly: true)
+            } catch {
+                if isStopping { break }
+                await pause(after: error)
+            }
+            if ContinuousClock.now - lastWatchdog > .seconds(1) {
+                SystemdNotifier.notify("WATCHDOG=1")
+                lastWatchdog = .now
+            }
+        }
+        SystemdNotifier.notify("STOPPING=1")
+        logger.notice("stopping: finishing the messages in hand")
+        await handleOwnPending()
+        reader.close()
+        writer.close()
+        logger.notice("stopped")
+    }
+
+    /// After a failure: connection problems back off inside the client; anything else waits a second.
+    private func pause(after error: any Error) async {
+        if let redisError = error as? RedisError, redisError.isConnectionProblem { return }
+        logger.error("unexpected error in the consumer loop", metadata: ["error": "\(error)"])
+        try? await Task.sleep(for: .seconds(1))
+    }
+
+    /// `XGROUP CREATE ... 0 MKSTREAM` on every stream: a new group starts from the beginning, so
+    /// events written while no worker ever ran are handled too.
+    private func ensureGroups(loudly: Bool) async throws {
+        let commands = streams.map { RedisCommand("XGROUP", "CREATE", $0, policy.name, "0", "MKSTREAM") }
+        let replies = try await writer.pipeline(commands)
+        for (stream, reply) in zip(streams, replies) {
+            switch reply {
+            case .error(let message) where message.hasPrefix("BUSYGROUP"):
+                continue
+            case .error(let message):
+                throw RedisError.server(message)
+            default:
+                if loudly {
+                    logger.critical("recreated consumer group from the start of the stream", metadata: ["stream": "\(stream)"])
+                } else {
+                    logger.notice("created consumer group", metadata: ["stream": "\(stream)"])
+                }
+            }
+        }
+    }
+
+    private func readNew() async throws -> [StreamMessage] {
+        var command = RedisCommand(["XREADGROUP", "GROUP", policy.name, settings.consumer,
+                                    "COUNT", String(settings.batchSize), "BLOCK", String(settings.blockMilliseconds), "STREAMS"])
+        command.append(contentsOf: streams)
+        command.append(contentsOf: streams.map { _ in ">" })
+        let reply = try await reader.send(command)
+        var batch: [StreamMessage] = []
+        for (stream, entries) in StreamReplies.perStream(reply) {
+            batch += StreamReplies.entries(entries, stream: stream, deliveries: 1).messages
+        }
+        return batch
+    }
+
+    /// Handles every message, then applies all their effects with their acks in one step.
+    /// A message whose handler failed stays pending and comes back after the claim time.
+    private func handle(_ batch: [StreamMessage]) async throws {
+        if batch.isEmpty { return }
+        var outcomes: [EffectApplier.Outcome] = []
+        outcomes.reserveCapacity(batch.count)
+        var messages: [String: StreamMessage] = [:]
+        for message in batch {
+            guard let effects = try? await handler(message) else { continue }
+            outcomes.append(.init(stream: message.stream, id: message.id, effects: effects))
+            messages[message.stream + " " + message.id] = message
+        }
+        do {
+            let count = try await writer.withConnection { [applier, outcomes] connection throws(RedisError) in
+                try applier.apply(outcomes, on: connection)
+            }
+            acknowledged.increment(by: count)
+        } catch let error as RedisError where !error.isConnectionProblem && error.serverCode != "NOGROUP" {
+            // One message's writes are refused (a key of the wrong type): find it, keep the rest.
+            logger.error("applying a batch failed; applying its messages one by one", metadata: ["error": "\(error)"])
+            for outcome in outcomes {
+                try await applyAlone(outcome, message: messages[outcome.stream + " " + outcome.id]!)
+            }
+        }
+    }
+
+    private func applyAlone(_ outcome: EffectApplier.Outcome, message: StreamMessage) async throws {
+        do {
+            let count = try await writer.withConnection { [applier] connection throws(RedisError) in try applier.apply([outcome], on: connection) }
+            acknowledged.increment(by: count)
+        } catch let error as RedisError where !error.isConnectionProblem {
+            logger.error("applying a message's effects failed", metadata: [
+                "orderId": "\(message.string("orderId") ?? "-")", "id": "\(message.id)", "deliveries": "\(message.deliveries)", "error": "\(error)",
+            ])
+            guard message.deliveries >= settings.maxDeliveries else { return }
+            let buried = EffectApplier.Outcome(stream: outcome.stream, id: outcome.id,
+                                               effects: deadLetter.effects(for: message, reason: "its effects could not be applied: \(error)"))
+            _ = try await writer.withConnection { [applier] connection throws(RedisError) in try applier.apply([buried], on: connection) }
+        }
+    }
+
+    /// Takes over messages idle longer than the claim time on any consumer (a crashed or stalled
+    /// one, or this one after a failure) and handles them like new ones.
+    private func claimIdleMessages() async throws {
+        for stream in streams {
+            var start = "0-0"
+            for _ in 0..<20 {
+                let reply = try await reader.send(RedisCommand([
+                    "XAUTOCLAIM", stream, policy.name, settings.consumer, String(settings.claimIdleMilliseconds), start,
+                    "COUNT", String(settings.batchSize),
+                ]))
+                guard let parts = reply.array, parts.count >= 2, let next = parts[0].string, let entries = parts[1].array else {
+                    throw RedisError.unexpectedReply(expected: "an XAUTOCLAIM reply", got: "\(reply)")
+                }
+                let deleted = parts.count > 2 ? (parts[2].array ?? []).compactMap(\.string) : []
+                let (messages, missing) = StreamReplies.entries(entries, stream: stream, deliveries: 1)
+                try await forgetVanished(missing, removed: deleted, stream: stream)
+                if !messages.isEmpty {
+                    claimed.increment(by: messages.count)
+                    logger.info("claimed idle messages", metadata: ["stream": "\(stream)", "count": "\(messages.count)"])
+                    try await handle(try await withDeliveryCounts(messages))
+                }
+                if next == "0-0" || isStopping { break }
+                start = next
+            }
+        }
+    }
+
+    /// Reads this consumer's own pending entries (from a previous life with the same name, or
+    /// read just before a shutdown) and handles them.
+    private func handleOwnPending() async {
+        var cursors = streams.map { _ in "0" }
+        do {
+            while true {
+                var command = RedisCommand(["XREADGROUP", "GROUP", policy.name, settings.consumer, "COUNT", String(settings.batchSize), "STREAMS"])
+                command.append(contentsOf: streams)
+                command.append(contentsOf: cursors)
+                let reply = try await reader.send(command)
+                var batch: [StreamMessage] = []
+                for (stream, entries) in StreamReplies.perStream(reply) {
+                    guard let position = streams.firstIndex(of: stream), let lastId = entries.last?.array?.first?.string else { continue }
+                    cursors[position] = lastId
+                    let (messages, missing) = StreamReplies.entries(entries, stream: stream, deliveries: 1)
+                    try await forgetVanished(missing, stream: stream)
+                    batch += messages
+                }
+                if batch.isEmpty && StreamReplies.perStream(reply).allSatisfy({ $0.entries.isEmpty }) { return }
+                try await handle(try await withDeliveryCounts(batch))
+            }
+        } catch {
+            logger.warning("could not finish this consumer's pending messages; another instance will claim them", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Entries trimmed away while pending: acknowledge them instead of claiming them forever.
+    /// `removed` are ones Redis already took off the pending list (XAUTOCLAIM does since 7.0).
+    private func forgetVanished(_ ids: [String], removed: [String] = [], stream: String) async throws {
+        if ids.isEmpty && removed.isEmpty { return }
+        vanished.increment(by: ids.count + removed.count)
+        logger.warning("pending entries no longer exist in the stream (trimmed); dropping them",
+                       metadata: ["stream": "\(stream)", "count": "\(ids.count + removed.count)"])
+        if ids.isEmpty { return }
+        _ = try await writer.send(RedisCommand(["XACK", stream, policy.name] + ids))
+    }
+
+    /// Replaces each message's delivery count by the group's (claims and re-reads raise it).
+    private func withDeliveryCounts(_ messages: [StreamMessage]) async throws -> [StreamMessage] {
+        if messages.isEmpty { return [] }
+        let replies = try await writer.pipeline(messages.map {
+            RedisCommand(["XPENDING", $0.stream, policy.name, $0.id, $0.id, "1"])
+        })
+        return zip(messages, replies).map { message, reply in
+            var message = message
+            if let entry = reply.array?.first?.array, entry.count == 4, let count = entry[3].int { message.deliveries = count }
+            return message
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// One entry delivered to a consumer: where it came from, its fields in order, and how many
+/// times the group has delivered it (1 the first time; more after claims).
+public struct StreamMessage: Sendable, Hashable {
+    public var stream: String
+    public var id: String
+    public var fields: [(name: String, value: [UInt8])]
+    public var deliveries: Int
+
+    public init(stream: String, id: String, fields: [(name: String, value: [UInt8])], deliveries: Int = 1) {
+        self.stream = stream
+        self.id = id
+        self.fields = fields
+        self.deliveries = deliveries
+    }
+
+    public func value(_ name: String) -> [UInt8]? {
+        fields.first(where: { $0.name == name })?.value
+    }
+
+    public func string(_ name: String) -> String? {
+        value(name).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public static func == (lhs: StreamMessage, rhs: StreamMessage) -> Bool {
+        lhs.stream == rhs.stream && lhs.id == rhs.id && lhs.deliveries == rhs.deliveries
+            && lhs.fields.elementsEqual(rhs.fields, by: { $0.name == $1.name && $0.value == $1.value })
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(stream)
+        hasher.combine(id)
+    }
+}
