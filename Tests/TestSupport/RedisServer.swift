@@ -1,0 +1,102 @@
+import Foundation
+import Redis
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `redis-server` of the test's own, on a free port, with no persistence, in a temporary
+/// directory. `stop()` ends it; `restart()` brings up an empty one on the same port.
+public final class RedisServer: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
+    private let extraArguments: [String]
+    private var process: Process?
+
+    public init(extraArguments: [String] = []) throws {
+        self.port = try freePort()
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-redis-\(port)-\(UUID().uuidString.prefix(8))")
+        self.extraArguments = extraArguments
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try start()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    public var url: String { "redis://127.0.0.1:\(port)" }
+    public var configuration: RedisConfiguration { RedisConfiguration(port: port) }
+
+    public func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try findExecutable("redis-server"))
+        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path] + extraArguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let connection = try? RedisConnection(configuration: configuration),
+               let reply = try? connection.sendKeepingErrors(RedisCommand("PING")),
+               reply == .status("PONG") || reply.serverError?.serverCode == "NOAUTH" {
+                return
+            }
+            usleep(20_000)
+        }
+        throw TestFailure("redis-server did not answer on port \(port)")
+    }
+
+    /// Ends the server at once, losing its data (it has no persistence).
+    public func stop() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// A Redis restart without persistence: same port, nothing kept.
+    public func restart() throws {
+        stop()
+        try start()
+    }
+
+    /// A fresh connection for the test's own reads and writes.
+    public func connect() throws -> RedisConnection {
+        try RedisConnection(configuration: configuration)
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public func findExecutable(_ name: String) throws -> String {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for directory in path.split(separator: ":") + ["/usr/bin", "/usr/sbin", "/usr/local/bin"] {
+        let candidate = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    throw TestFailure("\(name) is not installed (make test installs it)")
+}
+
+/// A port nobody listens on right now: bind to port 0 and ask the kernel which one it gave.
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestFailure("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw TestFailure("could not find a free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
