@@ -1,0 +1,76 @@
+@testable import Backbone
+import Redis
+import Testing
+import TestSupport
+
+@Suite("Applying effects with the ack: exactly once", .serialized)
+final class EffectApplierTests {
+    let server: RedisServer
+    let connection: RedisConnection
+    let stream = "t:events:order"
+    let applier = EffectApplier(group: "g")
+
+    init() throws {
+        server = try RedisServer()
+        connection = try server.connect()
+        _ = try connection.send(RedisCommand("XGROUP", "CREATE", stream, "g", "0", "MKSTREAM"))
+    }
+
+    /// Adds `count` entries and delivers them to consumer `c1`; returns their ids.
+    func delivered(_ count: Int) throws -> [String] {
+        for index in 0..<count {
+            _ = try connection.send(RedisCommand("XADD", stream, "*", "type", "T", "orderId", "o\(index)", "at", "0", "data", "{}"))
+        }
+        let reply = try connection.send(RedisCommand("XREADGROUP", "GROUP", "g", "c1", "COUNT", "1000", "STREAMS", stream, ">"))
+        return reply.array?.first?.array?[1].array?.compactMap { $0.array?.first?.string } ?? []
+    }
+
+    func hash(_ key: String) throws -> [String: String] {
+        let flat = try connection.send(RedisCommand("HGETALL", key)).array?.compactMap(\.string) ?? []
+        return Dictionary(uniqueKeysWithValues: stride(from: 0, to: flat.count, by: 2).map { (flat[$0], flat[$0 + 1]) })
+    }
+
+    @Test func appliesOnlyWithTheDeliveryThatAcknowledges() throws {
+        let ids = try delivered(3)
+        var effects = Effects()
+        effects.increment("t:h", field: "pizza", by: 2)
+        effects.increment("t:h", field: "cola", by: 1)
+        let outcomes = ids.map { EffectApplier.Outcome(stream: stream, id: $0, effects: effects) }
+        #expect(try applier.apply(outcomes, on: connection) == 3)
+        #expect(try hash("t:h") == ["pizza": "6", "cola": "3"])
+        // The same messages again (a slow consumer waking up after a claim): nothing changes.
+        #expect(try applier.apply(outcomes, on: connection) == 0)
+        #expect(try hash("t:h") == ["pizza": "6", "cola": "3"])
+        #expect(try connection.send(RedisCommand("XPENDING", stream, "g")).array?.first == .integer(0))
+    }
+
+    @Test func aKeyOfTheWrongTypeFailsTheBatchWithNothingWritten() throws {
+        let ids = try delivered(2)
+        _ = try connection.send(RedisCommand("SET", "t:bad", "x"))
+        let outcomes = [
+            EffectApplier.Outcome(stream: stream, id: ids[0], effects: Effects([.increment(key: "t:good", field: "f", by: 1)])),
+            EffectApplier.Outcome(stream: stream, id: ids[1], effects: Effects([.increment(key: "t:bad", field: "f", by: 1)])),
+        ]
+        #expect(throws: RedisError.self) { try self.applier.apply(outcomes, on: self.connection) }
+        #expect(try connection.send(RedisCommand("EXISTS", "t:good")) == .integer(0))
+        #expect(try connection.send(RedisCommand("XPENDING", stream, "g")).array?.first == .integer(2))
+    }
+
+    @Test func appendsAndCommandsKeepTheirOrderWithIncrements() throws {
+        let ids = try delivered(2)
+        var first = Effects()
+        first.increment("t:h2", field: "x", by: 5)
+        let reset = Effects([.command(key: "t:h2", keyType: "hash", RedisCommand("HSET", "t:h2", "x", "100"))])
+        var second = Effects()
+        second.increment("t:h2", field: "x", by: 1)
+        second.append(to: "t:log", fields: [("a", "b\u{0}c")])
+        let outcomes = [
+            EffectApplier.Outcome(stream: stream, id: ids[0], effects: first),
+            EffectApplier.Outcome(stream: stream, id: ids[1], effects: Effects(reset.writes + second.writes)),
+        ]
+        #expect(try applier.apply(outcomes, on: connection) == 2)
+        #expect(try hash("t:h2") == ["x": "101"])
+        let logged = try connection.send(RedisCommand("XRANGE", "t:log", "-", "+")).array?.first?.array?[1]
+        #expect(logged == .array([.bulk(Array("a".utf8)), .bulk(Array("b\u{0}c".utf8))]))
+    }
+}
