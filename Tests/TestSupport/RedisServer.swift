@@ -13,12 +13,14 @@ public final class RedisServer: @unchecked Sendable {
     private let extraArguments: [String]
     private var process: Process?
 
-    public init(extraArguments: [String] = []) throws {
-        self.port = try freePort()
+    /// Starts a server on a free port, or on `port`; with `start: false` it only reserves the
+    /// directory, for tests that need Redis to come up later.
+    public init(port: Int? = nil, extraArguments: [String] = [], start: Bool = true) throws {
+        self.port = try port ?? freePort()
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-redis-\(port)-\(UUID().uuidString.prefix(8))")
         self.extraArguments = extraArguments
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try start()
+        if start { try self.start() }
     }
 
     deinit {
