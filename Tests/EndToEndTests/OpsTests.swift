@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("ops/: systemd units and configuration")
+struct OpsTests {
+    static let ops = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ops")
+
+    /// `systemd-analyze verify` works without systemd as PID 1; it needs the executables to
+    /// exist, so the unit is checked pointing at the ones this build made.
+    @Test func workerTemplateVerifiesCleanly() throws {
+        guard let analyze = try? findExecutable("systemd-analyze") else {
+            Issue.record("systemd-analyze is not installed")
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-units-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let unit = try String(contentsOf: Self.ops.appendingPathComponent("baedal-worker@.service"), encoding: .utf8)
+            .replacingOccurrences(of: "/usr/local/bin/", with: binaryDirectory().path + "/")
+        try unit.write(to: directory.appendingPathComponent("baedal-worker@.service"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: analyze)
+        process.arguments = ["verify", directory.appendingPathComponent("baedal-worker@projector-2.service").path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "systemd-analyze complained:\n\(text)")
+    }
+
+    @Test func redisConfigurationKeepsDataOnDisk() throws {
+        let configuration = try String(contentsOf: Self.ops.appendingPathComponent("redis.conf"), encoding: .utf8)
+        let lines = Set(configuration.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        #expect(lines.contains("appendonly yes"))
+        #expect(lines.contains("maxmemory-policy noeviction"))
+    }
+}
