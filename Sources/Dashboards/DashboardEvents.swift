@@ -1,17 +1,51 @@
 import Backbone
 
-/// What the dashboards read of the events they count (more fields may exist; these must).
+// What the dashboards read of the events they count (more fields may exist; these must).
 
 /// `OrderPlaced`, `OrderCancelled` and `OrderRejected` carry the ordered items.
-struct OrderedItems: Decodable, Sendable {
-    struct Item: Decodable, Sendable {
-        let foodId: String
-        let qty: Int
+struct OrderedItems: EventDataView {
+    struct Item {
+        var foodId: String
+        var qty: Int
     }
-    let items: [Item]
+    var items: [Item]
+
+    init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var items: [Item]?
+        try reader.readObject { reader, key throws(JSONReader.Failure) in
+            guard key == "items" else { return try reader.skipValue() }
+            var list: [Item] = []
+            try reader.readArray { reader throws(JSONReader.Failure) in
+                var foodId: String?
+                var qty: Int?
+                try reader.readObject { reader, key throws(JSONReader.Failure) in
+                    switch key {
+                    case "foodId": foodId = try reader.readString()
+                    case "qty": qty = try reader.readInt()
+                    default: try reader.skipValue()
+                    }
+                }
+                guard let foodId else { throw reader.fail("foodId is missing") }
+                guard let qty else { throw reader.fail("qty is missing") }
+                list.append(Item(foodId: foodId, qty: qty))
+            }
+            items = list
+        }
+        guard let items else { throw reader.fail("items is missing") }
+        self.items = items
+    }
 }
 
 /// `DeliveryPicked` names the rider.
-struct PickedBy: Decodable, Sendable {
-    let riderId: String
+struct PickedBy: EventDataView {
+    var riderId: String
+
+    init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var riderId: String?
+        try reader.readObject { reader, key throws(JSONReader.Failure) in
+            if key == "riderId" { riderId = try reader.readString() } else { try reader.skipValue() }
+        }
+        guard let riderId else { throw reader.fail("riderId is missing") }
+        self.riderId = riderId
+    }
 }

@@ -1,0 +1,255 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A strict JSON reader (RFC 8259) over UTF-8 bytes that materialises only what the caller asks
+/// for: `readObject` hands over each key, the caller reads the values it needs and skips the
+/// rest. Skipped values are still fully validated, so malformed JSON is always an error.
+///
+/// Event consumers read views of event data with it; it is several times faster than
+/// `JSONDecoder` for the small documents on the streams, which matters at 100k events/s.
+public struct JSONReader: ~Copyable {
+    private let bytes: UnsafeRawBufferPointer
+    private var index = 0
+    private var path: [String] = []
+
+    public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
+        public var path: String
+        public var problem: String
+        public var description: String { path.isEmpty ? problem : "\(path): \(problem)" }
+    }
+
+    /// Reads `text` with `body`; the document must hold exactly one value.
+    public static func read<T>(_ text: String, _ body: (inout JSONReader) throws(Failure) -> T) throws(Failure) -> T {
+        var text = text
+        let result = text.withUTF8 { buffer -> Result<T, Failure> in
+            var reader = JSONReader(UnsafeRawBufferPointer(buffer))
+            do throws(Failure) {
+                let value = try body(&reader)
+                reader.skipWhitespace()
+                guard reader.index == reader.bytes.count else { throw reader.fail("unexpected text after the JSON value") }
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    private init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    // MARK: Reading values
+
+    /// Calls `body` once per key of an object; `body` must read or skip the key's value.
+    public mutating func readObject(_ body: (inout JSONReader, String) throws(Failure) -> Void) throws(Failure) {
+        try expect(UInt8(ascii: "{"), "an object")
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") { index += 1; return }
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
+            let key = try scanString()
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"), "':' after a key")
+            skipWhitespace()
+            path.append(".\(key)")
+            try body(&self, key)
+            path.removeLast()
+            skipWhitespace()
+            switch next() {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "}"): return
+            default: throw fail("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    /// Calls `body` once per element of an array; `body` must read or skip the element.
+    public mutating func readArray(_ body: (inout JSONReader) throws(Failure) -> Void) throws(Failure) {
+        try expect(UInt8(ascii: "["), "an array")
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") { index += 1; return }
+        var position = 0
+        while true {
+            skipWhitespace()
+            path.append("[\(position)]")
+            try body(&self)
+            path.removeLast()
+            position += 1
+            skipWhitespace()
+            switch next() {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "]"): return
+            default: throw fail("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    public mutating func readString() throws(Failure) -> String {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "\"") else { throw fail("is not a string") }
+        return try scanString()
+    }
+
+    /// A whole number: no fraction, no exponent, within Int's range.
+    public mutating func readInt() throws(Failure) -> Int {
+        skipWhitespace()
+        let start = index
+        try scanNumber()
+        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+        guard let value = Int(String(decoding: text, as: UTF8.self)) else {
+            index = start
+            throw fail("is not a whole number")
+        }
+        return value
+    }
+
+    /// Validates and passes over any value.
+    public mutating func skipValue() throws(Failure) {
+        skipWhitespace()
+        switch peek() {
+        case UInt8(ascii: "{"): try readObject { reader, _ throws(Failure) in try reader.skipValue() }
+        case UInt8(ascii: "["): try readArray { reader throws(Failure) in try reader.skipValue() }
+        case UInt8(ascii: "\""): _ = try scanString(keep: false)
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case nil: throw fail("unexpected end of JSON")
+        default: try scanNumber()
+        }
+    }
+
+    /// A failure at the current path, for checks the caller makes (e.g. "is missing").
+    public func fail(_ problem: String) -> Failure {
+        Failure(path: String(path.joined().drop(while: { $0 == "." })), problem: problem)
+    }
+
+    // MARK: Scanning
+
+    private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func next() -> UInt8? {
+        guard index < bytes.count else { return nil }
+        defer { index += 1 }
+        return bytes[index]
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expect(_ byte: UInt8, _ what: String) throws(Failure) {
+        skipWhitespace()
+        guard next() == byte else {
+            index -= index > 0 ? 1 : 0
+            throw fail(index >= bytes.count ? "unexpected end of JSON, expected \(what)" : "expected \(what)")
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws(Failure) {
+        let length = word.utf8CodeUnitCount
+        guard index + length <= bytes.count,
+              memcmp(bytes.baseAddress! + index, word.utf8Start, length) == 0 else { throw fail("not valid JSON") }
+        index += length
+    }
+
+    private mutating func scanNumber() throws(Failure) {
+        let start = index
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        guard let first = peek(), isDigit(first) else { index = start; throw fail("not valid JSON") }
+        index += 1
+        if first != UInt8(ascii: "0") { while let d = peek(), isDigit(d) { index += 1 } }
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            guard let d = peek(), isDigit(d) else { throw fail("a number needs digits after '.'") }
+            while let d = peek(), isDigit(d) { index += 1 }
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            index += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
+            guard let d = peek(), isDigit(d) else { throw fail("a number needs digits in its exponent") }
+            while let d = peek(), isDigit(d) { index += 1 }
+        }
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// Reads a string starting at its opening quote, decoding escapes.
+    private mutating func scanString(keep: Bool = true) throws(Failure) -> String {
+        index += 1  // the opening quote
+        let start = index
+        // Fast path: no escapes.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                guard keep else { return "" }
+                guard let text = String(validating: slice, as: UTF8.self) else { throw fail("a string is not valid UTF-8") }
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw fail("a control character inside a string") }
+            index += 1
+        }
+        var decoded = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+        while let byte = next() {
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard let text = String(validating: decoded, as: UTF8.self) else { throw fail("a string is not valid UTF-8") }
+                return text
+            case UInt8(ascii: "\\"):
+                guard let escape = next() else { throw fail("unexpected end of JSON in a string") }
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escape)
+                case UInt8(ascii: "b"): decoded.append(0x08)
+                case UInt8(ascii: "f"): decoded.append(0x0C)
+                case UInt8(ascii: "n"): decoded.append(0x0A)
+                case UInt8(ascii: "r"): decoded.append(0x0D)
+                case UInt8(ascii: "t"): decoded.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        guard next() == UInt8(ascii: "\\"), next() == UInt8(ascii: "u") else { throw fail("a lone surrogate in a string") }
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw fail("a lone surrogate in a string") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00..<0xE000).contains(scalar) {
+                        throw fail("a lone surrogate in a string")
+                    }
+                    decoded.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+                default:
+                    throw fail("an unknown escape in a string")
+                }
+            case 0..<0x20:
+                throw fail("a control character inside a string")
+            default:
+                decoded.append(byte)
+            }
+        }
+        throw fail("unexpected end of JSON in a string")
+    }
+
+    private mutating func hex4() throws(Failure) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let byte = next() else { throw fail("unexpected end of JSON in a \\u escape") }
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw fail("a bad \\u escape")
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+}
