@@ -67,7 +67,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
         readConfiguration.readTimeoutMilliseconds = max(redis.readTimeoutMilliseconds, settings.blockMilliseconds + 10_000)
         self.reader = RedisClient(configuration: readConfiguration, label: "\(policy.name).reader", logger: logger)
         self.writer = RedisClient(configuration: redis, label: "\(policy.name).writer", logger: logger)
-        self.applier = EffectApplier(group: policy.name)
+        self.applier = EffectApplier(group: policy.name, consumer: settings.consumer)
         self.deadLetter = DeadLetter(deadStream: settings.keys.dead, group: policy.name, consumer: settings.consumer)
         self.streams = policy.streams.map(settings.keys.stream)
         self.handler = chain([
@@ -116,13 +116,19 @@ public final class ConsumerGroupWorker: Service, Sendable {
         await handleOwnPending()
         var nextClaim = ContinuousClock.now
         var lastWatchdog = ContinuousClock.now
+        // The next batch is read while this one is handled and applied: Redis serves the read on
+        // one connection while the writes of the batch before travel on the other.
+        var prefetch: Task<[StreamMessage], any Error>?
         while !isStopping {
             do {
                 if ContinuousClock.now >= nextClaim {
                     try await claimIdleMessages()
                     nextClaim = .now + .milliseconds(settings.claimIntervalMilliseconds)
                 }
-                let batch = try await readNew()
+                let read = prefetch ?? Task { try await self.readNew() }
+                prefetch = nil
+                let batch = try await read.value
+                if !isStopping && !batch.isEmpty { prefetch = Task { try await self.readNew() } }
                 try await handle(batch)
             } catch let error as RedisError where error.serverCode == "NOGROUP" {
                 logger.critical("consumer group vanished (was Redis restarted without its data?); recreating it", metadata: ["error": "\(error)"])
@@ -135,6 +141,10 @@ public final class ConsumerGroupWorker: Service, Sendable {
                 SystemdNotifier.notify("WATCHDOG=1")
                 lastWatchdog = .now
             }
+        }
+        // A read that was under way when the stop came may have brought messages: finish them.
+        if let prefetch, let batch = try? await prefetch.value {
+            try? await handle(batch)
         }
         SystemdNotifier.notify("STOPPING=1")
         logger.notice("stopping: finishing the messages in hand")
@@ -190,39 +200,48 @@ public final class ConsumerGroupWorker: Service, Sendable {
     private func handle(_ batch: [StreamMessage]) async throws {
         if batch.isEmpty { return }
         var outcomes: [EffectApplier.Outcome] = []
+        var handled: [StreamMessage] = []
         outcomes.reserveCapacity(batch.count)
-        var messages: [String: StreamMessage] = [:]
+        handled.reserveCapacity(batch.count)
         for message in batch {
             guard let effects = try? await handler(message) else { continue }
             outcomes.append(.init(stream: message.stream, id: message.id, effects: effects))
-            messages[message.stream + " " + message.id] = message
+            handled.append(message)
         }
         do {
-            let count = try await writer.withConnection { [applier, outcomes] connection throws(RedisError) in
-                try applier.apply(outcomes, on: connection)
-            }
-            acknowledged.increment(by: count)
+            try await apply(outcomes)
         } catch let error as RedisError where !error.isConnectionProblem && error.serverCode != "NOGROUP" {
             // One message's writes are refused (a key of the wrong type): find it, keep the rest.
             logger.error("applying a batch failed; applying its messages one by one", metadata: ["error": "\(error)"])
-            for outcome in outcomes {
-                try await applyAlone(outcome, message: messages[outcome.stream + " " + outcome.id]!)
+            for (outcome, message) in zip(outcomes, handled) {
+                try await applyAlone(outcome, message: message)
             }
+        }
+    }
+
+    private func apply(_ outcomes: [EffectApplier.Outcome]) async throws {
+        if outcomes.isEmpty { return }
+        let result = try await writer.withConnection { [applier] connection throws(RedisError) in
+            try applier.apply(outcomes, on: connection)
+        }
+        acknowledged.increment(by: result.acknowledged)
+        if !result.skipped.isEmpty {
+            logger.info("messages were claimed by another consumer while this one held them; their writes were dropped", metadata: [
+                "count": "\(result.skipped.count)", "ids": "\(result.skipped.prefix(5).map(\.id).joined(separator: ","))",
+            ])
         }
     }
 
     private func applyAlone(_ outcome: EffectApplier.Outcome, message: StreamMessage) async throws {
         do {
-            let count = try await writer.withConnection { [applier] connection throws(RedisError) in try applier.apply([outcome], on: connection) }
-            acknowledged.increment(by: count)
+            try await apply([outcome])
         } catch let error as RedisError where !error.isConnectionProblem {
             logger.error("applying a message's effects failed", metadata: [
                 "orderId": "\(message.string("orderId") ?? "-")", "id": "\(message.id)", "deliveries": "\(message.deliveries)", "error": "\(error)",
             ])
             guard message.deliveries >= settings.maxDeliveries else { return }
-            let buried = EffectApplier.Outcome(stream: outcome.stream, id: outcome.id,
-                                               effects: deadLetter.effects(for: message, reason: "its effects could not be applied: \(error)"))
-            _ = try await writer.withConnection { [applier] connection throws(RedisError) in try applier.apply([buried], on: connection) }
+            try await apply([EffectApplier.Outcome(stream: outcome.stream, id: outcome.id,
+                                                   effects: deadLetter.effects(for: message, reason: "its effects could not be applied: \(error)"))])
         }
     }
 
@@ -232,7 +251,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
         for stream in streams {
             var start = "0-0"
             for _ in 0..<20 {
-                let reply = try await reader.send(RedisCommand([
+                let reply = try await writer.send(RedisCommand([
                     "XAUTOCLAIM", stream, policy.name, settings.consumer, String(settings.claimIdleMilliseconds), start,
                     "COUNT", String(settings.batchSize),
                 ]))

@@ -2,13 +2,15 @@ import Redis
 
 /// Applies handled messages' effects and acknowledges them in one atomic script per batch.
 ///
-/// Exactly once: for each message the script first runs `XACK`; only when that returns 1 (this
-/// delivery is the one that took it off the pending list) are its writes applied. A slow consumer
-/// whose message was meanwhile claimed and applied by another finds it acknowledged and writes
-/// nothing. Every key is type-checked before the first write, so a bad key fails the whole
-/// batch with nothing written instead of half of it.
+/// Exactly once: the script first checks, with one `XPENDING ... consumer` per stream, that every
+/// message of the batch is still pending for *this* consumer. If one is not (a stalled consumer
+/// whose message was claimed meanwhile, or one acknowledged already), the script writes nothing
+/// and names those messages; they are dropped and the rest is applied. Otherwise it checks the
+/// type of every key, applies the writes and `XACK`s the lot. Increments of a batch are added
+/// up first (they commute); any other write keeps its place in the order.
 struct EffectApplier: Sendable {
     let group: String
+    let consumer: String
 
     struct Outcome: Sendable {
         var stream: String
@@ -16,73 +18,150 @@ struct EffectApplier: Sendable {
         var effects: Effects
     }
 
-    /// Returns how many messages this call acknowledged (the rest had been acknowledged before).
-    func apply(_ outcomes: [Outcome], on connection: RedisConnection) throws(RedisError) -> Int {
-        if outcomes.isEmpty { return 0 }
-        var arguments: [[UInt8]] = [Array(group.utf8), Array(String(outcomes.count).utf8)]
-        arguments.reserveCapacity(2 + outcomes.count * 8)
+    struct Result: Sendable {
+        /// Messages this call applied and acknowledged.
+        var acknowledged: Int
+        /// Messages no longer pending for this consumer: their writes were not applied.
+        var skipped: [Outcome]
+    }
+
+    func apply(_ outcomes: [Outcome], on connection: RedisConnection) throws(RedisError) -> Result {
+        var remaining = outcomes
+        var skipped: [Outcome] = []
+        while !remaining.isEmpty {
+            let reply = try Self.script.run(on: connection, keys: [], arguments: arguments(for: remaining))
+            guard let parts = reply.array, let status = parts.first?.int else {
+                throw .unexpectedReply(expected: "an apply outcome", got: "\(reply)")
+            }
+            if status == 1 { return Result(acknowledged: remaining.count, skipped: skipped) }
+            let notOwned = Set(parts.dropFirst().compactMap(\.string))
+            skipped += remaining.filter { notOwned.contains($0.id) }
+            remaining.removeAll { notOwned.contains($0.id) }
+        }
+        return Result(acknowledged: 0, skipped: skipped)
+    }
+
+    private func arguments(for outcomes: [Outcome]) -> [[UInt8]] {
+        var arguments: [[UInt8]] = [Array(group.utf8), Array(consumer.utf8)]
+        arguments.reserveCapacity(outcomes.count + 64)
+        // The ids per stream, in stream order (outcomes of one stream arrive in id order).
+        var streams: [String] = []
+        var ids: [String: [String]] = [:]
         for outcome in outcomes {
-            arguments.append(Array(outcome.stream.utf8))
-            arguments.append(Array(outcome.id.utf8))
-            arguments.append(Array(String(outcome.effects.writes.count).utf8))
+            if ids[outcome.stream] == nil { streams.append(outcome.stream) }
+            ids[outcome.stream, default: []].append(outcome.id)
+        }
+        arguments.append(Array(String(streams.count).utf8))
+        for stream in streams {
+            let list = ids[stream]!
+            arguments.append(Array(stream.utf8))
+            arguments.append(Array(String(list.count).utf8))
+            for id in list { arguments.append(Array(id.utf8)) }
+        }
+        // The writes: runs of increments added up, other writes where they stand.
+        var writes: [[UInt8]] = []
+        var count = 0
+        var totals = IncrementTotals()
+        func flush() {
+            for (key, field, delta) in totals.drain() where delta != 0 {
+                writes += [[UInt8(ascii: "i")], Array(key.utf8), Array(field.utf8), Array(String(delta).utf8)]
+                count += 1
+            }
+        }
+        for outcome in outcomes {
             for write in outcome.effects.writes {
                 switch write {
                 case let .increment(key, field, delta):
-                    arguments.append(contentsOf: [[UInt8(ascii: "i")], Array(key.utf8), Array(field.utf8), Array(String(delta).utf8)])
+                    totals.add(key: key, field: field, delta: delta)
                 case let .append(stream, fields):
-                    arguments.append(contentsOf: [[UInt8(ascii: "x")], Array(stream.utf8), Array(String(fields.count).utf8)])
-                    for (name, value) in fields {
-                        arguments.append(Array(name.utf8))
-                        arguments.append(value)
-                    }
+                    flush()
+                    writes += [[UInt8(ascii: "x")], Array(stream.utf8), Array(String(fields.count).utf8)]
+                    for (name, value) in fields { writes += [Array(name.utf8), value] }
+                    count += 1
                 case let .command(key, keyType, command):
-                    arguments.append(contentsOf: [[UInt8(ascii: "c")], Array(key.utf8), Array(keyType.utf8), Array(String(command.arguments.count).utf8)])
-                    arguments.append(contentsOf: command.arguments)
+                    flush()
+                    writes += [[UInt8(ascii: "c")], Array(key.utf8), Array(keyType.utf8), Array(String(command.arguments.count).utf8)]
+                    writes += command.arguments
+                    count += 1
                 }
             }
         }
-        let reply = try Self.script.run(on: connection, keys: [], arguments: arguments)
-        guard let acknowledged = reply.int else { throw .unexpectedReply(expected: "a count", got: "\(reply)") }
-        return acknowledged
+        flush()
+        arguments.append(Array(String(count).utf8))
+        arguments += writes
+        return arguments
+    }
+
+    /// Sums of increments per (key, field), in first-seen order.
+    private struct IncrementTotals {
+        private var index: [String: [String: Int]] = [:]
+        private var order: [(String, String)] = []
+        private var sums: [Int] = []
+
+        mutating func add(key: String, field: String, delta: Int) {
+            if let position = index[key]?[field] {
+                sums[position] += delta
+            } else {
+                index[key, default: [:]][field] = sums.count
+                order.append((key, field))
+                sums.append(delta)
+            }
+        }
+
+        mutating func drain() -> [(String, String, Int)] {
+            defer { self = IncrementTotals() }
+            return zip(order, sums).map { ($0.0, $0.1, $1) }
+        }
     }
 
     static let script = RedisScript(name: "apply-and-ack", source: #"""
     #!lua
-    -- ARGV: group, message count, then per message: stream, id, write count, and per write
-    --   i key field delta | x stream nfields (name value)* | c key keyType nargs arg*
-    local group = ARGV[1]
-    local count = tonumber(ARGV[2])
-    local messages, expected = {}, {}
-    local conflict = nil
-    local i = 3
+    -- ARGV: group, consumer, stream count, then per stream: key, id count, ids;
+    --       then write count and the writes:
+    --       i key field delta | x stream nfields (name value)* | c key keyType nargs arg*
+    local group, consumer = ARGV[1], ARGV[2]
+    local nstreams = tonumber(ARGV[3])
+    local i = 4
+    local batches, missing = {}, {}
+    for s = 1, nstreams do
+      local stream, n = ARGV[i], tonumber(ARGV[i + 1])
+      local first, last = i + 2, i + 1 + n
+      local owned = {}
+      for _, entry in ipairs(redis.call('XPENDING', stream, group, ARGV[first], ARGV[last], n + 100000, consumer)) do
+        owned[entry[1]] = true
+      end
+      for k = first, last do
+        if not owned[ARGV[k]] then missing[#missing + 1] = ARGV[k] end
+      end
+      batches[s] = { stream, first, last }
+      i = last + 1
+    end
+    if #missing > 0 then return { 0, unpack(missing) } end
+    local nwrites = tonumber(ARGV[i])
+    i = i + 1
+    local writes, expected = {}, {}
+    local conflict
     local function expect(key, kind)
-      local known = expected[key]
-      if known and known ~= kind then conflict = 'WRONGTYPE ' .. key .. ' used as a ' .. known .. ' and as a ' .. kind end
+      if expected[key] and expected[key] ~= kind then conflict = 'WRONGTYPE ' .. key .. ' used as a ' .. expected[key] .. ' and as a ' .. kind end
       expected[key] = kind
     end
-    for m = 1, count do
-      local message = { stream = ARGV[i], id = ARGV[i + 1], writes = {} }
-      local nwrites = tonumber(ARGV[i + 2])
-      i = i + 3
-      for w = 1, nwrites do
-        local kind = ARGV[i]
-        if kind == 'i' then
-          message.writes[w] = { 'i', ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]) }
-          expect(ARGV[i + 1], 'hash')
-          i = i + 4
-        elseif kind == 'x' then
-          local n = tonumber(ARGV[i + 2])
-          message.writes[w] = { 'x', ARGV[i + 1], i + 3, i + 2 + 2 * n }
-          expect(ARGV[i + 1], 'stream')
-          i = i + 3 + 2 * n
-        else
-          local n = tonumber(ARGV[i + 3])
-          message.writes[w] = { 'c', ARGV[i + 1], i + 4, i + 3 + n }
-          expect(ARGV[i + 1], ARGV[i + 2])
-          i = i + 4 + n
-        end
+    for w = 1, nwrites do
+      local kind = ARGV[i]
+      if kind == 'i' then
+        writes[w] = { 'HINCRBY', i + 1, i + 3 }
+        expect(ARGV[i + 1], 'hash')
+        i = i + 4
+      elseif kind == 'x' then
+        local n = tonumber(ARGV[i + 2])
+        writes[w] = { 'XADD', i + 1, i + 2 + 2 * n }
+        expect(ARGV[i + 1], 'stream')
+        i = i + 3 + 2 * n
+      else
+        local n = tonumber(ARGV[i + 3])
+        writes[w] = { false, i + 4, i + 3 + n }
+        expect(ARGV[i + 1], ARGV[i + 2])
+        i = i + 4 + n
       end
-      messages[m] = message
     end
     if conflict then return redis.error_reply(conflict) end
     for key, kind in pairs(expected) do
@@ -91,37 +170,20 @@ struct EffectApplier: Sendable {
         return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. actual .. ', expected a ' .. kind)
       end
     end
-    local totals, order = {}, {}
-    local function flush()
-      for _, kf in ipairs(order) do
-        local delta = totals[kf[3]]
-        if delta ~= 0 then redis.call('HINCRBY', kf[1], kf[2], delta) end
-      end
-      totals, order = {}, {}
-    end
-    local acknowledged = 0
-    for _, message in ipairs(messages) do
-      if redis.call('XACK', message.stream, group, message.id) == 1 then
-        acknowledged = acknowledged + 1
-        for _, w in ipairs(message.writes) do
-          if w[1] == 'i' then
-            local composite = w[2] .. '\0' .. w[3]
-            if totals[composite] == nil then
-              totals[composite] = 0
-              order[#order + 1] = { w[2], w[3], composite }
-            end
-            totals[composite] = totals[composite] + w[4]
-          elseif w[1] == 'x' then
-            flush()
-            redis.call('XADD', w[2], '*', unpack(ARGV, w[3], w[4]))
-          else
-            flush()
-            redis.call(unpack(ARGV, w[3], w[4]))
-          end
-        end
+    for _, w in ipairs(writes) do
+      if w[1] == 'HINCRBY' then
+        redis.call('HINCRBY', ARGV[w[2]], ARGV[w[2] + 1], ARGV[w[3]])
+      elseif w[1] == 'XADD' then
+        redis.call('XADD', ARGV[w[2]], '*', unpack(ARGV, w[2] + 2, w[3]))
+      else
+        redis.call(unpack(ARGV, w[2], w[3]))
       end
     end
-    flush()
-    return acknowledged
+    for _, b in ipairs(batches) do
+      for from = b[2], b[3], 1000 do
+        redis.call('XACK', b[1], group, unpack(ARGV, from, math.min(from + 999, b[3])))
+      end
+    end
+    return { 1 }
     """#)
 }

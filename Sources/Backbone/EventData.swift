@@ -6,11 +6,14 @@ public protocol EventDataView {
 
 public enum EventData {
     /// Reads the view from the event's `data`; anything not of the view's shape is malformed.
+    @inlinable
     public static func decode<View: EventDataView>(_ view: View.Type, from envelope: EventEnvelope) throws(MalformedEvent) -> View {
+        var view: View?
         do {
-            return try JSONReader.read(envelope.data) { reader throws(JSONReader.Failure) in try View(reading: &reader) }
+            try JSONReader.read(envelope.data) { reader throws(JSONReader.Failure) in view = try View(reading: &reader) }
         } catch {
             throw MalformedEvent("\(envelope.type) data: \(error)")
         }
+        return view!
     }
 }

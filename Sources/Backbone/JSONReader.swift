@@ -11,7 +11,13 @@ import Glibc
 public struct JSONReader: ~Copyable {
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
-    private var path: [String] = []
+    /// Where the reader is, for error messages; rendered only when something fails.
+    private var path: [PathComponent] = []
+
+    private enum PathComponent {
+        case key(String)
+        case index(Int)
+    }
 
     public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
         public var path: String
@@ -20,20 +26,20 @@ public struct JSONReader: ~Copyable {
     }
 
     /// Reads `text` with `body`; the document must hold exactly one value.
-    public static func read<T>(_ text: String, _ body: (inout JSONReader) throws(Failure) -> T) throws(Failure) -> T {
+    public static func read(_ text: String, _ body: (inout JSONReader) throws(Failure) -> Void) throws(Failure) {
         var text = text
-        let result = text.withUTF8 { buffer -> Result<T, Failure> in
+        let failure = text.withUTF8 { buffer -> Failure? in
             var reader = JSONReader(UnsafeRawBufferPointer(buffer))
             do throws(Failure) {
-                let value = try body(&reader)
+                try body(&reader)
                 reader.skipWhitespace()
                 guard reader.index == reader.bytes.count else { throw reader.fail("unexpected text after the JSON value") }
-                return .success(value)
+                return nil
             } catch {
-                return .failure(error)
+                return error
             }
         }
-        return try result.get()
+        if let failure { throw failure }
     }
 
     private init(_ bytes: UnsafeRawBufferPointer) {
@@ -54,7 +60,7 @@ public struct JSONReader: ~Copyable {
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':' after a key")
             skipWhitespace()
-            path.append(".\(key)")
+            path.append(.key(key))
             try body(&self, key)
             path.removeLast()
             skipWhitespace()
@@ -74,7 +80,7 @@ public struct JSONReader: ~Copyable {
         var position = 0
         while true {
             skipWhitespace()
-            path.append("[\(position)]")
+            path.append(.index(position))
             try body(&self)
             path.removeLast()
             position += 1
@@ -123,7 +129,14 @@ public struct JSONReader: ~Copyable {
 
     /// A failure at the current path, for checks the caller makes (e.g. "is missing").
     public func fail(_ problem: String) -> Failure {
-        Failure(path: String(path.joined().drop(while: { $0 == "." })), problem: problem)
+        var text = ""
+        for component in path {
+            switch component {
+            case .key(let key): text += text.isEmpty ? key : ".\(key)"
+            case .index(let position): text += "[\(position)]"
+            }
+        }
+        return Failure(path: text, problem: problem)
     }
 
     // MARK: Scanning
@@ -191,9 +204,9 @@ public struct JSONReader: ~Copyable {
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                guard keep else { return "" }
-                guard let text = String(validating: slice, as: UTF8.self) else { throw fail("a string is not valid UTF-8") }
-                return text
+                guard keep || !isASCII(slice) else { return "" }
+                guard let text = Self.string(slice) else { throw fail("a string is not valid UTF-8") }
+                return keep ? text : ""
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw fail("a control character inside a string") }
@@ -203,8 +216,8 @@ public struct JSONReader: ~Copyable {
         while let byte = next() {
             switch byte {
             case UInt8(ascii: "\""):
-                guard let text = String(validating: decoded, as: UTF8.self) else { throw fail("a string is not valid UTF-8") }
-                return text
+                guard let text = decoded.withUnsafeBytes({ Self.string($0) }) else { throw fail("a string is not valid UTF-8") }
+                return keep ? text : ""
             case UInt8(ascii: "\\"):
                 guard let escape = next() else { throw fail("unexpected end of JSON in a string") }
                 switch escape {
@@ -235,6 +248,18 @@ public struct JSONReader: ~Copyable {
             }
         }
         throw fail("unexpected end of JSON in a string")
+    }
+
+    private func isASCII(_ slice: UnsafeRawBufferPointer) -> Bool {
+        slice.allSatisfy { $0 < 0x80 }
+    }
+
+    /// UTF-8 bytes as a String, or nil when they are not valid UTF-8.
+    private static func string(_ slice: UnsafeRawBufferPointer) -> String? {
+        let text = String(decoding: slice, as: UTF8.self)
+        // Decoding repairs invalid sequences with U+FFFD, which changes the bytes: compare.
+        if slice.allSatisfy({ $0 < 0x80 }) { return text }
+        return text.utf8.elementsEqual(slice) ? text : nil
     }
 
     private mutating func hex4() throws(Failure) -> UInt32 {

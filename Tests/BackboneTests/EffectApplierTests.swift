@@ -8,7 +8,7 @@ final class EffectApplierTests {
     let server: RedisServer
     let connection: RedisConnection
     let stream = "t:events:order"
-    let applier = EffectApplier(group: "g")
+    let applier = EffectApplier(group: "g", consumer: "c1")
 
     init() throws {
         server = try RedisServer()
@@ -36,12 +36,29 @@ final class EffectApplierTests {
         effects.increment("t:h", field: "pizza", by: 2)
         effects.increment("t:h", field: "cola", by: 1)
         let outcomes = ids.map { EffectApplier.Outcome(stream: stream, id: $0, effects: effects) }
-        #expect(try applier.apply(outcomes, on: connection) == 3)
+        #expect(try applier.apply(outcomes, on: connection).acknowledged == 3)
         #expect(try hash("t:h") == ["pizza": "6", "cola": "3"])
         // The same messages again (a slow consumer waking up after a claim): nothing changes.
-        #expect(try applier.apply(outcomes, on: connection) == 0)
+        let again = try applier.apply(outcomes, on: connection)
+        #expect(again.acknowledged == 0)
+        #expect(again.skipped.count == 3)
         #expect(try hash("t:h") == ["pizza": "6", "cola": "3"])
         #expect(try connection.send(RedisCommand("XPENDING", stream, "g")).array?.first == .integer(0))
+    }
+
+    @Test func aMessageClaimedByAnotherConsumerIsSkippedAndTheRestApplied() throws {
+        let ids = try delivered(3)
+        // c2 takes over the middle message (as XAUTOCLAIM would after the claim time).
+        _ = try connection.send(RedisCommand("XCLAIM", stream, "g", "c2", "0", ids[1]))
+        let outcomes = ids.map { EffectApplier.Outcome(stream: stream, id: $0, effects: Effects([.increment(key: "t:c", field: "f", by: 1)])) }
+        let result = try applier.apply(outcomes, on: connection)
+        #expect(result.acknowledged == 2)
+        #expect(result.skipped.map(\.id) == [ids[1]])
+        #expect(try hash("t:c") == ["f": "2"])
+        // It is still c2's to apply.
+        let theirs = try EffectApplier(group: "g", consumer: "c2").apply([outcomes[1]], on: connection)
+        #expect(theirs.acknowledged == 1)
+        #expect(try hash("t:c") == ["f": "3"])
     }
 
     @Test func aKeyOfTheWrongTypeFailsTheBatchWithNothingWritten() throws {
@@ -68,7 +85,7 @@ final class EffectApplierTests {
             EffectApplier.Outcome(stream: stream, id: ids[0], effects: first),
             EffectApplier.Outcome(stream: stream, id: ids[1], effects: Effects(reset.writes + second.writes)),
         ]
-        #expect(try applier.apply(outcomes, on: connection) == 2)
+        #expect(try applier.apply(outcomes, on: connection).acknowledged == 2)
         #expect(try hash("t:h2") == ["x": "101"])
         let logged = try connection.send(RedisCommand("XRANGE", "t:log", "-", "+")).array?.first?.array?[1]
         #expect(logged == .array([.bulk(Array("a".utf8)), .bulk(Array("b\u{0}c".utf8))]))
