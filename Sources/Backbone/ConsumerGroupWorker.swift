@@ -187,12 +187,9 @@ public final class ConsumerGroupWorker: Service, Sendable {
                                     "COUNT", String(settings.batchSize), "BLOCK", String(settings.blockMilliseconds), "STREAMS"])
         command.append(contentsOf: streams)
         command.append(contentsOf: streams.map { _ in ">" })
-        let reply = try await reader.send(command)
-        var batch: [StreamMessage] = []
-        for (stream, entries) in StreamReplies.perStream(reply) {
-            batch += StreamReplies.entries(entries, stream: stream, deliveries: 1).messages
+        return try await reader.withConnection { [command] connection throws(RedisError) in
+            try connection.send(command) { reply in StreamReplies.messages(reply, deliveries: 1) }
         }
-        return batch
     }
 
     /// Handles every message, then applies all their effects with their acks in one step.

@@ -15,8 +15,25 @@ public struct JSONReader: ~Copyable {
     private var path: [PathComponent] = []
 
     private enum PathComponent {
-        case key(String)
+        case key(Range<Int>)
         case index(Int)
+    }
+
+    /// An object's key, borrowed from the document: compare it with `==` or `switch` against
+    /// string literals without making a String; `string` makes one.
+    public struct Key {
+        fileprivate let raw: UnsafeRawBufferPointer
+        fileprivate let escaped: String?
+
+        public var string: String { escaped ?? String(decoding: raw, as: UTF8.self) }
+
+        public static func == (key: Key, literal: StaticString) -> Bool {
+            if let escaped = key.escaped { return escaped == literal.description }
+            return key.raw.count == literal.utf8CodeUnitCount
+                && (key.raw.count == 0 || memcmp(key.raw.baseAddress!, literal.utf8Start, key.raw.count) == 0)
+        }
+
+        public static func ~= (literal: StaticString, key: Key) -> Bool { key == literal }
     }
 
     public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
@@ -49,19 +66,19 @@ public struct JSONReader: ~Copyable {
     // MARK: Reading values
 
     /// Calls `body` once per key of an object; `body` must read or skip the key's value.
-    public mutating func readObject(_ body: (inout JSONReader, String) throws(Failure) -> Void) throws(Failure) {
+    public mutating func readObject(_ body: (inout JSONReader, Key) throws(Failure) -> Void) throws(Failure) {
         try expect(UInt8(ascii: "{"), "an object")
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { index += 1; return }
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
-            let key = try scanString()
+            let key = try scanKey()
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':' after a key")
             skipWhitespace()
-            path.append(.key(key))
-            try body(&self, key)
+            path.append(.key(key.range))
+            try body(&self, key.key)
             path.removeLast()
             skipWhitespace()
             switch next() {
@@ -70,6 +87,27 @@ public struct JSONReader: ~Copyable {
             default: throw fail("expected ',' or '}' in an object")
             }
         }
+    }
+
+    /// A key at the current quote: borrowed bytes when it has no escapes (nearly always).
+    private mutating func scanKey() throws(Failure) -> (key: Key, range: Range<Int>) {
+        let start = index + 1
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                if raw.allSatisfy({ $0 < 0x80 }) {
+                    index = end + 1
+                    return (Key(raw: raw, escaped: nil), start..<end)
+                }
+                break
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
+        let text = try scanString()
+        return (Key(raw: UnsafeRawBufferPointer(rebasing: bytes[start..<start]), escaped: text), start..<(index - 1))
     }
 
     /// Calls `body` once per element of an array; `body` must read or skip the element.
@@ -132,7 +170,9 @@ public struct JSONReader: ~Copyable {
         var text = ""
         for component in path {
             switch component {
-            case .key(let key): text += text.isEmpty ? key : ".\(key)"
+            case .key(let range):
+                let key = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                text += text.isEmpty ? key : ".\(key)"
             case .index(let position): text += "[\(position)]"
             }
         }

@@ -26,6 +26,33 @@ enum StreamReplies {
         return (messages, vanished)
     }
 
+    /// `XREADGROUP` answers `[[stream, [entry, ...]], ...]`, or nil when `BLOCK` timed out:
+    /// read in place, without a `RESPValue` tree in between (the hot path of every worker).
+    static func messages(_ reply: RESPView, deliveries: Int) -> [StreamMessage] {
+        var messages: [StreamMessage] = []
+        for s in 0..<reply.count {
+            let pair = reply[s]
+            guard pair.count == 2 else { continue }
+            let stream = pair[0].string
+            let entries = pair[1]
+            messages.reserveCapacity(messages.count + entries.count)
+            for e in 0..<entries.count {
+                let entry = entries[e]
+                guard entry.count == 2, entry[1].isArray else { continue }
+                let flat = entry[1]
+                var fields: [(name: String, value: [UInt8])] = []
+                fields.reserveCapacity(flat.count / 2)
+                var index = 0
+                while index + 1 < flat.count {
+                    fields.append((flat[index].string, flat[index + 1].bytes))
+                    index += 2
+                }
+                messages.append(StreamMessage(stream: stream, id: entry[0].string, fields: fields, deliveries: deliveries))
+            }
+        }
+        return messages
+    }
+
     /// `XREADGROUP` answers `[[stream, [entry, ...]], ...]`, or nil when `BLOCK` timed out.
     static func perStream(_ reply: RESPValue) -> [(stream: String, entries: [RESPValue])] {
         guard let streams = reply.array else { return [] }

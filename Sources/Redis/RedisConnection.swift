@@ -63,13 +63,18 @@ public final class RedisConnection: @unchecked Sendable {
 
     /// Sends one command; an error reply comes back as `.error` instead of being thrown.
     public func sendKeepingErrors(_ command: RedisCommand) throws(RedisError) -> RESPValue {
+        try withRawReply(command) { RESPValue($0) }
+    }
+
+    /// Sends one command and lends its hiredis reply to `body`, then frees it.
+    func withRawReply<T>(_ command: RedisCommand, _ body: (UnsafePointer<redisReply>) throws(RedisError) -> T) throws(RedisError) -> T {
         let context = try liveContext()
         let raw = command.withArgv { argc, argv, lengths in
             redisCommandArgv(context, argc, argv, lengths)
         }
         guard let raw else { throw breakConnection() }
         defer { freeReplyObject(raw) }
-        return RESPValue(raw.assumingMemoryBound(to: redisReply.self))
+        return try body(raw.assumingMemoryBound(to: redisReply.self))
     }
 
     /// Writes every command, then reads every reply: one round trip for the lot.

@@ -50,6 +50,20 @@ struct JSONReaderTests {
         #expect(valid(text))
     }
 
+    @Test func keysWithEscapesMatchLikeAnyOther() throws {
+        var seen: [String] = []
+        var matched = 0
+        try JSONReader.read(#"{"it\u0065ms": 1, "caf\u00e9": 2, "plain": 3, "": 4}"#) { reader throws(JSONReader.Failure) in
+            try reader.readObject { reader, key throws(JSONReader.Failure) in
+                seen.append(key.string)
+                if key == "items" || key == "plain" { matched += 1 }
+                try reader.skipValue()
+            }
+        }
+        #expect(seen == ["items", "café", "plain", ""])
+        #expect(matched == 2)
+    }
+
     @Test func wholeNumbersOnly() {
         for text in ["2.5", "1e3", "\"3\"", "99999999999999999999999", "true"] {
             #expect(throws: JSONReader.Failure.self) { try JSONReader.read(text) { reader throws(JSONReader.Failure) in _ = try reader.readInt() } }
