@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Redis
 
 /// The settings every process reads from its environment (the contract's table).

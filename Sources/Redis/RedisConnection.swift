@@ -15,6 +15,8 @@ import Darwin
 public final class RedisConnection: @unchecked Sendable {
     public let configuration: RedisConfiguration
     private var context: UnsafeMutablePointer<redisContext>?
+    /// Where hiredis builds replies (see shim.h); reset after each reply has been read.
+    private var arena: UnsafeMutablePointer<baedal_arena>?
     /// The socket, readable from other threads for `interrupt()`; -1 once closed.
     private let socket = Mutex<Int32>(-1)
 
@@ -32,7 +34,12 @@ public final class RedisConnection: @unchecked Sendable {
             redisFree(context)
             throw .connectionFailed(endpoint: configuration.endpoint, reason: reason)
         }
+        guard let arena = baedal_arena_attach(context) else {
+            redisFree(context)
+            throw .connectionFailed(endpoint: configuration.endpoint, reason: "out of memory")
+        }
         self.context = context
+        self.arena = arena
         socket.withLock { $0 = context.pointee.fd }
         redisSetTimeout(context, Self.timeval(milliseconds: configuration.readTimeoutMilliseconds))
         redisEnableKeepAlive(context)
@@ -73,7 +80,7 @@ public final class RedisConnection: @unchecked Sendable {
             redisCommandArgv(context, argc, argv, lengths)
         }
         guard let raw else { throw breakConnection() }
-        defer { freeReplyObject(raw) }
+        defer { baedal_arena_reset(arena) }
         return try body(raw.assumingMemoryBound(to: redisReply.self))
     }
 
@@ -93,7 +100,7 @@ public final class RedisConnection: @unchecked Sendable {
             var raw: UnsafeMutableRawPointer?
             if redisGetReply(context, &raw) != REDIS_OK || raw == nil { throw breakConnection() }
             replies.append(RESPValue(raw!.assumingMemoryBound(to: redisReply.self)))
-            freeReplyObject(raw)
+            baedal_arena_reset(arena)
         }
         return replies
     }
@@ -120,7 +127,9 @@ public final class RedisConnection: @unchecked Sendable {
     public func close() {
         socket.withLock { $0 = -1 }
         if let context { redisFree(context) }
+        if let arena { baedal_arena_destroy(arena) }
         context = nil
+        arena = nil
         isBroken = true
     }
 

@@ -1,7 +1,6 @@
 import Backbone
 import Dashboards
 import Logging
-import Foundation
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -15,7 +14,8 @@ let policies: [String: @Sendable (Keys) -> Policy] = [
 let known = policies.keys.sorted().joined(separator: ", ")
 
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("baedal-worker: \(message)\n".utf8))
+    let line = Array("baedal-worker: \(message)\n".utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     exit(2)
 }
 
@@ -37,7 +37,7 @@ do {
     fail(error.description)
 }
 
-let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["BAEDAL_LOG_LEVEL"] ?? "info") ?? .info
+let level = Logger.Level(rawValue: getenv("BAEDAL_LOG_LEVEL").map { String(cString: $0) } ?? "info") ?? .info
 LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
     handler.logLevel = level
