@@ -154,9 +154,14 @@ public final class ConsumerGroupWorker: Service, Sendable {
         logger.notice("stopped")
     }
 
-    /// After a failure: connection problems back off inside the client; anything else waits a second.
+    /// After a failure: connection problems back off inside the client (the short pause only
+    /// keeps a Redis that accepts and drops connections from spinning the loop); anything else
+    /// waits a second.
     private func pause(after error: any Error) async {
-        if let redisError = error as? RedisError, redisError.isConnectionProblem { return }
+        if let redisError = error as? RedisError, redisError.isConnectionProblem {
+            try? await Task.sleep(for: .milliseconds(20))
+            return
+        }
         logger.error("unexpected error in the consumer loop", metadata: ["error": "\(error)"])
         try? await Task.sleep(for: .seconds(1))
     }
