@@ -39,6 +39,17 @@ final class ProjectorHarness: @unchecked Sendable {
         return worker
     }
 
+    /// Writes `mix` as a backlog, starts one worker per name and returns once they are counting:
+    /// every worker is busy, holding messages most of the time.
+    func workersBusyWith(_ mix: EventMix, names: [String]) async throws -> [BaedalProcess] {
+        try mix.write(to: connection, keys: keys)
+        var started: [BaedalProcess] = []
+        for name in names { started.append(try await startWorker(name)) }
+        let counting = await eventually { ((try? self.dashboard("food-orders"))?.isEmpty == false) }
+        try #require(counting)
+        return started
+    }
+
     /// A dashboard hash as numbers, zero entries left out.
     func dashboard(_ name: String) throws -> [String: Int] {
         let flat = try connection.send(RedisCommand("HGETALL", keys.key("dashboard", name))).array?.compactMap(\.string) ?? []

@@ -23,12 +23,7 @@ struct ProjectorScaleOutTests {
     @Test func aProcessKilledMidRunLosesNothingAndCountsNothingTwice() async throws {
         let harness = try ProjectorHarness()
         let mix = EventMix(count: 30_000, seed: 2)
-        try mix.write(to: harness.connection, keys: harness.keys)  // a backlog: every worker is busy
-        try await harness.startWorker("k1")
-        let victim = try await harness.startWorker("k2")
-        try await harness.startWorker("k3")
-        let started = await eventually { ((try? harness.dashboard("food-orders"))?.isEmpty == false) }
-        try #require(started)
+        let victim = try await harness.workersBusyWith(mix, names: ["k1", "k2", "k3"])[1]
         let held = try await harness.stopWhileHolding(victim, consumer: "k2")
         victim.signal(SIGKILL)  // never restarted
         #expect(await victim.waitForExit() != nil)
@@ -42,12 +37,7 @@ struct ProjectorScaleOutTests {
     @Test func aStalledProcessWhoseMessagesWereClaimedCountsNothingTwice() async throws {
         let harness = try ProjectorHarness()
         let mix = EventMix(count: 30_000, seed: 3)
-        try mix.write(to: harness.connection, keys: harness.keys)
-        try await harness.startWorker("s1")
-        let stalled = try await harness.startWorker("s2")
-        try await harness.startWorker("s3")
-        let started = await eventually { ((try? harness.dashboard("food-orders"))?.isEmpty == false) }
-        try #require(started)
+        let stalled = try await harness.workersBusyWith(mix, names: ["s1", "s2", "s3"])[1]
         let held = try await harness.stopWhileHolding(stalled, consumer: "s2")
         #expect(held > 0)
         // Past the claim time the others take its messages over and apply them.
