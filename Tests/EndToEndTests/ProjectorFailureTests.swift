@@ -81,6 +81,30 @@ struct ProjectorFailureTests {
         #expect(worker.isRunning)
     }
 
+    @Test func pendingEntriesTrimmedAwayAreDroppedNotClaimedForever() async throws {
+        let harness = try ProjectorHarness()
+        let mix = EventMix(count: 200, seed: 8)
+        let ids = try mix.write(to: harness.connection, keys: harness.keys)
+        // A consumer read everything and died; then an operator trimmed some of those entries away.
+        for stream in harness.streams {
+            _ = try harness.connection.send(RedisCommand("XGROUP", "CREATE", harness.keys.stream(stream), "projector", "0", "MKSTREAM"))
+            _ = try harness.connection.send(RedisCommand(["XREADGROUP", "GROUP", "projector", "ghost", "COUNT", "1000",
+                                                          "STREAMS", harness.keys.stream(stream), ">"]))
+        }
+        let trimmed = Array(zip(mix.events, ids).prefix(50))
+        for (event, id) in trimmed {
+            _ = try harness.connection.send(RedisCommand("XDEL", harness.keys.stream(event.stream), id))
+        }
+        #expect(try harness.pending(consumer: "ghost") == 200)
+        let worker = try await harness.startWorker("heir", claimIdleMs: 300)
+        try await harness.waitUntilDrained(seconds: 60)
+        #expect(try harness.pending() == 0)
+        // The 150 entries that still exist were claimed and counted, the trimmed ones dropped.
+        try harness.expectDashboards(EventMix.expected(mix.events.dropFirst(50)))
+        #expect(worker.log.contains("no longer exist"))
+        #expect(worker.isRunning)
+    }
+
     @Test func redisRestartedWithoutPersistenceUnderARunningWorker() async throws {
         let harness = try ProjectorHarness()
         let worker = try await harness.startWorker("r1")
