@@ -17,7 +17,7 @@ public final class RedisServer: @unchecked Sendable {
     /// directory, for tests that need Redis to come up later.
     public init(port: Int? = nil, extraArguments: [String] = [], start: Bool = true) throws {
         self.port = try port ?? freePort()
-        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-redis-\(port)-\(UUID().uuidString.prefix(8))")
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-redis-\(self.port)-\(UUID().uuidString.prefix(8))")
         self.extraArguments = extraArguments
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if start { try self.start() }
