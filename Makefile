@@ -25,8 +25,8 @@ test: deps
 	$(SWIFT) test --skip-build --no-parallel
 
 # Release build, a pre-filled stream, 1 and 2 projector processes, redis-benchmark beside them.
-bench: 
-	@scripts/install-deps.sh --bench
+bench:
+	@scripts/install-deps.sh
 	$(SWIFT) build -c release
 	@scripts/bench.sh
 

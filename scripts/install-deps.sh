@@ -8,10 +8,7 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if ! pkg-config --exists hiredis 2>/dev/null; then need+=(libhiredis-dev); fi
-if [ "${1:-}" = "--bench" ]; then
-  command -v wrk >/dev/null 2>&1 || need+=(wrk)
-  command -v redis-benchmark >/dev/null 2>&1 || need+=(redis-tools)
-fi
+# make bench: redis-benchmark (redis-tools, above). wrk joins when there is an HTTP API to load.
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
