@@ -9,6 +9,7 @@ public struct RESPView {
     public var isNull: Bool { reply.pointee.type == REDIS_REPLY_NIL }
     public var isArray: Bool { reply.pointee.type == REDIS_REPLY_ARRAY }
     public var isString: Bool { reply.pointee.type == REDIS_REPLY_STRING || reply.pointee.type == REDIS_REPLY_STATUS }
+    public var isError: Bool { reply.pointee.type == REDIS_REPLY_ERROR }
 
     /// Elements of an array (0 for anything else).
     public var count: Int { isArray ? reply.pointee.elements : 0 }
@@ -18,16 +19,16 @@ public struct RESPView {
         return RESPView(reply: reply.pointee.element[index]!)
     }
 
-    /// The bytes of a string reply, borrowed.
+    /// The bytes of a string, status or error reply, borrowed.
     public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        guard isString, let str = reply.pointee.str else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard isString || isError, let str = reply.pointee.str else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         return try body(UnsafeRawBufferPointer(start: str, count: reply.pointee.len))
     }
 
     /// A string reply copied out as bytes.
     public var bytes: [UInt8] { withBytes { Array($0) } }
 
-    /// A string reply as text (invalid UTF-8 repaired).
+    /// A string, status or error reply as text (invalid UTF-8 repaired).
     public var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
 
     /// The whole reply as a value.

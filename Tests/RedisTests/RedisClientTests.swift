@@ -39,6 +39,24 @@ final class RedisClientTests {
         #expect(try connection.send(RedisCommand("GET", "empty")) == .bulk([]))
     }
 
+    @Test func readingRepliesInPlace() throws {
+        let connection = try server.connect()
+        _ = try connection.send(RedisCommand("RPUSH", "view", "a", "", "c\u{0}d"))
+        let items = try connection.send(RedisCommand("LRANGE", "view", "0", "-1")) { reply throws(RedisError) in
+            (0..<reply.count).map { reply[$0].bytes }
+        }
+        #expect(items == [Array("a".utf8), [], Array("c\u{0}d".utf8)])
+        let status = try connection.send(RedisCommand("PING")) { reply throws(RedisError) in reply.string }
+        #expect(status == "PONG")
+        // Error replies are thrown with their message, so callers can tell NOGROUP from the rest.
+        do {
+            _ = try connection.send(RedisCommand("XREADGROUP", "GROUP", "nogroup", "c", "STREAMS", "nostream", ">")) { reply throws(RedisError) in reply.count }
+            Issue.record("an error reply was read as a value")
+        } catch {
+            #expect(error.serverCode == "NOGROUP")
+        }
+    }
+
     @Test func pipelineKeepsOrderAndErrorsInPlace() throws {
         let connection = try server.connect()
         var commands = (0..<1_000).map { RedisCommand("RPUSH", "pipe", String($0)) }
