@@ -193,7 +193,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
         command.append(contentsOf: streams)
         command.append(contentsOf: streams.map { _ in ">" })
         return try await reader.withConnection { [command] connection throws(RedisError) in
-            try connection.send(command) { reply in StreamReplies.messages(reply, deliveries: 1) }
+            try connection.send(command) { reply in StreamReplies.readGroup(reply, deliveries: 1).flatMap(\.messages) }
         }
     }
 
@@ -253,20 +253,18 @@ public final class ConsumerGroupWorker: Service, Sendable {
         for stream in streams {
             var start = "0-0"
             for _ in 0..<20 {
-                let reply = try await writer.send(RedisCommand([
+                let command = RedisCommand([
                     "XAUTOCLAIM", stream, policy.name, settings.consumer, String(settings.claimIdleMilliseconds), start,
                     "COUNT", String(settings.batchSize),
-                ]))
-                guard let parts = reply.array, parts.count >= 2, let next = parts[0].string, let entries = parts[1].array else {
-                    throw RedisError.unexpectedReply(expected: "an XAUTOCLAIM reply", got: "\(reply)")
+                ])
+                let (next, entries, deleted) = try await writer.withConnection { connection throws(RedisError) in
+                    try connection.send(command) { reply throws(RedisError) in try StreamReplies.autoClaim(reply, stream: stream) }
                 }
-                let deleted = parts.count > 2 ? (parts[2].array ?? []).compactMap(\.string) : []
-                let (messages, missing) = StreamReplies.entries(entries, stream: stream, deliveries: 1)
-                try await forgetVanished(missing, removed: deleted, stream: stream)
-                if !messages.isEmpty {
-                    claimed.increment(by: messages.count)
-                    logger.info("claimed idle messages", metadata: ["stream": "\(stream)", "count": "\(messages.count)"])
-                    try await handle(try await withDeliveryCounts(messages))
+                try await forgetVanished(entries.vanished, removed: deleted, stream: stream)
+                if !entries.messages.isEmpty {
+                    claimed.increment(by: entries.messages.count)
+                    logger.info("claimed idle messages", metadata: ["stream": "\(stream)", "count": "\(entries.messages.count)"])
+                    try await handle(try await withDeliveryCounts(entries.messages))
                 }
                 if next == "0-0" || isStopping { break }
                 start = next
@@ -283,16 +281,19 @@ public final class ConsumerGroupWorker: Service, Sendable {
                 var command = RedisCommand(["XREADGROUP", "GROUP", policy.name, settings.consumer, "COUNT", String(settings.batchSize), "STREAMS"])
                 command.append(contentsOf: streams)
                 command.append(contentsOf: cursors)
-                let reply = try await reader.send(command)
-                var batch: [StreamMessage] = []
-                for (stream, entries) in StreamReplies.perStream(reply) {
-                    guard let position = streams.firstIndex(of: stream), let lastId = entries.last?.array?.first?.string else { continue }
-                    cursors[position] = lastId
-                    let (messages, missing) = StreamReplies.entries(entries, stream: stream, deliveries: 1)
-                    try await forgetVanished(missing, stream: stream)
-                    batch += messages
+                let replies = try await reader.withConnection { [command] connection throws(RedisError) in
+                    try connection.send(command) { reply in StreamReplies.readGroup(reply, deliveries: 1) }
                 }
-                if batch.isEmpty && StreamReplies.perStream(reply).allSatisfy({ $0.entries.isEmpty }) { return }
+                var batch: [StreamMessage] = []
+                var sawAny = false
+                for entries in replies {
+                    guard let position = streams.firstIndex(of: entries.stream), let lastId = entries.lastId else { continue }
+                    sawAny = true
+                    cursors[position] = lastId
+                    try await forgetVanished(entries.vanished, stream: entries.stream)
+                    batch += entries.messages
+                }
+                if !sawAny { return }
                 try await handle(try await withDeliveryCounts(batch))
             }
         } catch {

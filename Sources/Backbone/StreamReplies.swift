@@ -1,64 +1,59 @@
 import Redis
 
-/// Reading stream entries out of `XREADGROUP` / `XAUTOCLAIM` replies.
+/// Reading stream entries out of `XREADGROUP` and `XAUTOCLAIM` replies, in place (without a
+/// `RESPValue` tree in between: this is every worker's hot path).
 enum StreamReplies {
-    /// An entry is `[id, [field, value, ...]]`; a trimmed-away entry comes back as `[id, nil]`.
-    /// Returns the live messages and the ids whose entries no longer exist.
-    static func entries(_ values: [RESPValue], stream: String, deliveries: Int) -> (messages: [StreamMessage], vanished: [String]) {
+    /// The entries of one stream in a reply.
+    struct Entries {
+        var stream: String
         var messages: [StreamMessage] = []
+        /// Ids whose entries no longer exist (trimmed away while pending): `[id, nil]`.
         var vanished: [String] = []
-        messages.reserveCapacity(values.count)
-        for value in values {
-            guard let pair = value.array, pair.count == 2, let id = pair[0].string else { continue }
-            guard let flat = pair[1].array else {
-                vanished.append(id)
-                continue
-            }
-            var fields: [(name: String, value: [UInt8])] = []
-            fields.reserveCapacity(flat.count / 2)
-            var index = 0
-            while index + 1 < flat.count {
-                fields.append((flat[index].string ?? "", flat[index + 1].bytes ?? []))
-                index += 2
-            }
-            messages.append(StreamMessage(stream: stream, id: id, fields: fields, deliveries: deliveries))
-        }
-        return (messages, vanished)
-    }
-
-    /// `XREADGROUP` answers `[[stream, [entry, ...]], ...]`, or nil when `BLOCK` timed out:
-    /// read in place, without a `RESPValue` tree in between (the hot path of every worker).
-    static func messages(_ reply: RESPView, deliveries: Int) -> [StreamMessage] {
-        var messages: [StreamMessage] = []
-        for s in 0..<reply.count {
-            let pair = reply[s]
-            guard pair.count == 2 else { continue }
-            let stream = pair[0].string
-            let entries = pair[1]
-            messages.reserveCapacity(messages.count + entries.count)
-            for e in 0..<entries.count {
-                let entry = entries[e]
-                guard entry.count == 2, entry[1].isArray else { continue }
-                let flat = entry[1]
-                var fields: [(name: String, value: [UInt8])] = []
-                fields.reserveCapacity(flat.count / 2)
-                var index = 0
-                while index + 1 < flat.count {
-                    fields.append((flat[index].string, flat[index + 1].bytes))
-                    index += 2
-                }
-                messages.append(StreamMessage(stream: stream, id: entry[0].string, fields: fields, deliveries: deliveries))
-            }
-        }
-        return messages
+        /// The last id in the reply, live or vanished.
+        var lastId: String?
     }
 
     /// `XREADGROUP` answers `[[stream, [entry, ...]], ...]`, or nil when `BLOCK` timed out.
-    static func perStream(_ reply: RESPValue) -> [(stream: String, entries: [RESPValue])] {
-        guard let streams = reply.array else { return [] }
-        return streams.compactMap { item in
-            guard let pair = item.array, pair.count == 2, let name = pair[0].string, let entries = pair[1].array else { return nil }
-            return (name, entries)
+    static func readGroup(_ reply: RESPView, deliveries: Int) -> [Entries] {
+        (0..<reply.count).compactMap { index in
+            let pair = reply[index]
+            guard pair.count == 2 else { return nil }
+            return entries(pair[1], stream: pair[0].string, deliveries: deliveries)
         }
+    }
+
+    /// `XAUTOCLAIM` answers `[next-start, [entry, ...], [deleted-id, ...]]` (the last since 7.0).
+    static func autoClaim(_ reply: RESPView, stream: String) throws(RedisError) -> (next: String, entries: Entries, deleted: [String]) {
+        guard reply.count >= 2, reply[1].isArray else {
+            throw .unexpectedReply(expected: "an XAUTOCLAIM reply", got: "\(reply.value)")
+        }
+        let deleted = reply.count > 2 ? (0..<reply[2].count).map { reply[2][$0].string } : []
+        return (reply[0].string, entries(reply[1], stream: stream, deliveries: 1), deleted)
+    }
+
+    /// An entry is `[id, [field, value, ...]]`; a trimmed-away one comes back as `[id, nil]`.
+    private static func entries(_ list: RESPView, stream: String, deliveries: Int) -> Entries {
+        var result = Entries(stream: stream)
+        result.messages.reserveCapacity(list.count)
+        for index in 0..<list.count {
+            let entry = list[index]
+            guard entry.count == 2 else { continue }
+            let id = entry[0].string
+            result.lastId = id
+            guard entry[1].isArray else {
+                result.vanished.append(id)
+                continue
+            }
+            let flat = entry[1]
+            var fields: [(name: String, value: [UInt8])] = []
+            fields.reserveCapacity(flat.count / 2)
+            var field = 0
+            while field + 1 < flat.count {
+                fields.append((flat[field].string, flat[field + 1].bytes))
+                field += 2
+            }
+            result.messages.append(StreamMessage(stream: stream, id: id, fields: fields, deliveries: deliveries))
+        }
+        return result
     }
 }
