@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The units are `Type=notify`: systemd waits for READY=1 and kills a worker that never sends it.
+@Suite("baedal-worker and systemd's notify socket", .serialized)
+struct SystemdNotifyTests {
+    /// A datagram socket bound where `NOTIFY_SOCKET` points, as systemd's is.
+    final class NotifySocket {
+        let path: String
+        let fd: Int32
+
+        init() throws {
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8)).sock").path
+            fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            guard fd >= 0, bound == 0 else { throw TestFailure("cannot bind \(path)") }
+            var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit {
+            close(fd)
+            unlink(path)
+        }
+
+        /// Every message received within `seconds`.
+        func messages(for seconds: Double, until done: (Set<String>) -> Bool) -> Set<String> {
+            var seen: Set<String> = []
+            let deadline = Date().addingTimeInterval(seconds)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while Date() < deadline && !done(seen) {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count > 0 {
+                    for line in String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\n") { seen.insert(String(line)) }
+                }
+            }
+            return seen
+        }
+    }
+
+    @Test func readyOnceTheGroupsExistStoppingOnSigterm() async throws {
+        let server = try RedisServer()
+        let notify = try NotifySocket()
+        let worker = try BaedalProcess("baedal-worker", ["projector"], environment: [
+            "BAEDAL_REDIS_URL": server.url, "BAEDAL_CONSUMER": "n1", "NOTIFY_SOCKET": notify.path,
+        ])
+        let ready = notify.messages(for: 20) { $0.contains("READY=1") }
+        #expect(ready.contains("READY=1"), "\(worker.log)")
+        let groups = try server.connect().send(.init("XINFO", "GROUPS", "baedal:events:order")).array?.count ?? 0
+        #expect(groups == 1, "READY comes after the groups exist")
+        worker.signal(SIGTERM)
+        let stopping = notify.messages(for: 10) { $0.contains("STOPPING=1") }
+        #expect(stopping.contains("STOPPING=1"))
+        #expect(await worker.waitForExit() == 0)
+    }
+}
