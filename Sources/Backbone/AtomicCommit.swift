@@ -63,7 +63,7 @@ public struct AtomicCommitter: Sendable {
         ]
         for (field, value) in commit.state { arguments += [field, value] }
         for (_, event) in commit.events { arguments += [event.type, event.orderId, String(event.at), event.data] }
-        let reply = try Self.script.run(on: connection, keys: keys, arguments: arguments.map { Array($0.utf8) })
+        let reply = try Self.script.run(on: connection, keys: keys, arguments: RedisCommand(arguments))
         guard let parts = reply.array, let outcome = parts.first?.string else {
             throw .unexpectedReply(expected: "a commit outcome", got: "\(reply)")
         }

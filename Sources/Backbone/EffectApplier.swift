@@ -41,30 +41,36 @@ struct EffectApplier: Sendable {
         return Result(acknowledged: 0, skipped: skipped)
     }
 
-    private func arguments(for outcomes: [Outcome]) -> [[UInt8]] {
-        var arguments: [[UInt8]] = [Array(group.utf8), Array(consumer.utf8)]
-        arguments.reserveCapacity(outcomes.count + 64)
-        // The ids per stream, in stream order (outcomes of one stream arrive in id order).
-        var streams: [String] = []
-        var ids: [String: [String]] = [:]
-        for outcome in outcomes {
-            if ids[outcome.stream] == nil { streams.append(outcome.stream) }
-            ids[outcome.stream, default: []].append(outcome.id)
+    private func arguments(for outcomes: [Outcome]) -> RedisCommand {
+        var arguments = RedisCommand([group, consumer])
+        arguments.reserveCapacity(arguments: outcomes.count + 64, bytes: outcomes.count * 24 + 1_024)
+        // The ids per stream, in stream order. A batch holds each stream's outcomes in one run
+        // (that is how batches are read), so runs are grouped without hashing every id.
+        var runs: [(stream: String, range: Range<Int>)] = []
+        var index = 0
+        while index < outcomes.count {
+            let stream = outcomes[index].stream
+            var end = index + 1
+            while end < outcomes.count && outcomes[end].stream == stream { end += 1 }
+            runs.append((stream, index..<end))
+            index = end
         }
-        arguments.append(Array(String(streams.count).utf8))
-        for stream in streams {
-            let list = ids[stream]!
-            arguments.append(Array(stream.utf8))
-            arguments.append(Array(String(list.count).utf8))
-            for id in list { arguments.append(Array(id.utf8)) }
+        arguments.append(runs.count)
+        for run in runs {
+            arguments.append(run.stream)
+            arguments.append(run.range.count)
+            for position in run.range { arguments.append(outcomes[position].id) }
         }
         // The writes: runs of increments added up, other writes where they stand.
-        var writes: [[UInt8]] = []
+        var writes = RedisCommand()
         var count = 0
         var totals = IncrementTotals()
         func flush() {
             for (key, field, delta) in totals.drain() where delta != 0 {
-                writes += [[UInt8(ascii: "i")], Array(key.utf8), Array(field.utf8), Array(String(delta).utf8)]
+                writes.append("i")
+                writes.append(key)
+                writes.append(field)
+                writes.append(delta)
                 count += 1
             }
         }
@@ -75,20 +81,28 @@ struct EffectApplier: Sendable {
                     totals.add(key: key, field: field, delta: delta)
                 case let .append(stream, fields):
                     flush()
-                    writes += [[UInt8(ascii: "x")], Array(stream.utf8), Array(String(fields.count).utf8)]
-                    for (name, value) in fields { writes += [Array(name.utf8), value] }
+                    writes.append("x")
+                    writes.append(stream)
+                    writes.append(fields.count)
+                    for (name, value) in fields {
+                        writes.append(name)
+                        writes.append(bytes: value)
+                    }
                     count += 1
                 case let .command(key, keyType, command):
                     flush()
-                    writes += [[UInt8(ascii: "c")], Array(key.utf8), Array(keyType.utf8), Array(String(command.arguments.count).utf8)]
-                    writes += command.arguments
+                    writes.append("c")
+                    writes.append(key)
+                    writes.append(keyType)
+                    writes.append(command.count)
+                    writes.append(argumentsOf: command)
                     count += 1
                 }
             }
         }
         flush()
-        arguments.append(Array(String(count).utf8))
-        arguments += writes
+        arguments.append(count)
+        arguments.append(argumentsOf: writes)
         return arguments
     }
 

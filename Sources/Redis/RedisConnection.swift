@@ -76,24 +76,26 @@ public final class RedisConnection: @unchecked Sendable {
     /// Sends one command and lends its hiredis reply to `body`, then frees it.
     func withRawReply<T>(_ command: RedisCommand, _ body: (UnsafePointer<redisReply>) throws(RedisError) -> T) throws(RedisError) -> T {
         let context = try liveContext()
-        let raw = command.withArgv { argc, argv, lengths in
-            redisCommandArgv(context, argc, argv, lengths)
-        }
-        guard let raw else { throw breakConnection() }
+        try append(command, to: context)
+        var raw: UnsafeMutableRawPointer?
+        if redisGetReply(context, &raw) != REDIS_OK || raw == nil { throw breakConnection() }
         defer { baedal_arena_reset(arena) }
-        return try body(raw.assumingMemoryBound(to: redisReply.self))
+        return try body(raw!.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// Queues the command's RESP bytes in hiredis's output buffer (sent by the next read).
+    private func append(_ command: RedisCommand, to context: UnsafeMutablePointer<redisContext>) throws(RedisError) {
+        let status = command.encoded.withUnsafeBufferPointer { encoded in
+            encoded.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(context, $0.baseAddress, $0.count) }
+        }
+        if status != REDIS_OK { throw breakConnection() }
     }
 
     /// Writes every command, then reads every reply: one round trip for the lot.
     /// Error replies stay in place as `.error` values.
     public func pipeline(_ commands: [RedisCommand]) throws(RedisError) -> [RESPValue] {
         let context = try liveContext()
-        for command in commands {
-            let status = command.withArgv { argc, argv, lengths in
-                redisAppendCommandArgv(context, argc, argv, lengths)
-            }
-            if status != REDIS_OK { throw breakConnection() }
-        }
+        for command in commands { try append(command, to: context) }
         var replies: [RESPValue] = []
         replies.reserveCapacity(commands.count)
         for _ in commands {

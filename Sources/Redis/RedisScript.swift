@@ -14,7 +14,7 @@ public struct RedisScript: Sendable, Hashable {
     private static let loaded = Mutex<[String: String]>([:])
 
     /// Runs the script on this connection; an error reply is thrown as `RedisError.server`.
-    public func run(on connection: RedisConnection, keys: [String], arguments: [[UInt8]]) throws(RedisError) -> RESPValue {
+    public func run(on connection: RedisConnection, keys: [String], arguments: RedisCommand) throws(RedisError) -> RESPValue {
         var sha = Self.loaded.withLock { $0[source] }
         if sha == nil { sha = try load(on: connection) }
         var reply = try connection.sendKeepingErrors(command(sha: sha!, keys: keys, arguments: arguments))
@@ -32,11 +32,10 @@ public struct RedisScript: Sendable, Hashable {
         return sha
     }
 
-    private func command(sha: String, keys: [String], arguments: [[UInt8]]) -> RedisCommand {
-        var argv: [[UInt8]] = [Array("EVALSHA".utf8), Array(sha.utf8), Array(String(keys.count).utf8)]
-        argv.reserveCapacity(3 + keys.count + arguments.count)
-        argv.append(contentsOf: keys.map { Array($0.utf8) })
-        argv.append(contentsOf: arguments)
-        return RedisCommand(bytes: argv)
+    /// `EVALSHA sha numkeys key... arg...`; `arguments` is an argument list, not a command.
+    private func command(sha: String, keys: [String], arguments: RedisCommand) -> RedisCommand {
+        var command = RedisCommand(["EVALSHA", sha, String(keys.count)] + keys)
+        command.append(argumentsOf: arguments)
+        return command
     }
 }
