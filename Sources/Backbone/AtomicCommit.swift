@@ -88,7 +88,7 @@ public struct AtomicCommitter: Sendable {
         try await client.withConnection { connection throws(RedisError) in try self.commit(commit, on: connection) }
     }
 
-    static let script = RedisScript(name: "atomic-commit", source: #"""
+    static let script = RedisScript(source: #"""
     #!lua
     -- KEYS: aggregate hash, idempotency key (the aggregate again when unused), one stream per event
     -- ARGV: expected version, uses idempotency (0/1), idempotency ttl ms, result to remember,

@@ -13,15 +13,14 @@ public struct DeadLetter: Sendable {
 
     /// The effects that move `message` to the dead-letter stream (applied only with its ack).
     public func effects(for message: StreamMessage, reason: String) -> Effects {
-        var fields: [(String, [UInt8])] = [
-            ("stream", Array(message.stream.utf8)),
-            ("id", Array(message.id.utf8)),
-            ("group", Array(group.utf8)),
-            ("consumer", Array(consumer.utf8)),
-            ("deliveries", Array(String(message.deliveries).utf8)),
-            ("reason", Array(reason.utf8)),
+        let fields = [
+            StreamField("stream", message.stream),
+            StreamField("id", message.id),
+            StreamField("group", group),
+            StreamField("consumer", consumer),
+            StreamField("deliveries", String(message.deliveries)),
+            StreamField("reason", reason),
         ]
-        fields.append(contentsOf: message.fields.map { ($0.name, $0.value) })
-        return Effects([.append(stream: stream, fields: fields)])
+        return Effects([.append(stream: stream, fields: fields + message.fields)])
     }
 }

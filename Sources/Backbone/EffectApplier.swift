@@ -84,9 +84,9 @@ struct EffectApplier: Sendable {
                     writes.append("x")
                     writes.append(stream)
                     writes.append(fields.count)
-                    for (name, value) in fields {
-                        writes.append(name)
-                        writes.append(bytes: value)
+                    for field in fields {
+                        writes.append(field.name)
+                        writes.append(bytes: field.value)
                     }
                     count += 1
                 case let .command(key, keyType, command):
@@ -128,7 +128,7 @@ struct EffectApplier: Sendable {
         }
     }
 
-    static let script = RedisScript(name: "apply-and-ack", source: #"""
+    static let script = RedisScript(source: #"""
     #!lua
     -- ARGV: group, consumer, stream count, then per stream: key, id count, ids;
     --       then write count and the writes:

@@ -97,7 +97,7 @@ public struct JSONReader: ~Copyable {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                if raw.allSatisfy({ $0 < 0x80 }) {
+                if Self.isASCII(raw) {
                     index = end + 1
                     return (Key(raw: raw, escaped: nil), start..<end)
                 }
@@ -244,7 +244,7 @@ public struct JSONReader: ~Copyable {
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                guard keep || !isASCII(slice) else { return "" }
+                if !keep && Self.isASCII(slice) { return "" }  // skipped, and valid by construction
                 guard let text = Self.string(slice) else { throw fail("a string is not valid UTF-8") }
                 return keep ? text : ""
             }
@@ -290,7 +290,7 @@ public struct JSONReader: ~Copyable {
         throw fail("unexpected end of JSON in a string")
     }
 
-    private func isASCII(_ slice: UnsafeRawBufferPointer) -> Bool {
+    private static func isASCII(_ slice: UnsafeRawBufferPointer) -> Bool {
         slice.allSatisfy { $0 < 0x80 }
     }
 
@@ -298,7 +298,7 @@ public struct JSONReader: ~Copyable {
     private static func string(_ slice: UnsafeRawBufferPointer) -> String? {
         let text = String(decoding: slice, as: UTF8.self)
         // Decoding repairs invalid sequences with U+FFFD, which changes the bytes: compare.
-        if slice.allSatisfy({ $0 < 0x80 }) { return text }
+        if isASCII(slice) { return text }
         return text.utf8.elementsEqual(slice) ? text : nil
     }
 

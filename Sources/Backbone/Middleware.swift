@@ -1,10 +1,6 @@
 import Logging
 import Metrics
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The standard middleware every policy runs under, outermost first.
 public enum StandardMiddleware {
     /// Retries a failing handler a few times in-process before leaving the message pending
@@ -13,18 +9,17 @@ public enum StandardMiddleware {
         { next in
             { message in
                 var backoff = initialBackoffMilliseconds
-                for attempt in 1... {
+                for _ in 1..<max(attempts, 1) {
                     do {
                         return try await next(message)
                     } catch let error as MalformedEvent {
                         throw error
                     } catch {
-                        if attempt >= attempts { throw error }
                         try await Task.sleep(for: .milliseconds(backoff))
                         backoff *= 2
                     }
                 }
-                fatalError("unreachable")
+                return try await next(message)  // the last attempt: its error is the answer
             }
         }
     }

@@ -1,12 +1,27 @@
+/// One field of a stream entry: a name and its bytes.
+public struct StreamField: Sendable, Hashable {
+    public var name: String
+    public var value: [UInt8]
+
+    public init(_ name: String, _ value: [UInt8]) {
+        self.name = name
+        self.value = value
+    }
+
+    public init(_ name: String, _ value: String) {
+        self.init(name, Array(value.utf8))
+    }
+}
+
 /// One entry delivered to a consumer: where it came from, its fields in order, and how many
 /// times the group has delivered it (1 the first time; more after claims).
 public struct StreamMessage: Sendable, Hashable {
     public var stream: String
     public var id: String
-    public var fields: [(name: String, value: [UInt8])]
+    public var fields: [StreamField]
     public var deliveries: Int
 
-    public init(stream: String, id: String, fields: [(name: String, value: [UInt8])], deliveries: Int = 1) {
+    public init(stream: String, id: String, fields: [StreamField], deliveries: Int = 1) {
         self.stream = stream
         self.id = id
         self.fields = fields
@@ -21,13 +36,4 @@ public struct StreamMessage: Sendable, Hashable {
         value(name).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    public static func == (lhs: StreamMessage, rhs: StreamMessage) -> Bool {
-        lhs.stream == rhs.stream && lhs.id == rhs.id && lhs.deliveries == rhs.deliveries
-            && lhs.fields.elementsEqual(rhs.fields, by: { $0.name == $1.name && $0.value == $1.value })
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(stream)
-        hasher.combine(id)
-    }
 }

@@ -45,11 +45,11 @@ enum StreamReplies {
                 continue
             }
             let flat = entry[1]
-            var fields: [(name: String, value: [UInt8])] = []
+            var fields: [StreamField] = []
             fields.reserveCapacity(flat.count / 2)
             var field = 0
             while field + 1 < flat.count {
-                fields.append((flat[field].string, flat[field + 1].bytes))
+                fields.append(StreamField(flat[field].string, flat[field + 1].bytes))
                 field += 2
             }
             result.messages.append(StreamMessage(stream: stream, id: id, fields: fields, deliveries: deliveries))

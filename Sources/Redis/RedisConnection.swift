@@ -166,32 +166,15 @@ public final class RedisConnection: @unchecked Sendable {
 extension RESPValue {
     /// Copies a hiredis reply tree into Swift values.
     init(_ reply: UnsafePointer<redisReply>) {
-        let r = reply.pointee
-        switch r.type {
-        case REDIS_REPLY_STRING:
-            self = .bulk(r.str == nil ? [] : Array(UnsafeRawBufferPointer(start: r.str, count: r.len)))
-        case REDIS_REPLY_ARRAY:
-            var values: [RESPValue] = []
-            values.reserveCapacity(r.elements)
-            for index in 0..<r.elements {
-                if let element = r.element[index] { values.append(RESPValue(element)) } else { values.append(.null) }
-            }
-            self = .array(values)
-        case REDIS_REPLY_INTEGER:
-            self = .integer(r.integer)
-        case REDIS_REPLY_NIL:
-            self = .null
-        case REDIS_REPLY_STATUS:
-            self = .status(Self.text(r))
-        case REDIS_REPLY_ERROR:
-            self = .error(Self.text(r))
-        default:
-            self = .error("unknown reply type \(r.type)")
+        let view = RESPView(reply: reply)
+        switch reply.pointee.type {
+        case REDIS_REPLY_STRING: self = .bulk(view.bytes)
+        case REDIS_REPLY_ARRAY: self = .array((0..<view.count).map { view[$0].value })
+        case REDIS_REPLY_INTEGER: self = .integer(reply.pointee.integer)
+        case REDIS_REPLY_NIL: self = .null
+        case REDIS_REPLY_STATUS: self = .status(view.string)
+        case REDIS_REPLY_ERROR: self = .error(view.string)
+        default: self = .error("unknown reply type \(reply.pointee.type)")
         }
-    }
-
-    private static func text(_ r: redisReply) -> String {
-        guard let str = r.str else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: str, count: r.len), as: UTF8.self)
     }
 }

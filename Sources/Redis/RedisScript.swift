@@ -3,11 +3,9 @@ import Synchronization
 /// A Lua script run with `EVALSHA`, loaded on first use and again after `NOSCRIPT`
 /// (a restarted Redis has forgotten every script).
 public struct RedisScript: Sendable, Hashable {
-    public let name: String
     public let source: String
 
-    public init(name: String, source: String) {
-        self.name = name
+    public init(source: String) {
         self.source = source
     }
 

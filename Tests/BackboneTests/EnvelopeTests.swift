@@ -4,7 +4,7 @@ import Testing
 @Suite("Envelope and environment")
 struct EnvelopeTests {
     func message(_ fields: [(String, String)]) -> StreamMessage {
-        StreamMessage(stream: "s", id: "1-0", fields: fields.map { ($0.0, Array($0.1.utf8)) })
+        StreamMessage(stream: "s", id: "1-0", fields: fields.map { StreamField($0.0, $0.1) })
     }
 
     @Test func readsTheContractFields() throws {

@@ -6,7 +6,7 @@ import Testing
 @Suite("Middleware around a handler")
 struct MiddlewareTests {
     let deadLetter = DeadLetter(deadStream: "t:dead", group: "g", consumer: "c")
-    let message = StreamMessage(stream: "t:events:order", id: "1-0", fields: [("type", Array("OrderPlaced".utf8)), ("orderId", Array("o1".utf8))])
+    let message = StreamMessage(stream: "t:events:order", id: "1-0", fields: [StreamField("type", "OrderPlaced"), StreamField("orderId", "o1")])
 
     struct Flaky: Error {}
 
@@ -44,9 +44,9 @@ struct MiddlewareTests {
             return
         }
         #expect(stream == "t:dead")
-        let names = fields.map(\.0)
+        let names = fields.map(\.name)
         #expect(names == ["stream", "id", "group", "consumer", "deliveries", "reason", "type", "orderId"])
-        #expect(String(decoding: fields[5].1, as: UTF8.self) == "malformed event: no items")
+        #expect(String(decoding: fields[5].value, as: UTF8.self) == "malformed event: no items")
     }
 
     @Test func otherFailuresAreDeadLetteredOnlyOnTheLastDelivery() async throws {
