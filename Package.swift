@@ -1,17 +1,30 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+
 let package = Package(
     name: "Baedal",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "baedal-api", targets: ["baedal-api"]),
+        .executable(name: "baedal-payment", targets: ["baedal-payment"]),
         .executable(name: "baedal-worker", targets: ["baedal-worker"]),
+        .executable(name: "baedalctl", targets: ["baedalctl"]),
         .executable(name: "baedal-bench", targets: ["baedal-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -20,35 +33,62 @@ let package = Package(
             providers: [.apt(["libhiredis-dev"])]
         ),
         // The client: knows Redis, not food.
-        .target(
-            name: "Redis",
-            dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")]
-        ),
+        .target(name: "Redis", dependencies: ["CHiredis", logging]),
         // Events on streams: envelope, keys, atomic commit, consumer-group runtime, middleware.
         .target(
             name: "Backbone",
             dependencies: [
-                "Redis",
-                .product(name: "Logging", package: "swift-log"),
+                "Redis", logging, lifecycle,
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Bounded context: the dashboards (a projection of order, store and delivery events).
-        .target(name: "Dashboards", dependencies: ["Backbone"]),
+        // Bounded contexts: each its domain (pure) and its adapters and policies.
+        .target(name: "Orders", dependencies: ["Backbone"]),
+        .target(name: "Stores", dependencies: ["Backbone", "Orders"]),
+        .target(name: "Payments", dependencies: ["Backbone", "Orders", httpClient, logging]),
+        .target(name: "Deliveries", dependencies: ["Backbone", "Orders"]),
+        .target(name: "Notifications", dependencies: ["Backbone", "Orders", httpClient, logging]),
+        .target(name: "Dashboards", dependencies: ["Backbone", "Orders"]),
+        // Who is calling: HS256 bearer tokens.
+        .target(name: "Identity", dependencies: [.product(name: "JWTKit", package: "jwt-kit")]),
+        // The HTTP adapters: the REST API and the payment gateway stand-in.
+        .target(
+            name: "API",
+            dependencies: [
+                "Backbone", "Orders", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Identity",
+                hummingbird, logging,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(name: "baedal-api", dependencies: ["API", "Backbone", hummingbird, lifecycle, logging]),
+        .executableTarget(name: "baedal-payment", dependencies: ["API", "Backbone", hummingbird, lifecycle, logging]),
         .executableTarget(
             name: "baedal-worker",
             dependencies: [
-                "Backbone", "Dashboards",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Backbone", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "API",
+                logging, lifecycle,
+            ]
+        ),
+        .executableTarget(
+            name: "baedalctl",
+            dependencies: [
+                "Backbone", "Redis", "Identity", "Dashboards", "Stores", "Deliveries", "Notifications",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "baedal-bench", dependencies: ["Backbone", "Redis"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Redis", "TestSupport"]),
+        .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone"]),
         .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "Backbone"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Redis", "TestSupport"]),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Backbone", "Redis", "Identity", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Redis", "Identity", "TestSupport"]),
         .target(name: "TestSupport", dependencies: ["Redis"], path: "Tests/TestSupport"),
     ]
 )

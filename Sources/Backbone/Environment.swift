@@ -12,6 +12,7 @@ public struct BaedalEnvironment: Sendable {
     /// A setting that cannot be used; the executables print it on one line and exit with 2.
     public struct Invalid: Error, Sendable, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public init(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) {
@@ -32,7 +33,7 @@ public struct BaedalEnvironment: Sendable {
         maxDeliveries = try Self.positive("BAEDAL_MAX_DELIVERIES", environment, default: 5)
     }
 
-    private static func positive(_ name: String, _ environment: [String: String], default value: Int) throws(Invalid) -> Int {
+    public static func positive(_ name: String, _ environment: [String: String], default value: Int) throws(Invalid) -> Int {
         guard let text = environment[name], !text.isEmpty else { return value }
         guard let number = Int(text), number > 0 else {
             throw Invalid(description: "\(name) must be a positive whole number, got '\(text)'")

@@ -133,6 +133,7 @@ public struct JSONReader: ~Copyable {
 
     public mutating func readString() throws(Failure) -> String {
         skipWhitespace()
+        guard peek() != nil else { throw fail("unexpected end of JSON") }
         guard peek() == UInt8(ascii: "\"") else { throw fail("is not a string") }
         return try scanString()
     }
@@ -140,6 +141,8 @@ public struct JSONReader: ~Copyable {
     /// A whole number: no fraction, no exponent, within Int's range.
     public mutating func readInt() throws(Failure) -> Int {
         skipWhitespace()
+        guard let first = peek() else { throw fail("unexpected end of JSON") }
+        guard first == UInt8(ascii: "-") || isDigit(first) else { throw fail("is not a whole number") }
         let start = index
         try scanNumber()
         let text = UnsafeRawBufferPointer(rebasing: bytes[start..<index])

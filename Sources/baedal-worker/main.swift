@@ -1,58 +1,92 @@
+import AsyncHTTPClient
 import Backbone
 import Dashboards
+import Deliveries
 import Logging
+import Notifications
+import Payments
+import Redis
 import ServiceLifecycle
+import Stores
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `baedal-worker POLICY`: one policy daemon in the consumer group named after the policy.
-let policies: [String: @Sendable (Keys) -> Policy] = [
-    Projector.name: Projector.policy,
-]
-let known = policies.keys.sorted().joined(separator: ", ")
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
-func fail(_ message: String) -> Never {
-    let line = Array("baedal-worker: \(message)\n".utf8)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    exit(2)
-}
+/// `baedal-worker POLICY`: one policy daemon in the consumer group named after the policy.
+let names = ["delivery-dispatch", "notification", "payment-refund", "projector", "store-inbox"]
+let known = names.joined(separator: ", ")
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--help" || arguments.first == "-h" {
-    print("usage: baedal-worker POLICY    (policies: \(known); settings from BAEDAL_* environment variables)")
+    print("""
+    usage: baedal-worker POLICY
+      policies: \(known)
+      settings: BAEDAL_REDIS_URL, BAEDAL_PREFIX, BAEDAL_CONSUMER, BAEDAL_CLAIM_IDLE_MS, BAEDAL_MAX_DELIVERIES,
+                BAEDAL_LOG_LEVEL; payment-refund: BAEDAL_PAYMENT_URL; notification: BAEDAL_NOTIFY_WEBHOOK
+    """)
     exit(0)
 }
 guard arguments.count == 1, let name = arguments.first else {
-    fail("usage: baedal-worker POLICY (policies: \(known))")
+    ProcessSupport.fail("baedal-worker: usage: baedal-worker POLICY (policies: \(known))")
 }
-guard let makePolicy = policies[name] else {
-    fail("unknown policy '\(name)' (policies: \(known))")
+guard names.contains(name) else {
+    ProcessSupport.fail("baedal-worker: unknown policy '\(name)' (policies: \(known))")
 }
+let variables = ProcessInfo.processInfo.environment
 let environment: BaedalEnvironment
 do {
-    environment = try BaedalEnvironment()
+    environment = try BaedalEnvironment(variables)
 } catch {
-    fail(error.description)
+    ProcessSupport.fail("baedal-worker: \(error.description)")
+}
+let logger = ProcessSupport.bootstrapLogging(label: "baedal.worker")
+let keys = environment.keys
+var http: HTTPClient?
+var policies: [Policy] = []
+
+switch name {
+case Projector.name:
+    policies = [Projector.policy(keys: keys)]
+case StoreInbox.name:
+    policies = [StoreInbox.policy(keys: keys)]
+case DeliveryDispatch.name:
+    policies = [DeliveryDispatch.policy(keys: keys)]
+case PaymentRefund.name:
+    let url = variables["BAEDAL_PAYMENT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8081"
+    let client = PaymentGatewayClient.makeHTTPClient()
+    http = client
+    let gateway = PaymentGatewayClient(settings: .init(baseURL: url, timeout: .seconds(5)), http: client)
+    let pool = RedisPool(configuration: environment.redis, size: 1, logger: logger)
+    policies = [PaymentRefund.policy(keys: keys, gateway: gateway, pool: pool, logger: logger, now: epochMilliseconds)]
+case Notification.name:
+    let webhook = variables["BAEDAL_NOTIFY_WEBHOOK"].flatMap { $0.isEmpty ? nil : $0 }
+    policies = [Notification.policy(keys: keys, webhook: webhook != nil)]
+    if let webhook {
+        guard webhook.hasPrefix("http://") || webhook.hasPrefix("https://") else {
+            ProcessSupport.fail("baedal-worker: BAEDAL_NOTIFY_WEBHOOK must be an http:// or https:// URL, got '\(webhook)'")
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        http = client
+        policies.append(WebhookSender.policy(url: webhook, http: client, logger: logger))
+    }
+default:
+    ProcessSupport.fail("baedal-worker: unknown policy '\(name)' (policies: \(known))")
 }
 
-let level = Logger.Level(rawValue: getenv("BAEDAL_LOG_LEVEL").map { String(cString: $0) } ?? "info") ?? .info
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = level
-    return handler
+let workers = policies.map { policy in
+    ConsumerGroupWorker(policy: policy, settings: WorkerSettings(environment), redis: environment.redis, logger: logger)
 }
-let logger = Logger(label: "baedal.worker")
-let worker = ConsumerGroupWorker(
-    policy: makePolicy(environment.keys),
-    settings: WorkerSettings(environment),
-    redis: environment.redis,
-    logger: logger
-)
 let group = ServiceGroup(configuration: .init(
-    services: [worker],
+    services: workers.map { $0 as any Service },
     gracefulShutdownSignals: [.sigterm, .sigint],
     logger: logger
 ))
 try await group.run()
+try? await http?.shutdown()

@@ -1,0 +1,93 @@
+import AsyncHTTPClient
+import Backbone
+import Dashboards
+import Hummingbird
+import Identity
+import Logging
+import Metrics
+import Orders
+import Payments
+import Prometheus
+import Redis
+import Stores
+
+/// Everything `baedal-api` runs on: the Redis pool, the gateway client and its circuit breaker,
+/// the token authority, the health watcher, and the router with one controller per context.
+public final class BaedalAPI: Sendable {
+    public let settings: APISettings
+    public let pool: RedisPool
+    public let health: RedisHealth
+    public let breaker: CircuitBreaker
+    public let http: HTTPClient
+    public let registry: PrometheusCollectorRegistry
+    let authenticator: Authenticator
+    let logger: Logger
+
+    public init(settings: APISettings, registry: PrometheusCollectorRegistry, logger: Logger) async {
+        self.settings = settings
+        self.registry = registry
+        self.logger = logger
+        let redis = settings.environment.redis
+        pool = RedisPool(configuration: redis, size: settings.redisConnections, logger: logger)
+        health = RedisHealth(configuration: redis, logger: logger)
+        let circuit = Gauge(label: "baedal_payment_circuit_state")
+        circuit.record(0)
+        breaker = CircuitBreaker(
+            settings: .init(failureThreshold: settings.breakerFailures, openDuration: .milliseconds(settings.breakerOpenMilliseconds)),
+            onChange: { [logger] state in
+                circuit.record(state == .closed ? 0 : state == .halfOpen ? 1 : 2)
+                logger.warning("payment circuit \(state.rawValue)")
+            })
+        http = PaymentGatewayClient.makeHTTPClient()
+        authenticator = Authenticator(authority: await TokenAuthority(secret: settings.jwtSecret))
+    }
+
+    public func router() -> Router<BaedalContext> {
+        let keys = settings.environment.keys
+        let orders = OrderRepository(keys: keys, pool: pool)
+        let catalog = StoreCatalog(keys: keys, pool: pool)
+        let gateway = PaymentGatewayClient(
+            settings: .init(baseURL: settings.paymentURL, timeout: .milliseconds(settings.paymentTimeoutMilliseconds)), http: http)
+        let checkout = Checkout(keys: keys, catalog: catalog, orders: orders, gateway: gateway, breaker: breaker, pool: pool, logger: logger)
+        let views = ViewKeys(keys)
+
+        let router = Router(context: BaedalContext.self)
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        let breaker = self.breaker
+        HealthController(health: health, registry: registry, details: { [("paymentCircuit", breaker.state.rawValue)] })
+            .addRoutes(to: router)
+        StoresController(catalog: catalog, orders: orders, keys: keys, auth: authenticator).addRoutes(to: router)
+        OrdersController(checkout: checkout, orders: orders, views: views, auth: authenticator).addRoutes(to: router)
+        DeliveriesController(orders: orders, keys: keys, auth: authenticator).addRoutes(to: router)
+        CustomersController(orders: orders, keys: keys, views: views, auth: authenticator).addRoutes(to: router)
+        DashboardController(dashboards: DashboardKeys(keys), orders: orders, auth: authenticator).addRoutes(to: router)
+        return router
+    }
+
+    public func shutdown() async {
+        pool.close()
+        try? await http.shutdown()
+    }
+}
+
+/// Prometheus for every daemon: metric names with `_` instead of `.`, and latency buckets
+/// fine enough for a service that answers in milliseconds.
+public enum PrometheusSetup {
+    public static func bootstrap() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+        ]
+        factory.nameAndLabelSanitizer = { name, labels in
+            func clean(_ text: String) -> String {
+                String(text.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+            }
+            return (clean(name), labels.map { (clean($0.0), $0.1) })
+        }
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }
+}

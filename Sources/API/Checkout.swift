@@ -1,0 +1,155 @@
+import Backbone
+import Logging
+import Metrics
+import Orders
+import Payments
+import Redis
+import Stores
+
+/// Placing an order: priced on the server from the menu, charged synchronously, committed with
+/// its `OrderPlaced` in one step. Only a paid order exists, and no charge outlives a failure:
+/// - the gateway declines: 402, nothing written;
+/// - the gateway is down, slow, or its circuit open: 503 with `Retry-After`, nothing written;
+///   a charge whose answer never came is handed to `payment-refund` to settle (`payment-voids`);
+/// - the charge went through but the order could not be written: the payment is cancelled at once.
+/// With an `Idempotency-Key` the order id derives from the customer and the key, so a repeat,
+/// even a concurrent one, is the same order and the same payment.
+public struct Checkout: Sendable {
+    public struct Request: Sendable {
+        public var storeId: String
+        public var items: [(foodId: String, qty: Int)]
+        public var region: String
+        public var address: String
+    }
+
+    /// The 201 body, also what a repeat of the same key gets back.
+    public struct Placed: Sendable {
+        public var json: String
+        public var orderId: String
+        public var repeated: Bool
+    }
+
+    let keys: Keys
+    let catalog: StoreCatalog
+    let orders: OrderRepository
+    let gateway: PaymentGatewayClient
+    let breaker: CircuitBreaker
+    let pool: RedisPool
+    let logger: Logger
+    private let placedCounter = Counter(label: "baedal_orders_placed_total")
+    private let refusedCounter = Counter(label: "baedal_payment_refused_total")
+
+    public init(keys: Keys, catalog: StoreCatalog, orders: OrderRepository, gateway: PaymentGatewayClient,
+                breaker: CircuitBreaker, pool: RedisPool, logger: Logger) {
+        self.keys = keys
+        self.catalog = catalog
+        self.orders = orders
+        self.gateway = gateway
+        self.breaker = breaker
+        self.pool = pool
+        self.logger = logger
+    }
+
+    public func place(_ request: Request, by customer: Actor, idempotencyKey: String?) async throws -> Placed {
+        let rememberedKey = idempotencyKey.map { keys.idempotency(scope: "order:\(customer.id)", key: $0) }
+        if let rememberedKey, let first = try await pool.send(RedisCommand("GET", rememberedKey)).string {
+            return Placed(json: first, orderId: "", repeated: true)
+        }
+        guard let menu = try await catalog.menu(of: request.storeId) else { throw OrderError.storeNotFound(request.storeId) }
+        let lines = try Order.price(request.items, menu: menu.prices)
+        let orderId = idempotencyKey.map { derivedIdentifier("o-", from: "\(customer.id)\u{0}\($0)") } ?? randomIdentifier("o-")
+        var logger = self.logger
+        logger[metadataKey: "orderId"] = "\(orderId)"
+
+        let payment = try await charge(orderId: orderId, customerId: customer.id, amount: Order.amount(of: lines),
+                                       paymentKey: idempotencyKey.map { "order:\(customer.id):\($0)" } ?? orderId, logger: logger)
+        let now = epochMilliseconds()
+        let change = Order.place(id: orderId, customerId: customer.id, storeId: request.storeId, lines: lines,
+                                 region: request.region, address: request.address, paymentId: payment.paymentId, at: now)
+        let json = JSONWriter.object { json in
+            json.field("orderId", orderId)
+            json.field("status", "placed")
+            json.field("amount", change.order.amount)
+            json.field("paymentId", payment.paymentId)
+        }
+        let result: CommitResult
+        do {
+            result = try await orders.commit(change, at: now, idempotency: rememberedKey.map { .init(key: $0, result: json) })
+        } catch {
+            logger.error("the order could not be written after its payment was approved; cancelling the payment",
+                         metadata: ["paymentId": "\(payment.paymentId)", "error": "\(error)"])
+            await cancelPayment(payment, orderId: orderId, customerId: customer.id, logger: logger)
+            throw error
+        }
+        switch result {
+        case .committed:
+            placedCounter.increment()
+            logger.info("order placed", metadata: ["storeId": "\(request.storeId)", "amount": "\(change.order.amount)", "paymentId": "\(payment.paymentId)"])
+            return Placed(json: json, orderId: orderId, repeated: false)
+        case .duplicate(let first):
+            // A concurrent request with the same key won; it used the same payment (same key at the gateway).
+            return Placed(json: first, orderId: orderId, repeated: true)
+        case .conflict:
+            // The same key again after its record expired: the order exists; show it if it is this one.
+            if let existing = try await orders.load(orderId), existing.customerId == customer.id, existing.paymentId == payment.paymentId {
+                return Placed(json: JSONWriter.object { json in
+                    json.field("orderId", existing.id)
+                    json.field("status", existing.status.rawValue)
+                    json.field("amount", existing.amount)
+                    json.field("paymentId", existing.paymentId)
+                }, orderId: orderId, repeated: true)
+            }
+            await cancelPayment(payment, orderId: orderId, customerId: customer.id, logger: logger)
+            throw APIError(.conflict, "idempotency_key_reused", "this Idempotency-Key was used for another order")
+        }
+    }
+
+    /// The synchronous call, behind the circuit breaker.
+    private func charge(orderId: String, customerId: String, amount: Int, paymentKey: String, logger: Logger) async throws -> Payment {
+        if case .refused(let retryAfter) = breaker.acquire() {
+            refusedCounter.increment()
+            throw APIError.unavailable("payment_unavailable", PaymentFailure.circuitOpen(retryAfter: retryAfter).description + "; nothing was charged",
+                                       retryAfterSeconds: Int((retryAfter / .seconds(1)).rounded(.up)))
+        }
+        do {
+            let payment = try await gateway.charge(orderId: orderId, customerId: customerId, amount: amount, idempotencyKey: paymentKey)
+            breaker.succeeded()
+            return payment
+        } catch .declined {
+            breaker.succeeded()
+            logger.info("payment declined", metadata: ["amount": "\(amount)"])
+            throw APIError(.init(code: 402, reasonPhrase: "Payment Required"), "payment_declined", "the payment of \(amount) won was declined; no order was placed")
+        } catch {
+            breaker.failed()
+            logger.warning("payment failed", metadata: ["error": "\(error)", "circuit": "\(breaker.state.rawValue)"])
+            if error.outcomeUnknown {
+                await requestVoid(orderId: orderId, customerId: customerId, reason: error.description, logger: logger)
+            }
+            throw APIError.unavailable("payment_unavailable", "\(error); no order was placed and nothing stays charged, try again shortly",
+                                       retryAfterSeconds: 2)
+        }
+    }
+
+    private func cancelPayment(_ payment: Payment, orderId: String, customerId: String, logger: Logger) async {
+        do {
+            try await gateway.cancel(paymentId: payment.paymentId)
+            logger.notice("payment cancelled: it has no order", metadata: ["paymentId": "\(payment.paymentId)"])
+        } catch {
+            await requestVoid(orderId: orderId, customerId: customerId, reason: "cancel failed: \(error)", logger: logger)
+        }
+    }
+
+    /// Hands an uncertain charge to `payment-refund`, which cancels it if the gateway made it.
+    private func requestVoid(orderId: String, customerId: String, reason: String, logger: Logger) async {
+        let entry = PaymentRefund.voidRequest(orderId: orderId, customerId: customerId, reason: reason, at: epochMilliseconds())
+        var command = RedisCommand("XADD", keys.stream(.paymentVoids), "*")
+        for (name, value) in entry.fields { command.append(name); command.append(value) }
+        do {
+            _ = try await pool.send(command)
+            logger.notice("asked payment-refund to settle an unanswered charge", metadata: ["reason": "\(reason)"])
+        } catch {
+            logger.critical("an unanswered charge could not be recorded; check the gateway for this order by hand",
+                            metadata: ["reason": "\(reason)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Backbone
+import Hummingbird
+import Logging
+import Payments
+import Prometheus
+import Redis
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `baedal-payment`'s settings: the port, and the stand-in's knobs for slowness and declines.
+public struct PaymentGatewaySettings: Sendable {
+    public var environment: BaedalEnvironment
+    public var host: String
+    public var port: Int
+    /// Added latency per charge: a fixed number of milliseconds, or a uniform MIN…MAX range.
+    public var latency: ClosedRange<Int>
+    /// Amounts above this are declined.
+    public var declineAbove: Int?
+
+    public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws(BaedalEnvironment.Invalid) {
+        environment = try BaedalEnvironment(variables)
+        host = variables["BAEDAL_PAYMENT_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        port = try BaedalEnvironment.positive("BAEDAL_PAYMENT_PORT", variables, default: 8081)
+        latency = try Self.latency(variables["BAEDAL_PAYMENT_LATENCY_MS"] ?? "0")
+        if let text = variables["BAEDAL_PAYMENT_DECLINE_ABOVE"], !text.isEmpty {
+            guard let limit = Int(text), limit >= 0 else {
+                throw .init(description: "BAEDAL_PAYMENT_DECLINE_ABOVE must be a whole number of won, got '\(text)'")
+            }
+            declineAbove = limit
+        }
+    }
+
+    static func latency(_ text: String) throws(BaedalEnvironment.Invalid) -> ClosedRange<Int> {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        switch parts.count {
+        case 1: if let value = parts[0], value >= 0 { return value...value }
+        case 2: if let low = parts[0], let high = parts[1], low >= 0, low <= high { return low...high }
+        default: break
+        }
+        throw .init(description: "BAEDAL_PAYMENT_LATENCY_MS must be N or MIN-MAX milliseconds, got '\(text)'")
+    }
+}
+
+/// The payment gateway stand-in: authorises and cancels payments, keeps its own records, and
+/// publishes `PaymentApproved` and `PaymentCancelled`. Idempotent by `Idempotency-Key`.
+public struct PaymentGatewayApp: Sendable {
+    let settings: PaymentGatewaySettings
+    let ledger: PaymentLedger
+    let health: RedisHealth
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+
+    public init(settings: PaymentGatewaySettings, pool: RedisPool, health: RedisHealth, registry: PrometheusCollectorRegistry, logger: Logger) {
+        self.settings = settings
+        self.ledger = PaymentLedger(keys: settings.environment.keys, pool: pool)
+        self.health = health
+        self.registry = registry
+        self.logger = logger
+    }
+
+    public func router() -> Router<BaedalContext> {
+        let router = Router(context: BaedalContext.self)
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        HealthController(health: health, registry: registry, details: { [] }).addRoutes(to: router)
+        router.post("/payments") { request, _ in try await approve(request) }
+        router.get("/payments") { request, _ in
+            guard let orderId = request.uri.queryParameters.get("orderId"), !orderId.isEmpty else {
+                throw APIError.badRequest("the query parameter 'orderId' is required")
+            }
+            guard let payment = try await ledger.find(orderId: orderId) else { throw APIError.notFound("no payment for order '\(orderId)'") }
+            return JSONBody.response(payment.json)
+        }
+        router.get("/payments/:paymentId") { _, context in
+            let paymentId = try context.parameters.require("paymentId")
+            guard let payment = try await ledger.find(paymentId) else { throw APIError.notFound("no payment '\(paymentId)'") }
+            return JSONBody.response(payment.json)
+        }
+        router.post("/payments/:paymentId/cancel") { _, context in
+            let paymentId = try context.parameters.require("paymentId")
+            guard let payment = try await ledger.cancel(paymentId, at: epochMilliseconds()) else {
+                throw APIError.notFound("no payment '\(paymentId)'")
+            }
+            logger.info("payment cancelled", metadata: ["orderId": "\(payment.orderId)", "paymentId": "\(paymentId)"])
+            return JSONBody.response(payment.json)
+        }
+        return router
+    }
+
+    func approve(_ request: Request) async throws -> Response {
+        guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
+            throw APIError.badRequest("an Idempotency-Key header is required")
+        }
+        let (orderId, customerId, amount) = try await JSONBody.read(request) { reader throws(JSONReader.Failure) in
+            var orderId: String?, customerId: String?, amount: Int?
+            try reader.readObject { reader, key throws(JSONReader.Failure) in
+                switch key {
+                case "orderId": orderId = try reader.readString()
+                case "customerId": customerId = try reader.readString()
+                case "amount": amount = try reader.readInt()
+                default: try reader.skipValue()
+                }
+            }
+            return (try JSONReader.required(orderId, "orderId", in: reader), try JSONReader.required(customerId, "customerId", in: reader),
+                    try JSONReader.required(amount, "amount", in: reader))
+        }
+        guard amount > 0 else { throw APIError(.unprocessableContent, "invalid_amount", "amount must be above 0 won, got \(amount)") }
+        let delay = Int.random(in: settings.latency)
+        if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
+        if let limit = settings.declineAbove, amount > limit {
+            logger.info("payment declined", metadata: ["orderId": "\(orderId)", "amount": "\(amount)"])
+            return JSONBody.response(#"{"error":"declined","message":"the amount is above the card's limit"}"#,
+                                     status: .init(code: 402, reasonPhrase: "Payment Required"))
+        }
+        let payment = Payment(paymentId: randomIdentifier("p-"), orderId: orderId, customerId: customerId, amount: amount, status: .approved)
+        let outcome = try await ledger.approve(payment, idempotencyKey: key, at: epochMilliseconds())
+        let stored: Payment
+        switch outcome {
+        case .approved(let approved):
+            stored = approved
+            logger.info("payment approved", metadata: ["orderId": "\(orderId)", "paymentId": "\(approved.paymentId)", "amount": "\(amount)"])
+        case .repeated(let first):
+            stored = first
+        }
+        return JSONBody.response(JSONWriter.object { json in
+            json.field("paymentId", stored.paymentId)
+            json.field("status", stored.status.rawValue)
+        }, status: .created)
+    }
+}

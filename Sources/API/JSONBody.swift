@@ -1,0 +1,34 @@
+import Backbone
+import Hummingbird
+import NIOCore
+
+/// Request and response bodies: JSON read strictly (wrong types and trailing text are 400s with
+/// the path of the problem), bodies over 64 KiB refused with 413 before they are parsed.
+enum JSONBody {
+    static func read<T>(_ request: Request, _ body: (inout JSONReader) throws(JSONReader.Failure) -> T) async throws -> T {
+        let buffer = try await request.body.collect(upTo: BaedalContext.maxBodyBytes)
+        let text = String(buffer: buffer)
+        var value: T?
+        do {
+            try JSONReader.read(text) { reader throws(JSONReader.Failure) in value = try body(&reader) }
+        } catch {
+            throw APIError.badRequest(text.isEmpty ? "a JSON body is required" : "malformed JSON: \(error)")
+        }
+        return value!
+    }
+
+    static func response(_ json: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+}
+
+extension JSONReader {
+    /// An object's string member that must be present and non-empty.
+    static func required<V>(_ value: V?, _ name: String, in reader: borrowing JSONReader) throws(JSONReader.Failure) -> V {
+        guard let value else { throw reader.fail("'\(name)' is required") }
+        if let text = value as? String, text.isEmpty { throw reader.fail("'\(name)' must not be empty") }
+        return value
+    }
+}

@@ -1,0 +1,42 @@
+import Backbone
+import Orders
+
+/// How an order is shown (the contract's `GET /orders/{id}`).
+enum OrderView {
+    static func json(_ order: Order, queuePosition: Int? = nil) -> String {
+        var json = JSONWriter()
+        write(order, queuePosition: queuePosition, into: &json)
+        return json.text
+    }
+
+    static func write(_ order: Order, queuePosition: Int? = nil, into json: inout JSONWriter) {
+        json.object { json in
+            json.field("orderId", order.id)
+            json.field("status", order.status.rawValue)
+            json.field("storeId", order.storeId)
+            json.field("customerId", order.customerId)
+            json.key("items")
+            json.array(order.items) { json, line in
+                json.object { json in
+                    json.field("foodId", line.foodId)
+                    json.field("qty", line.qty)
+                    json.field("price", line.price)
+                }
+            }
+            json.field("amount", order.amount)
+            json.field("region", order.region)
+            json.field("address", order.address)
+            json.field("paymentId", order.paymentId)
+            if let riderId = order.riderId { json.field("riderId", riderId) }
+            if let queuePosition { json.field("queuePosition", queuePosition) }
+            json.field("placedAt", order.placedAt)
+            json.field("updatedAt", order.updatedAt)
+        }
+    }
+
+    static func list(_ orders: [Order]) -> String {
+        var json = JSONWriter()
+        json.array(orders) { json, order in write(order, into: &json) }
+        return json.text
+    }
+}

@@ -1,0 +1,127 @@
+import Backbone
+import Dashboards
+import HTTPTypes
+import Hummingbird
+import Orders
+import Redis
+
+/// The customer's `POST /orders`, `GET /orders/{id}`, and every command on an order:
+/// `cancel`, `confirm` (customer), `accept`, `reject`, `start-cooking`, `finish-cooking` (owner).
+struct OrdersController: Sendable {
+    let checkout: Checkout
+    let orders: OrderRepository
+    let views: ViewKeys
+    let auth: Authenticator
+
+    func addRoutes(to router: Router<BaedalContext>) {
+        router.post("/orders") { request, context in try await place(request, context) }
+        router.get("/orders/:orderId") { request, context in try await show(request, context) }
+        for command in [OrderCommand.cancel, .confirm, .accept, .reject, .startCooking, .finishCooking] {
+            router.post("/orders/:orderId/\(command.name)") { request, context in try await execute(command, request, context) }
+        }
+    }
+
+    func place(_ request: Request, _ context: BaedalContext) async throws -> Response {
+        let customer = try await auth.actor(request, in: .customer)
+        let key = request.headers[.idempotencyKey]
+        if let key, key.isEmpty || key.utf8.count > 200 {
+            throw APIError.badRequest("Idempotency-Key must be 1…200 characters")
+        }
+        let order = try await JSONBody.read(request) { reader throws(JSONReader.Failure) in try Self.readOrder(&reader) }
+        let placed = try await checkout.place(order, by: customer, idempotencyKey: key)
+        return JSONBody.response(placed.json, status: .created)
+    }
+
+    func show(_ request: Request, _ context: BaedalContext) async throws -> Response {
+        let actor = try await auth.actor(request)
+        let orderId = try context.parameters.require("orderId")
+        guard let order = try await orders.load(orderId) else { throw OrderError.orderNotFound(orderId) }
+        guard order.isVisible(to: actor) else { throw OrderError.notYourOrder }
+        let position = order.status == .cooking ? try await queuePosition(of: order) : nil
+        return JSONBody.response(OrderView.json(order, queuePosition: position))
+    }
+
+    func execute(_ command: OrderCommand, _ request: Request, _ context: BaedalContext) async throws -> Response {
+        let actor = try await auth.actor(request)
+        let orderId = try context.parameters.require("orderId")
+        let reason = try await Self.readReason(request)
+        let order = try await orders.execute(command, on: orderId, by: actor, reason: reason, now: epochMilliseconds)
+        context.logger.info("order \(order.status.rawValue)", metadata: ["orderId": "\(orderId)", "by": "\(actor.role.rawValue):\(actor.id)"])
+        return JSONBody.response(OrderView.json(order))
+    }
+
+    /// Its place among the store's cooking orders by start time (1 = next). The queue is the
+    /// projector's; an order it has not caught up with yet is placed by its own start time, and
+    /// entries the projector has not removed yet are skipped by their status.
+    func queuePosition(of order: Order) async throws -> Int {
+        let reply = try await orders.pool.send(RedisCommand("ZRANGE", views.cookingQueue(order.storeId), "0", "-1", "WITHSCORES"))
+        var queue: [(id: String, startedAt: Int64)] = []
+        let values = reply.array ?? []
+        var index = 0
+        while index + 1 < values.count {
+            if let id = values[index].string, let score = values[index + 1].string.flatMap({ Double($0) }), id != order.id {
+                queue.append((id, Int64(score)))
+            }
+            index += 2
+        }
+        let mine = (id: order.id, startedAt: order.cookingStartedAt ?? order.updatedAt)
+        let ahead = queue.filter { $0.startedAt < mine.startedAt || ($0.startedAt == mine.startedAt && $0.id < mine.id) }
+        guard !ahead.isEmpty else { return 1 }
+        let statuses = try await orders.pool.pipeline(ahead.map { RedisCommand("HGET", orders.key(of: $0.id), "status") })
+        return 1 + statuses.filter { $0.string == OrderStatus.cooking.rawValue }.count
+    }
+
+    static func readOrder(_ reader: inout JSONReader) throws(JSONReader.Failure) -> Checkout.Request {
+        var storeId: String?, region: String?, address: String?
+        var items: [(foodId: String, qty: Int)]?
+        try reader.readObject { reader, key throws(JSONReader.Failure) in
+            switch key {
+            case "storeId": storeId = try reader.readString()
+            case "region": region = try reader.readString()
+            case "address": address = try reader.readString()
+            case "items":
+                var lines: [(foodId: String, qty: Int)] = []
+                try reader.readArray { reader throws(JSONReader.Failure) in
+                    var foodId: String?, qty: Int?
+                    try reader.readObject { reader, key throws(JSONReader.Failure) in
+                        switch key {
+                        case "foodId": foodId = try reader.readString()
+                        case "qty": qty = try reader.readInt()
+                        default: try reader.skipValue()
+                        }
+                    }
+                    lines.append((try JSONReader.required(foodId, "foodId", in: reader), try JSONReader.required(qty, "qty", in: reader)))
+                }
+                items = lines
+            default: try reader.skipValue()
+            }
+        }
+        return Checkout.Request(
+            storeId: try JSONReader.required(storeId, "storeId", in: reader),
+            items: try JSONReader.required(items, "items", in: reader),
+            region: try JSONReader.required(region, "region", in: reader),
+            address: try JSONReader.required(address, "address", in: reader))
+    }
+
+    /// Commands may carry `{"reason": "..."}`; an empty body is fine.
+    static func readReason(_ request: Request) async throws -> String {
+        let buffer = try await request.body.collect(upTo: BaedalContext.maxBodyBytes)
+        guard buffer.readableBytes > 0 else { return "" }
+        var reason = ""
+        do {
+            try JSONReader.read(String(buffer: buffer)) { reader throws(JSONReader.Failure) in
+                try reader.readObject { reader, key throws(JSONReader.Failure) in
+                    if key == "reason" { reason = try reader.readString() } else { try reader.skipValue() }
+                }
+            }
+        } catch {
+            throw APIError.badRequest("malformed JSON: \(error)")
+        }
+        return String(reason.prefix(500))
+    }
+}
+
+extension HTTPField.Name {
+    /// The contract's header for safe retries of `POST /orders` and `POST /payments`.
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+}

@@ -1,0 +1,102 @@
+import Backbone
+import Hummingbird
+import Orders
+import Stores
+
+/// `GET /stores`, `PUT /stores/{id}`, `GET|PUT /stores/{id}/menu`, and the owner's board
+/// `GET /stores/{id}/orders`.
+struct StoresController: Sendable {
+    let catalog: StoreCatalog
+    let orders: OrderRepository
+    let keys: Keys
+    let auth: Authenticator
+
+    func addRoutes(to router: Router<BaedalContext>) {
+        router.get("/stores") { _, _ in try await list() }
+        router.put("/stores/:storeId") { request, context in try await save(request, context) }
+        router.get("/stores/:storeId/menu") { _, context in try await menu(context) }
+        router.put("/stores/:storeId/menu") { request, context in try await replaceMenu(request, context) }
+        router.get("/stores/:storeId/orders") { request, context in try await board(request, context) }
+    }
+
+    func list() async throws -> Response {
+        let stores = try await catalog.all()
+        var json = JSONWriter()
+        json.array(stores) { json, store in
+            json.object { json in
+                json.field("storeId", store.storeId)
+                json.field("name", store.name)
+                json.field("region", store.region)
+            }
+        }
+        return JSONBody.response(json.text)
+    }
+
+    func save(_ request: Request, _ context: BaedalContext) async throws -> Response {
+        let storeId = try context.parameters.require("storeId")
+        try await owner(of: storeId, request)
+        let (name, region) = try await JSONBody.read(request) { reader throws(JSONReader.Failure) in
+            var name: String?, region: String?
+            try reader.readObject { reader, key throws(JSONReader.Failure) in
+                switch key {
+                case "name": name = try reader.readString()
+                case "region": region = try reader.readString()
+                default: try reader.skipValue()
+                }
+            }
+            return (try JSONReader.required(name, "name", in: reader), try JSONReader.required(region, "region", in: reader))
+        }
+        let store = Store(storeId: storeId, name: name, region: region)
+        try await catalog.save(store)
+        context.logger.info("store saved", metadata: ["storeId": "\(storeId)", "region": "\(region)"])
+        return JSONBody.response(JSONWriter.object { json in
+            json.field("storeId", storeId)
+            json.field("name", name)
+            json.field("region", region)
+        })
+    }
+
+    func menu(_ context: BaedalContext) async throws -> Response {
+        let storeId = try context.parameters.require("storeId")
+        guard let menu = try await catalog.menu(of: storeId) else { throw StoreError.notFound(storeId) }
+        return JSONBody.response(Self.menuJSON(storeId: storeId, menu))
+    }
+
+    func replaceMenu(_ request: Request, _ context: BaedalContext) async throws -> Response {
+        let storeId = try context.parameters.require("storeId")
+        try await owner(of: storeId, request)
+        let items = try await JSONBody.read(request) { reader throws(JSONReader.Failure) in
+            var items: [MenuItem]?
+            try reader.readObject { reader, key throws(JSONReader.Failure) in
+                if key == "items" { items = try Menu.readItems(&reader) } else { try reader.skipValue() }
+            }
+            return try JSONReader.required(items, "items", in: reader)
+        }
+        let menu = try Menu(items: items)
+        guard try await catalog.replaceMenu(of: storeId, with: menu) else { throw StoreError.notFound(storeId) }
+        context.logger.info("menu replaced", metadata: ["storeId": "\(storeId)", "items": "\(menu.items.count)"])
+        return JSONBody.response(Self.menuJSON(storeId: storeId, menu))
+    }
+
+    /// The store's board: the orders it received (newest first, up to 200) and their status now.
+    func board(_ request: Request, _ context: BaedalContext) async throws -> Response {
+        let storeId = try context.parameters.require("storeId")
+        try await owner(of: storeId, request)
+        let ids = try await orders.pool.send(.init("ZREVRANGE", StoreInbox.boardKey(keys, store: storeId), "0", "199"))
+        let list = try await orders.load((ids.array ?? []).compactMap(\.string))
+        return JSONBody.response(OrderView.list(list))
+    }
+
+    private func owner(of storeId: String, _ request: Request) async throws {
+        let actor = try await auth.actor(request, in: .owner)
+        guard actor.owns(store: storeId) else { throw APIError.forbidden("the token owns store '\(actor.store ?? "")', not '\(storeId)'") }
+    }
+
+    static func menuJSON(storeId: String, _ menu: Menu) -> String {
+        JSONWriter.object { json in
+            json.field("storeId", storeId)
+            json.key("items")
+            json.raw(menu.itemsJSON)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Backbone
+import Redis
+
+/// The customers' views as a projection of events: "my page" (every order a customer placed)
+/// and each store's cooking queue (orders by the time cooking started, removed when cooked).
+/// Pure, like the dashboards; the queue is an index that readers check against order status.
+public struct ViewProjection: Sendable {
+    public let keys: ViewKeys
+
+    public init(keys: ViewKeys) {
+        self.keys = keys
+    }
+
+    public func effects(of event: EventEnvelope, on stream: StreamName) throws(MalformedEvent) -> Effects {
+        switch (stream, event.type) {
+        case (.order, "OrderPlaced"):
+            let owner = try EventData.decode(OrderParties.self, from: event)
+            guard !owner.customerId.isEmpty else { throw MalformedEvent("OrderPlaced data: customerId is missing") }
+            let key = keys.customerOrders(owner.customerId)
+            return Effects([.command(key: key, keyType: "zset", RedisCommand("ZADD", key, String(event.at), event.orderId))])
+        case (.store, "CookingStarted"):
+            let store = try EventData.decode(OrderParties.self, from: event)
+            guard !store.storeId.isEmpty else { throw MalformedEvent("CookingStarted data: storeId is missing") }
+            let key = keys.cookingQueue(store.storeId)
+            return Effects([.command(key: key, keyType: "zset", RedisCommand("ZADD", key, String(event.at), event.orderId))])
+        case (.store, "CookingFinished"):
+            let store = try EventData.decode(OrderParties.self, from: event)
+            guard !store.storeId.isEmpty else { throw MalformedEvent("CookingFinished data: storeId is missing") }
+            let key = keys.cookingQueue(store.storeId)
+            return Effects([.command(key: key, keyType: "zset", RedisCommand("ZREM", key, event.orderId))])
+        default:
+            return .none
+        }
+    }
+}
+
+/// Who an order event concerns: its customer and its store.
+struct OrderParties: EventDataView {
+    var customerId: String
+    var storeId: String
+
+    init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var customerId = "", storeId = ""
+        try reader.readObject { reader, key throws(JSONReader.Failure) in
+            switch key {
+            case "customerId": customerId = try reader.readString()
+            case "storeId": storeId = try reader.readString()
+            default: try reader.skipValue()
+            }
+        }
+        self.customerId = customerId
+        self.storeId = storeId
+    }
+}

@@ -1,0 +1,66 @@
+import Backbone
+import Orders
+import Redis
+
+/// `baedal-worker notification`: one message per status change in the customer's inbox
+/// (`baedal:customer:<id>:notifications`, newest first), exactly once however often the event
+/// is delivered. With a webhook configured, the message also goes to the `notify-webhook`
+/// outbox, sent by its own consumer group so that a failing webhook never holds up the inbox.
+public enum Notification {
+    public static let name = "notification"
+
+    public static func inboxKey(_ keys: Keys, customer customerId: String) -> String { keys.key("customer", customerId, "notifications") }
+
+    /// What the customer reads for each status.
+    public static func text(for status: OrderStatus) -> String {
+        switch status {
+        case .placed: "주문이 접수되었습니다"
+        case .accepted: "가게에서 주문을 수락했습니다"
+        case .rejected: "가게에서 주문을 거절했습니다. 결제가 취소됩니다"
+        case .cooking: "조리를 시작했습니다"
+        case .cooked: "조리가 끝났습니다. 라이더를 찾고 있습니다"
+        case .picked: "라이더가 음식을 픽업했습니다"
+        case .delivered: "배달이 완료되었습니다"
+        case .completed: "주문이 완료되었습니다. 감사합니다"
+        case .cancelled: "주문이 취소되었습니다. 결제가 환불됩니다"
+        }
+    }
+
+    public static func policy(keys: Keys, webhook: Bool) -> Policy {
+        Policy(name: name, streams: [.order, .store, .delivery]) { message in
+            let event = try EventEnvelope(message)
+            guard let status = OrderEvent.status(announcedBy: event.type) else { return .none }
+            let customer = try EventData.decode(Recipient.self, from: event)
+            let json = JSONWriter.object { json in
+                json.field("orderId", event.orderId)
+                json.field("status", status.rawValue)
+                json.field("text", text(for: status))
+                json.field("at", event.at)
+                json.field("eventId", message.id)
+            }
+            let inbox = inboxKey(keys, customer: customer.customerId)
+            var effects = Effects([.command(key: inbox, keyType: "zset", RedisCommand("ZADD", inbox, String(event.at), json))])
+            if webhook {
+                effects.append(to: keys.stream(.notifyWebhook), fields: [
+                    ("type", "NotificationSent"), ("orderId", event.orderId), ("at", String(event.at)), ("data", json),
+                    ("customerId", customer.customerId), ("eventId", message.id),
+                ])
+            }
+            return effects
+        }
+    }
+}
+
+/// Every order event carries `customerId`.
+struct Recipient: EventDataView {
+    var customerId: String
+
+    init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var customerId: String?
+        try reader.readObject { reader, key throws(JSONReader.Failure) in
+            if key == "customerId" { customerId = try reader.readString() } else { try reader.skipValue() }
+        }
+        guard let customerId, !customerId.isEmpty else { throw reader.fail("customerId is missing") }
+        self.customerId = customerId
+    }
+}

@@ -1,0 +1,148 @@
+/// One line of an order, priced by the server from the store's menu.
+public struct OrderLine: Sendable, Hashable {
+    public var foodId: String
+    public var qty: Int
+    /// The unit price in whole won, as the menu said when the order was placed.
+    public var price: Int
+
+    public init(foodId: String, qty: Int, price: Int) {
+        self.foodId = foodId
+        self.qty = qty
+        self.price = price
+    }
+}
+
+/// The order aggregate: its state, and every decision about it. Pure: no I/O here.
+public struct Order: Sendable, Hashable {
+    public static let maxQuantity = 99
+    public static let maxLines = 50
+
+    public var id: String
+    public var customerId: String
+    public var storeId: String
+    public var items: [OrderLine]
+    public var amount: Int
+    public var region: String
+    public var address: String
+    public var paymentId: String
+    public var status: OrderStatus
+    public var riderId: String?
+    public var placedAt: Int64
+    public var updatedAt: Int64
+    public var cookingStartedAt: Int64?
+    /// The stored version this state was read at (0 before the first commit).
+    public var version: Int
+
+    public init(id: String, customerId: String, storeId: String, items: [OrderLine], amount: Int, region: String,
+                address: String, paymentId: String, status: OrderStatus, riderId: String? = nil, placedAt: Int64,
+                updatedAt: Int64, cookingStartedAt: Int64? = nil, version: Int) {
+        self.id = id
+        self.customerId = customerId
+        self.storeId = storeId
+        self.items = items
+        self.amount = amount
+        self.region = region
+        self.address = address
+        self.paymentId = paymentId
+        self.status = status
+        self.riderId = riderId
+        self.placedAt = placedAt
+        self.updatedAt = updatedAt
+        self.cookingStartedAt = cookingStartedAt
+        self.version = version
+    }
+
+    /// Prices what the customer asked for from the store's menu (`foodId` → unit price).
+    /// Every line must name a food on the menu, with a quantity of 1…99.
+    public static func price(_ requested: [(foodId: String, qty: Int)], menu prices: [String: Int]) throws(OrderError) -> [OrderLine] {
+        guard !requested.isEmpty else { throw .noItems }
+        guard requested.count <= maxLines else { throw .tooManyLines(requested.count) }
+        var lines: [OrderLine] = []
+        lines.reserveCapacity(requested.count)
+        for line in requested {
+            guard let price = prices[line.foodId] else { throw .unknownFood(line.foodId) }
+            guard (1...maxQuantity).contains(line.qty) else { throw .quantityOutOfRange(foodId: line.foodId, qty: line.qty) }
+            lines.append(OrderLine(foodId: line.foodId, qty: line.qty, price: price))
+        }
+        return lines
+    }
+
+    /// The total of priced lines, in won.
+    public static func amount(of lines: [OrderLine]) -> Int {
+        lines.reduce(0) { $0 + $1.qty * $1.price }
+    }
+
+    /// A new, paid order: `placed`, announced by `OrderPlaced`.
+    public static func place(id: String, customerId: String, storeId: String, lines: [OrderLine], region: String,
+                             address: String, paymentId: String, at now: Int64) -> OrderChange {
+        let order = Order(id: id, customerId: customerId, storeId: storeId, items: lines, amount: amount(of: lines),
+                          region: region, address: address, paymentId: paymentId, status: .placed,
+                          placedAt: now, updatedAt: now, version: 0)
+        return OrderChange(order: order, events: [.orderPlaced])
+    }
+
+    /// Decides a command: the order after it and the events that announce it, or why not.
+    /// This is the only place where an order's status changes.
+    public func decide(_ command: OrderCommand, by actor: Actor, at now: Int64, reason: String = "") throws(OrderError) -> OrderChange {
+        guard actor.role == command.role else { throw .wrongRole(command: command.name, required: command.role) }
+        switch command.role {
+        case .customer: guard actor.id == customerId else { throw .notYourOrder }
+        case .owner: guard actor.owns(store: storeId) else { throw .notYourStore }
+        case .rider: if command == .deliver, actor.id != riderId { throw .notYourDelivery }
+        }
+
+        var next = self
+        next.updatedAt = now
+        let event: OrderEvent
+        switch (command, status) {
+        case (.cancel, .placed), (.cancel, .accepted):
+            next.status = .cancelled
+            event = .orderCancelled(reason: reason.isEmpty ? "cancelled by the customer" : reason)
+        case (.cancel, let status) where status.cookingHasStarted:
+            throw .cannotCancelAfterCookingStarted(status)
+        case (.accept, .placed):
+            next.status = .accepted
+            event = .orderAccepted
+        case (.reject, .placed):
+            next.status = .rejected
+            event = .orderRejected(reason: reason.isEmpty ? "rejected by the store" : reason)
+        case (.startCooking, .accepted):
+            next.status = .cooking
+            next.cookingStartedAt = now
+            event = .cookingStarted
+        case (.finishCooking, .cooking):
+            next.status = .cooked
+            event = .cookingFinished
+        case (.pick, .cooked):
+            next.status = .picked
+            next.riderId = actor.id
+            event = .deliveryPicked
+        case (.pick, .picked), (.pick, .delivered), (.pick, .completed):
+            throw .alreadyPicked
+        case (.deliver, .picked):
+            next.status = .delivered
+            event = .deliveryCompleted
+        case (.confirm, .delivered):
+            next.status = .completed
+            event = .orderCompleted
+        default:
+            throw .invalidTransition(command: command.name, from: status)
+        }
+        return OrderChange(order: next, events: [event])
+    }
+
+    /// Who may read the order: its customer, its store's owner, and the rider who picked it.
+    public func isVisible(to actor: Actor) -> Bool {
+        switch actor.role {
+        case .customer: actor.id == customerId
+        case .owner: actor.owns(store: storeId)
+        case .rider: riderId != nil && actor.id == riderId
+        }
+    }
+}
+
+/// A decision's outcome: the order as it is now, and what to announce.
+public struct OrderChange: Sendable, Hashable {
+    public var order: Order
+    public var events: [OrderEvent]
+}

@@ -1,0 +1,72 @@
+import Backbone
+import Redis
+
+/// Where orders live: one hash per order, changed only by atomic commits that also append the
+/// change's events. Two racing commands on one order cannot both win: the loser re-reads the
+/// order and is decided again against what won.
+public struct OrderRepository: Sendable {
+    public let keys: Keys
+    public let pool: RedisPool
+    private let committer = AtomicCommitter()
+
+    public init(keys: Keys, pool: RedisPool) {
+        self.keys = keys
+        self.pool = pool
+    }
+
+    public func key(of orderId: String) -> String { keys.key("order", orderId) }
+
+    public func load(_ orderId: String) async throws -> Order? {
+        let reply = try await pool.send(RedisCommand("HGETALL", key(of: orderId)))
+        return Self.order(id: orderId, reply: reply)
+    }
+
+    /// Several orders in one round trip; absent ones are left out.
+    public func load(_ orderIds: [String]) async throws -> [Order] {
+        guard !orderIds.isEmpty else { return [] }
+        let replies = try await pool.pipeline(orderIds.map { RedisCommand("HGETALL", key(of: $0)) })
+        return zip(orderIds, replies).compactMap { Self.order(id: $0, reply: $1) }
+    }
+
+    static func order(id: String, reply: RESPValue) -> Order? {
+        guard let values = reply.array, !values.isEmpty else { return nil }
+        var fields: [String: String] = [:]
+        var index = 0
+        while index + 1 < values.count {
+            if let name = values[index].string, let value = values[index + 1].string { fields[name] = value }
+            index += 2
+        }
+        return OrderRecord.order(id: id, fields: fields)
+    }
+
+    /// Writes a change with its events, if the order is still at the version it was read at.
+    public func commit(_ change: OrderChange, at now: Int64, idempotency: AggregateCommit.Idempotency? = nil) async throws -> CommitResult {
+        let commit = AggregateCommit(
+            aggregateKey: key(of: change.order.id),
+            expectedVersion: change.order.version,
+            state: OrderRecord.fields(of: change.order),
+            events: change.events.map { (keys.stream($0.stream), $0.envelope(for: change.order, at: now)) },
+            idempotency: idempotency
+        )
+        return try await committer.commit(commit, using: pool.client)
+    }
+
+    /// Runs a command against the order as stored: read, decide, commit; on a conflict, read
+    /// again and decide again. Returns the order as the command left it.
+    public func execute(_ command: OrderCommand, on orderId: String, by actor: Actor, reason: String = "",
+                        now: @Sendable () -> Int64) async throws -> Order {
+        for _ in 0..<16 {
+            guard let order = try await load(orderId) else { throw OrderError.orderNotFound(orderId) }
+            let change = try order.decide(command, by: actor, at: now(), reason: reason)
+            switch try await commit(change, at: change.order.updatedAt) {
+            case .committed(let version, _):
+                var stored = change.order
+                stored.version = version
+                return stored
+            case .conflict, .duplicate:
+                continue
+            }
+        }
+        throw RedisError.unexpectedReply(expected: "a commit within 16 attempts", got: "conflicts on order \(orderId)")
+    }
+}

@@ -1,0 +1,175 @@
+import AsyncHTTPClient
+import Backbone
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Why a charge did not produce an approved payment.
+public enum PaymentFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The gateway answered no: the card is declined. Nothing is charged.
+    case declined
+    /// The circuit is open: the gateway was not called. Nothing is charged.
+    case circuitOpen(retryAfter: Duration)
+    /// No connection could be made: the gateway never saw the request. Nothing is charged.
+    case unreachable(String)
+    /// No answer in time: the gateway may still approve it.
+    case timedOut
+    /// An answer that is not one of the contract's: the outcome is unknown.
+    case failed(String)
+
+    /// Whether the gateway may have approved a charge that the caller never learned of.
+    public var outcomeUnknown: Bool {
+        switch self {
+        case .timedOut, .failed: true
+        case .declined, .circuitOpen, .unreachable: false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .declined: "the payment was declined"
+        case .circuitOpen(let retryAfter): "the payment gateway is failing; its circuit is open for another \(retryAfter)"
+        case .unreachable(let reason): "the payment gateway cannot be reached: \(reason)"
+        case .timedOut: "the payment gateway did not answer in time"
+        case .failed(let reason): "the payment gateway failed: \(reason)"
+        }
+    }
+}
+
+/// The one synchronous call between contexts: the order side asks the payment gateway over HTTP
+/// (the contract's `POST /payments`, `POST /payments/{id}/cancel`, `GET /payments/{id}`).
+public struct PaymentGatewayClient: Sendable {
+    public struct Settings: Sendable {
+        public var baseURL: String
+        public var timeout: Duration
+        public var connectTimeout: Duration
+
+        public init(baseURL: String = "http://127.0.0.1:8081", timeout: Duration = .seconds(2), connectTimeout: Duration = .milliseconds(500)) {
+            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.timeout = timeout
+            self.connectTimeout = connectTimeout
+        }
+    }
+
+    public let settings: Settings
+    public let http: HTTPClient
+
+    public init(settings: Settings, http: HTTPClient) {
+        self.settings = settings
+        self.http = http
+    }
+
+    /// An HTTP client for calls to the gateway: a pool big enough for a busy API, connection
+    /// failures reported at once instead of retried until the deadline.
+    public static func makeHTTPClient(connectTimeout: Duration = .milliseconds(500)) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000 + connectTimeout.components.attoseconds / 1_000_000_000)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.httpVersion = .http1Only
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Charges the customer, once per idempotency key.
+    public func charge(orderId: String, customerId: String, amount: Int, idempotencyKey: String) async throws(PaymentFailure) -> Payment {
+        let body = JSONWriter.object { json in
+            json.field("orderId", orderId)
+            json.field("customerId", customerId)
+            json.field("amount", amount)
+        }
+        let (status, text) = try await call(.POST, "/payments", body: body, headers: [("Idempotency-Key", idempotencyKey)])
+        switch status {
+        case 200, 201:
+            guard let payment = try? Payment(paymentResponse: text, orderId: orderId, customerId: customerId, amount: amount) else {
+                throw .failed("an approval without a paymentId: \(text.prefix(200))")
+            }
+            return payment
+        case 402:
+            throw .declined
+        default:
+            throw .failed("POST /payments answered \(status): \(text.prefix(200))")
+        }
+    }
+
+    /// Cancels (refunds) a payment. Cancelling a cancelled payment is fine.
+    public func cancel(paymentId: String) async throws(PaymentFailure) {
+        let (status, text) = try await call(.POST, "/payments/\(Self.escapePath(paymentId))/cancel", body: "{}")
+        guard status == 200 else { throw .failed("POST /payments/\(paymentId)/cancel answered \(status): \(text.prefix(200))") }
+    }
+
+    /// The gateway's record of a payment; nil when it has none.
+    public func payment(_ paymentId: String) async throws(PaymentFailure) -> Payment? {
+        let (status, text) = try await call(.GET, "/payments/\(Self.escapePath(paymentId))")
+        return try Self.payment(status: status, text: text)
+    }
+
+    /// The gateway's payment for an order, if it made one (what an uncertain charge is settled by).
+    public func payment(forOrder orderId: String) async throws(PaymentFailure) -> Payment? {
+        let (status, text) = try await call(.GET, "/payments?orderId=\(Self.escapePath(orderId))")
+        return try Self.payment(status: status, text: text)
+    }
+
+    private static func payment(status: UInt, text: String) throws(PaymentFailure) -> Payment? {
+        switch status {
+        case 200:
+            do { return try Payment(json: text) } catch { throw .failed("an unreadable payment: \(error)") }
+        case 404: return nil
+        default: throw .failed("the gateway answered \(status): \(text.prefix(200))")
+        }
+    }
+
+    private func call(_ method: HTTPMethod, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws(PaymentFailure) -> (UInt, String) {
+        var request = HTTPClientRequest(url: settings.baseURL + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        do {
+            let response = try await http.execute(request, timeout: .nanoseconds(Int64(settings.timeout / .nanoseconds(1))))
+            let buffer = try await response.body.collect(upTo: 1 << 20)
+            return (response.status.code, String(buffer: buffer))
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw .timedOut
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            throw .unreachable("connect timed out")
+        } catch let error as NIOConnectionError {
+            throw .unreachable("\(error.connectionErrors.first.map { "\($0.error)" } ?? "\(error)")")
+        } catch let error as IOError {
+            throw .unreachable("\(error)")
+        } catch {
+            throw .failed("\(error)")
+        }
+    }
+
+    static func escapePath(_ text: String) -> String {
+        var escaped = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                escaped += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return escaped
+    }
+}
+
+extension Payment {
+    /// The approval's body, `{"paymentId","status":"approved"}`.
+    init(paymentResponse text: String, orderId: String, customerId: String, amount: Int) throws(JSONReader.Failure) {
+        var paymentId: String?
+        try JSONReader.read(text) { reader throws(JSONReader.Failure) in
+            try reader.readObject { reader, key throws(JSONReader.Failure) in
+                if key == "paymentId" { paymentId = try reader.readString() } else { try reader.skipValue() }
+            }
+            guard let id = paymentId, !id.isEmpty else { throw reader.fail("paymentId is missing") }
+        }
+        self.init(paymentId: paymentId!, orderId: orderId, customerId: customerId, amount: amount, status: .approved)
+    }
+}

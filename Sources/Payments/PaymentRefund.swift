@@ -1,0 +1,75 @@
+import Backbone
+import Logging
+import Redis
+
+/// `baedal-worker payment-refund`: gives the money back.
+/// - `OrderCancelled` and `OrderRejected` cancel the order's payment at the gateway.
+/// - `PaymentVoidRequested` (on `payment-voids`) settles a charge whose answer never reached the
+///   order side: if the gateway approved it and no order exists, it is cancelled. While the
+///   gateway might still be working on it, the request is retried later.
+/// Gateway cancels are idempotent, so a redelivered event does no harm; a gateway that keeps
+/// refusing sends the event to the dead letters, to be replayed once it is fixed.
+public enum PaymentRefund {
+    public static let name = "payment-refund"
+    public static let voidRequested = "PaymentVoidRequested"
+
+    /// A charge that was not answered is only given up as "never made" after this long.
+    public static let settleAfterMilliseconds: Int64 = 10_000
+
+    public struct Unsettled: Error, CustomStringConvertible {
+        public var description: String { "the gateway has no payment for this order yet; it may still be approving it" }
+    }
+
+    public static func policy(keys: Keys, gateway: PaymentGatewayClient, pool: RedisPool, logger: Logger,
+                              now: @escaping @Sendable () -> Int64) -> Policy {
+        Policy(name: name, streams: [.order, .store, .paymentVoids]) { message in
+            let event = try EventEnvelope(message)
+            switch event.type {
+            case "OrderCancelled", "OrderRejected":
+                let paid = try EventData.decode(PaidWith.self, from: event)
+                try await gateway.cancel(paymentId: paid.paymentId)
+                logger.info("refunded", metadata: ["orderId": "\(event.orderId)", "paymentId": "\(paid.paymentId)", "after": "\(event.type)"])
+            case voidRequested:
+                guard let payment = try await gateway.payment(forOrder: event.orderId) else {
+                    if now() - event.at < settleAfterMilliseconds { throw Unsettled() }
+                    logger.info("void settled: the gateway never charged", metadata: ["orderId": "\(event.orderId)"])
+                    return .none
+                }
+                guard payment.status == .approved else { return .none }
+                let order = try await pool.send(RedisCommand("EXISTS", keys.key("order", event.orderId)))
+                if order.int == 1 {
+                    logger.warning("void skipped: the order exists after all", metadata: ["orderId": "\(event.orderId)"])
+                    return .none
+                }
+                try await gateway.cancel(paymentId: payment.paymentId)
+                logger.notice("voided a charge without an order", metadata: ["orderId": "\(event.orderId)", "paymentId": "\(payment.paymentId)"])
+            default:
+                break
+            }
+            return .none
+        }
+    }
+
+    /// The entry asking for an uncertain charge to be settled.
+    public static func voidRequest(orderId: String, customerId: String, reason: String, at now: Int64) -> EventEnvelope {
+        EventEnvelope(type: voidRequested, orderId: orderId, at: now, data: JSONWriter.object { json in
+            json.field("orderId", orderId)
+            json.field("customerId", customerId)
+            json.field("reason", reason)
+        })
+    }
+}
+
+/// What the refund reads of a cancelled or rejected order.
+struct PaidWith: EventDataView {
+    var paymentId: String
+
+    init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var paymentId: String?
+        try reader.readObject { reader, key throws(JSONReader.Failure) in
+            if key == "paymentId" { paymentId = try reader.readString() } else { try reader.skipValue() }
+        }
+        guard let paymentId, !paymentId.isEmpty else { throw reader.fail("paymentId is missing") }
+        self.paymentId = paymentId
+    }
+}

@@ -1,0 +1,96 @@
+import Backbone
+
+/// A store as customers see it, and its menu.
+public struct Store: Sendable, Hashable {
+    public var storeId: String
+    public var name: String
+    public var region: String
+
+    public init(storeId: String, name: String, region: String) {
+        self.storeId = storeId
+        self.name = name
+        self.region = region
+    }
+}
+
+public struct MenuItem: Sendable, Hashable {
+    public var foodId: String
+    public var name: String
+    /// Whole won, > 0.
+    public var price: Int
+
+    public init(foodId: String, name: String, price: Int) {
+        self.foodId = foodId
+        self.name = name
+        self.price = price
+    }
+}
+
+public struct Menu: Sendable, Hashable {
+    public static let maxItems = 200
+    public var items: [MenuItem]
+
+    public init(items: [MenuItem]) throws(StoreError) {
+        guard items.count <= Self.maxItems else { throw .invalid("a menu has at most \(Self.maxItems) items") }
+        var seen = Set<String>()
+        for (index, item) in items.enumerated() {
+            guard !item.foodId.isEmpty else { throw .invalid("items[\(index)].foodId must not be empty") }
+            guard !item.name.isEmpty else { throw .invalid("items[\(index)].name must not be empty") }
+            guard item.price > 0 else { throw .invalid("items[\(index)].price must be a whole number of won above 0, got \(item.price)") }
+            guard seen.insert(item.foodId).inserted else { throw .invalid("items[\(index)].foodId '\(item.foodId)' appears twice") }
+        }
+        self.items = items
+    }
+
+    /// `foodId` → unit price, what an order is priced from.
+    public var prices: [String: Int] {
+        Dictionary(items.map { ($0.foodId, $0.price) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The contract's JSON for the items (`[{"foodId","name","price"}]`), also how it is stored.
+    public var itemsJSON: String {
+        var json = JSONWriter()
+        json.array(items) { json, item in
+            json.object { json in
+                json.field("foodId", item.foodId)
+                json.field("name", item.name)
+                json.field("price", item.price)
+            }
+        }
+        return json.text
+    }
+
+    /// Reads `[{"foodId","name","price"}]`; extra fields are ignored, wrong types are errors.
+    public static func readItems(_ reader: inout JSONReader) throws(JSONReader.Failure) -> [MenuItem] {
+        var items: [MenuItem] = []
+        try reader.readArray { reader throws(JSONReader.Failure) in
+            var foodId: String?, name: String?, price: Int?
+            try reader.readObject { reader, key throws(JSONReader.Failure) in
+                switch key {
+                case "foodId": foodId = try reader.readString()
+                case "name": name = try reader.readString()
+                case "price": price = try reader.readInt()
+                default: try reader.skipValue()
+                }
+            }
+            guard let foodId else { throw reader.fail("foodId is missing") }
+            guard let name else { throw reader.fail("name is missing") }
+            guard let price else { throw reader.fail("price is missing") }
+            items.append(MenuItem(foodId: foodId, name: name, price: price))
+        }
+        return items
+    }
+}
+
+/// Why a store or menu change was refused.
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    case invalid(String)
+    case notFound(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let problem): problem
+        case .notFound(let id): "store '\(id)' does not exist"
+        }
+    }
+}
