@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(name: "baedal-bench", dependencies: ["Backbone", "Redis"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Redis", "TestSupport"]),
-        .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone"]),
+        .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone", "Payments"]),
         .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "Backbone"]),
         .testTarget(
             name: "APITests",
@@ -88,7 +88,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Redis", "Identity", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Redis", "Identity", "TestSupport", httpClient]),
         .target(name: "TestSupport", dependencies: ["Redis"], path: "Tests/TestSupport"),
     ]
 )
