@@ -88,7 +88,7 @@ public struct Order: Sendable, Hashable {
         switch command.role {
         case .customer: guard actor.id == customerId else { throw .notYourOrder }
         case .owner: guard actor.owns(store: storeId) else { throw .notYourStore }
-        case .rider: if command == .deliver, actor.id != riderId { throw .notYourDelivery }
+        case .rider: if command == .deliver, let riderId, actor.id != riderId { throw .notYourDelivery }
         }
 
         var next = self
