@@ -4,6 +4,8 @@ import Redis
 /// The customers' views as a projection of events: "my page" (every order a customer placed)
 /// and each store's cooking queue (orders by the time cooking started, removed when cooked).
 /// Pure, like the dashboards; the queue is an index that readers check against order status.
+/// An event without the customer or store it names changes no view; the dashboards still count
+/// it, so one missing field never costs an exact dashboard.
 public struct ViewProjection: Sendable {
     public let keys: ViewKeys
 
@@ -15,17 +17,17 @@ public struct ViewProjection: Sendable {
         switch (stream, event.type) {
         case (.order, "OrderPlaced"):
             let owner = try EventData.decode(OrderParties.self, from: event)
-            guard !owner.customerId.isEmpty else { throw MalformedEvent("OrderPlaced data: customerId is missing") }
+            guard !owner.customerId.isEmpty else { return .none }
             let key = keys.customerOrders(owner.customerId)
             return Effects([.command(key: key, keyType: "zset", RedisCommand("ZADD", key, String(event.at), event.orderId))])
         case (.store, "CookingStarted"):
             let store = try EventData.decode(OrderParties.self, from: event)
-            guard !store.storeId.isEmpty else { throw MalformedEvent("CookingStarted data: storeId is missing") }
+            guard !store.storeId.isEmpty else { return .none }
             let key = keys.cookingQueue(store.storeId)
             return Effects([.command(key: key, keyType: "zset", RedisCommand("ZADD", key, String(event.at), event.orderId))])
         case (.store, "CookingFinished"):
             let store = try EventData.decode(OrderParties.self, from: event)
-            guard !store.storeId.isEmpty else { throw MalformedEvent("CookingFinished data: storeId is missing") }
+            guard !store.storeId.isEmpty else { return .none }
             let key = keys.cookingQueue(store.storeId)
             return Effects([.command(key: key, keyType: "zset", RedisCommand("ZREM", key, event.orderId))])
         default:
