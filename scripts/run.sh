@@ -1,65 +1,105 @@
 #!/usr/bin/env bash
-# `make run` / `make stop`: a local Redis with its data under .run/, and every process that exists
-# so far, in the background. Pids and logs live in .run/.
+# `make run` / `make stop`: a local Redis with its data under .run/, the payment gateway stand-in,
+# the API and one instance of every policy, in the background. Pids and logs live in .run/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN="$PWD/.run"
 PORT="${REDIS_PORT:-6379}"
 BIN="${BIN:-$PWD/.build/debug}"
-POLICIES=(projector)   # the policies baedal-worker implements today
+POLICIES=(store-inbox payment-refund delivery-dispatch notification projector)
 export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis://127.0.0.1:$PORT}"
 export BAEDAL_PREFIX="${BAEDAL_PREFIX:-baedal}"
+export BAEDAL_API_PORT="${BAEDAL_API_PORT:-8080}"
+export BAEDAL_PAYMENT_PORT="${BAEDAL_PAYMENT_PORT:-8081}"
+export BAEDAL_PAYMENT_URL="${BAEDAL_PAYMENT_URL:-http://127.0.0.1:$BAEDAL_PAYMENT_PORT}"
+DEV_SECRET=0
+if [ -z "${BAEDAL_JWT_SECRET:-}" ]; then
+  export BAEDAL_JWT_SECRET="baedal-development-secret-not-for-production"
+  DEV_SECRET=1
+fi
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# daemon NAME COMMAND...: starts it unless its pid file names a live process.
+daemon() {
+  local name=$1; shift
+  local pidfile="$RUN/$name.pid"
+  if alive "$pidfile"; then
+    printf '%-22s already running (pid %s)\n' "$name" "$(cat "$pidfile")"
+    return
+  fi
+  nohup "$@" >>"$RUN/$name.log" 2>&1 &
+  echo $! >"$pidfile"
+  printf '%-22s started (pid %s), log .run/%s.log\n' "$name" "$!" "$name"
+}
+
+wait_ready() {
+  for _ in $(seq 100); do curl -fs "$1/health/ready" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "$2 did not become ready; see .run/$2.log" >&2
+  return 1
+}
 
 start() {
   mkdir -p "$RUN/redis"
   if alive "$RUN/redis.pid"; then
-    echo "redis        already running (pid $(cat "$RUN/redis.pid")) on 127.0.0.1:$PORT"
+    echo "redis                  already running (pid $(cat "$RUN/redis.pid")) on 127.0.0.1:$PORT"
   elif redis-cli -p "$PORT" ping >/dev/null 2>&1; then
-    echo "redis        a Redis that make run did not start answers on 127.0.0.1:$PORT; using it (its data is not under .run/)"
+    echo "redis                  a Redis that make run did not start answers on 127.0.0.1:$PORT; using it (its data is not under .run/)"
   else
     redis-server "$PWD/ops/redis.conf" --port "$PORT" --bind 127.0.0.1 --dir "$RUN/redis" \
       --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log" --supervised no
     for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
     redis-cli -p "$PORT" ping >/dev/null || { echo "redis did not start; see $RUN/redis.log" >&2; exit 1; }
-    echo "redis        started on 127.0.0.1:$PORT, data in .run/redis (AOF on), log .run/redis.log"
+    echo "redis                  started on 127.0.0.1:$PORT, data in .run/redis (AOF on), log .run/redis.log"
   fi
+  "$BIN/baedalctl" seed | sed 's/^/seed                   /'
+  daemon baedal-payment "$BIN/baedal-payment"
+  daemon baedal-api "$BIN/baedal-api"
   for policy in "${POLICIES[@]}"; do
-    pidfile="$RUN/worker-$policy.pid"
-    if alive "$pidfile"; then
-      echo "worker       $policy already running (pid $(cat "$pidfile"))"
-      continue
-    fi
-    BAEDAL_CONSUMER="${BAEDAL_CONSUMER:-$(hostname)-$policy-1}" nohup "$BIN/baedal-worker" "$policy" >>"$RUN/worker-$policy.log" 2>&1 &
-    echo $! >"$pidfile"
-    echo "worker       $policy started (pid $!), log .run/worker-$policy.log"
+    BAEDAL_CONSUMER="${BAEDAL_CONSUMER:-$(hostname)-$policy-1}" daemon "worker-$policy" "$BIN/baedal-worker" "$policy"
   done
+  wait_ready "http://127.0.0.1:$BAEDAL_PAYMENT_PORT" baedal-payment
+  wait_ready "http://127.0.0.1:$BAEDAL_API_PORT" baedal-api
+  local api="http://127.0.0.1:$BAEDAL_API_PORT"
+  local ctl="$BIN/baedalctl"
+  [ "$DEV_SECRET" = 1 ] && echo && echo "BAEDAL_JWT_SECRET was not set: using a development secret (export your own for anything real)."
   cat <<EOT
 
-Baedal is running against $BAEDAL_REDIS_URL (prefix '$BAEDAL_PREFIX').
-The HTTP API and the payment gateway do not exist yet; feed events by hand, e.g.:
+Baedal is running: the API on $api, the payment gateway on $BAEDAL_PAYMENT_URL, Redis $BAEDAL_REDIS_URL.
+Try it (tokens come from baedalctl with the same secret):
 
-  redis-cli -p $PORT XADD $BAEDAL_PREFIX:events:order '*' type OrderPlaced orderId o-1 at \$(date +%s000) \\
-    data '{"orderId":"o-1","customerId":"c1","storeId":"s1","items":[{"foodId":"bibimbap","qty":2,"price":9000}],"amount":18000,"region":"gangnam","address":"1 Teheran-ro","paymentId":"p-1"}'
-  redis-cli -p $PORT HGETALL $BAEDAL_PREFIX:dashboard:food-orders
-  redis-cli -p $PORT XRANGE $BAEDAL_PREFIX:dead - +
+  export BAEDAL_JWT_SECRET='$BAEDAL_JWT_SECRET'
+  C=\$($ctl token --role customer --sub c1)
+  O=\$($ctl token --role owner --sub u1 --store s-gangnam-chicken)
+  R=\$($ctl token --role rider --sub r1)
+  curl -s $api/stores
+  curl -s $api/stores/s-gangnam-chicken/menu
+  curl -s -XPOST $api/orders -H "Authorization: Bearer \$C" -H 'Idempotency-Key: first' \\
+    -d '{"storeId":"s-gangnam-chicken","items":[{"foodId":"fried-chicken","qty":2}],"region":"gangnam","address":"서울 강남구 테헤란로 1"}'
+  curl -s -XPOST $api/orders/ORDER_ID/accept -H "Authorization: Bearer \$O"      # then start-cooking, finish-cooking
+  curl -s "$api/deliveries?region=gangnam" -H "Authorization: Bearer \$R"        # then /deliveries/ORDER_ID/pick, /deliver
+  curl -s $api/customers/me/notifications -H "Authorization: Bearer \$C"
+  redis-cli -p $PORT XRANGE $BAEDAL_PREFIX:events:order - +
 
-make stop stops it all.
+make stop stops it all (Redis keeps its data in .run/redis).
 EOT
 }
 
+stop_pid() {
+  local pidfile=$1
+  if alive "$pidfile"; then
+    local pid; pid=$(cat "$pidfile")
+    kill -TERM "$pid"
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    echo "stopped $(basename "$pidfile" .pid) (pid $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
 stop() {
-  for pidfile in "$RUN"/worker-*.pid; do
-    [ -e "$pidfile" ] || continue
-    if alive "$pidfile"; then
-      pid=$(cat "$pidfile")
-      kill -TERM "$pid"
-      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-      echo "stopped $(basename "$pidfile" .pid) (pid $pid)"
-    fi
-    rm -f "$pidfile"
+  for pidfile in "$RUN"/worker-*.pid "$RUN"/baedal-api.pid "$RUN"/baedal-payment.pid; do
+    [ -e "$pidfile" ] && stop_pid "$pidfile"
   done
   if alive "$RUN/redis.pid"; then
     redis-cli -p "$PORT" shutdown >/dev/null 2>&1 || kill -TERM "$(cat "$RUN/redis.pid")"
