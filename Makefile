@@ -24,11 +24,13 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 
-# Release build, a pre-filled stream, 1 and 2 projector processes, redis-benchmark beside them.
+# Release build: the projector draining a pre-filled stream (1 and 2 processes, redis-benchmark beside
+# them), then wrk on POST /orders beside GET /health/live.
 bench:
 	@scripts/install-deps.sh
 	$(SWIFT) build -c release
 	@scripts/bench.sh
+	@scripts/bench-http.sh
 
 clean:
 	$(SWIFT) package clean
