@@ -9,7 +9,9 @@ struct OpsTests {
 
     /// `systemd-analyze verify` works without systemd as PID 1; it needs the executables to
     /// exist, so the unit is checked pointing at the ones this build made.
-    @Test func workerTemplateVerifiesCleanly() throws {
+    @Test(arguments: [("baedal-worker@.service", "baedal-worker@projector-2.service"), ("baedal-api.service", "baedal-api.service"),
+                      ("baedal-payment.service", "baedal-payment.service")])
+    func unitVerifiesCleanly(_ file: String, _ instance: String) throws {
         guard let analyze = try? findExecutable("systemd-analyze") else {
             Issue.record("systemd-analyze is not installed")
             return
@@ -17,12 +19,12 @@ struct OpsTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-units-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let unit = try String(contentsOf: Self.ops.appendingPathComponent("baedal-worker@.service"), encoding: .utf8)
+        let unit = try String(contentsOf: Self.ops.appendingPathComponent(file), encoding: .utf8)
             .replacingOccurrences(of: "/usr/local/bin/", with: binaryDirectory().path + "/")
-        try unit.write(to: directory.appendingPathComponent("baedal-worker@.service"), atomically: true, encoding: .utf8)
+        try unit.write(to: directory.appendingPathComponent(file), atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: analyze)
-        process.arguments = ["verify", directory.appendingPathComponent("baedal-worker@projector-2.service").path]
+        process.arguments = ["verify", directory.appendingPathComponent(instance).path]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
