@@ -297,4 +297,27 @@ struct OrderingTests {
         #expect(try deployment.redisCommand("KEYS", "baedal:payment:*").array?.isEmpty == true)
         #expect(try await deployment.call("GET", "/stores/s-gangnam-chicken/menu").object["items"].map { ($0 as? [Any])?.count } == 3)
     }
+
+    @Test func aRefundTheGatewayKeepsRefusingGoesToTheDeadLetters() async throws {
+        let deployment = try await Deployment(workers: [])
+        try deployment.startWorker("payment-refund", ["BAEDAL_MAX_DELIVERIES": "2", "BAEDAL_CLAIM_IDLE_MS": "300"])
+        let customer = try await deployment.customer("c-stuck")
+        let placed = try await deployment.placeOrder(customer)
+        let orderId = try #require(placed.object["orderId"] as? String)
+        let paymentId = try #require(placed.object["paymentId"] as? String)
+        await deployment.stopPayment()
+        #expect(try await deployment.call("POST", "/orders/\(orderId)/cancel", token: customer).status == 200)
+        let buried = await eventually(seconds: 20) {
+            let dead = (try? deployment.redisCommand("XRANGE", "baedal:dead", "-", "+").array) ?? []
+            return dead.contains { entry in
+                let fields = entry.array?.last?.array?.compactMap(\.string) ?? []
+                return fields.contains("payment-refund") && fields.contains(orderId) && fields.contains("OrderCancelled")
+            }
+        }
+        #expect(buried, "\(deployment.logs)")
+        // Nothing refunded it behind the operator's back: the payment is still approved.
+        try await deployment.startPayment()
+        let payment = try await deployment.call("GET", "/payments/\(paymentId)", port: deployment.paymentPort)
+        #expect(payment.object["status"] as? String == "approved")
+    }
 }
