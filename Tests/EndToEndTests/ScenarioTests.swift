@@ -123,6 +123,29 @@ struct ScenarioTests {
         })
     }
 
+    @Test func theWebhookGetsEveryNotificationOnceKeyedByEventDespiteFailures() async throws {
+        let receiver = try WebhookReceiver(failFirst: 2)
+        let deployment = try await Deployment(workers: [])
+        try deployment.startWorker("notification", ["BAEDAL_NOTIFY_WEBHOOK": receiver.url])
+        let customer = try await deployment.customer("c-hook")
+        let orderId = try await deployment.placed(customer)
+        #expect(try await deployment.call("POST", "/orders/\(orderId)/cancel", token: customer).status == 200)
+        // The inbox does not wait for the webhook.
+        #expect(await eventually(seconds: 10) {
+            (try? await deployment.call("GET", "/customers/me/notifications", token: customer))?.array.count == 2
+        })
+        // Two failures are retried; in the end each message arrived with its event id as key.
+        let delivered = await eventually(seconds: 20) {
+            Set(receiver.requests.dropFirst(2).compactMap { $0.headers["idempotency-key"] }).count == 2
+        }
+        #expect(delivered, "\(receiver.requests.map(\.body)) \(deployment.logs)")
+        #expect(receiver.requests.count == 4, "2 refused, then each of the 2 messages once")
+        let bodies = receiver.requests.map(\.body)
+        #expect(bodies.contains { $0.contains("\"status\":\"placed\"") && $0.contains("주문이 접수되었습니다") })
+        #expect(bodies.contains { $0.contains("\"status\":\"cancelled\"") && $0.contains(orderId) })
+        #expect(receiver.requests.allSatisfy { $0.headers["content-type"]?.hasPrefix("application/json") == true })
+    }
+
     /// Every worker down: orders are still taken and moved as far as the API allows. When the
     /// workers come back, every board, view, notification and dashboard catches up exactly, and
     /// a rebuild from the streams equals what the projector built live.
