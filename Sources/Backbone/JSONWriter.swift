@@ -66,6 +66,12 @@ public struct JSONWriter: Sendable {
 
     public static func escape(_ value: String, into text: inout String) {
         text += "\""
+        // Most values need no escaping at all: append them whole.
+        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            text += value
+            text += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""
