@@ -2,7 +2,11 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: all deps build run stop test bench clean
+.PHONY: all deps build run stop test bench install clean
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+UNITDIR ?= /etc/systemd/system
 
 all: build
 
@@ -31,6 +35,20 @@ bench:
 	$(SWIFT) build -c release
 	@scripts/bench.sh
 	@scripts/bench-http.sh
+
+# Release binaries to $(DESTDIR)$(PREFIX)/bin, the systemd units (pointing there) to
+# $(DESTDIR)$(UNITDIR), the environment example and Redis include to $(DESTDIR)/etc.
+install: deps
+	$(SWIFT) build -c release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/baedal $(DESTDIR)/etc/redis
+	for exe in baedal-api baedal-payment baedal-worker baedalctl; do \
+	  install -m 755 .build/release/$$exe $(DESTDIR)$(PREFIX)/bin/$$exe; done
+	for unit in ops/systemd/*; do \
+	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' $$unit > $(DESTDIR)$(UNITDIR)/$$(basename $$unit); \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$unit); done
+	install -m 644 ops/baedal.env.example $(DESTDIR)/etc/baedal/baedal.env.example
+	install -m 644 ops/redis/baedal.conf $(DESTDIR)/etc/redis/baedal.conf
+	@echo "installed under $(DESTDIR)$(PREFIX) and $(DESTDIR)$(UNITDIR); next: cp /etc/baedal/baedal.env.example /etc/baedal/baedal.env, set BAEDAL_JWT_SECRET, systemctl daemon-reload && systemctl start baedal.target"
 
 clean:
 	$(SWIFT) package clean

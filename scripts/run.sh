@@ -46,7 +46,7 @@ start() {
   elif redis-cli -p "$PORT" ping >/dev/null 2>&1; then
     echo "redis                  a Redis that make run did not start answers on 127.0.0.1:$PORT; using it (its data is not under .run/)"
   else
-    redis-server "$PWD/ops/redis.conf" --port "$PORT" --bind 127.0.0.1 --dir "$RUN/redis" \
+    redis-server "$PWD/ops/redis/baedal.conf" --port "$PORT" --bind 127.0.0.1 --dir "$RUN/redis" \
       --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log" --supervised no
     for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
     redis-cli -p "$PORT" ping >/dev/null || { echo "redis did not start; see $RUN/redis.log" >&2; exit 1; }
