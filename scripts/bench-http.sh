@@ -39,6 +39,9 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"storeId":"s-gangnam-chicken","items":[{"foodId":"fried-chicken","qty":1},{"foodId":"cola","qty":2}],"region":"gangnam","address":"서울 강남구 테헤란로 1"}'
 LUA
 
+# CPU seconds (user + system) a process has used so far.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+REDIS_PID=$(cat "$DIR/redis.pid"); API_PID=${pids[1]}; PAY_PID=${pids[0]}
 field() { grep -E "$1" "$2" | head -1 | awk '{print $2}'; }
 run() {  # run NAME URL [SCRIPT]
   local out="$DIR/$(echo "$1" | tr -c "a-zA-Z0-9\n" "-").txt"
@@ -54,7 +57,10 @@ run() {  # run NAME URL [SCRIPT]
 [ -n "${PERF_OUT:-}" ] && (sleep 3; perf record -F 999 -g -p "$(pgrep -n baedal-api)" -o "$PERF_OUT.api" -- sleep 5 >/dev/null 2>&1) &
 [ -n "${PERF_OUT:-}" ] && (sleep 3; perf record -F 999 -g -p "$(pgrep -n baedal-payment)" -o "$PERF_OUT.pay" -- sleep 5 >/dev/null 2>&1) &
 echo "== HTTP bench: $(nproc) cores, release build, wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_RUN}s, gateway latency 0"
+before="$(cpu "$API_PID") $(cpu "$PAY_PID") $(cpu "$REDIS_PID")"
 read -r order_rps order_p99 order_total order_errors < <(run "POST /orders" "http://127.0.0.1:$API_PORT/orders" "$DIR/order.lua")
+after="$(cpu "$API_PID") $(cpu "$PAY_PID") $(cpu "$REDIS_PID")"
+echo "$before $after" | awk -v n="$order_total" '{ printf "cpu per order  baedal-api %.0f us, baedal-payment %.0f us, redis %.0f us (the rest of the 2 cores: wrk, kernel)\n", ($4-$1)*1e6/n, ($5-$2)*1e6/n, ($6-$3)*1e6/n }' 
 read -r health_rps _ _ _ < <(run "health/live" "http://127.0.0.1:$API_PORT/health/live")
 sleep 1
 
