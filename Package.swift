@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "baedalctl",
             dependencies: [
-                "Backbone", "Redis", "Identity", "Dashboards", "Stores", "Deliveries", "Notifications",
+                "Backbone", "Redis", "Identity", "Dashboards", "Stores", "Deliveries", "Notifications", "Payments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -71,6 +71,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
         self.deadLetter = DeadLetter(deadStream: settings.keys.dead, group: policy.name, consumer: settings.consumer)
         self.streams = policy.streams.map(settings.keys.stream)
         self.handler = chain([
+            StandardMiddleware.replayedOnlyFor(policy.name),
             StandardMiddleware.metrics(policy: policy.name),
             StandardMiddleware.logging(logger),
             StandardMiddleware.deadLetter(deadLetter, maxDeliveries: settings.maxDeliveries, logger: logger),

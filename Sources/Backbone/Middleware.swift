@@ -54,6 +54,18 @@ public enum StandardMiddleware {
         }
     }
 
+    /// A dead letter replayed by `baedalctl dead replay` goes back on its stream marked
+    /// `replayFor=<group>`: only that group handles it, every other group only acknowledges it,
+    /// so a replay never counts twice for the policies that had handled it already.
+    public static func replayedOnlyFor(_ policy: String) -> Middleware {
+        { next in
+            { message in
+                if let target = message.string(DeadLetterStore.replayField), target != policy { return .none }
+                return try await next(message)
+            }
+        }
+    }
+
     /// One log line per failure, with the order id; successes only at debug level.
     public static func logging(_ logger: Logger) -> Middleware {
         { next in

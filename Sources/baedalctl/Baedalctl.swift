@@ -6,8 +6,8 @@ import Backbone
 struct Baedalctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baedalctl",
-        abstract: "Inspect and repair a Baedal deployment: tokens, demo data, rebuilt projections.",
+        abstract: "Inspect and repair a Baedal deployment: streams, groups, dead letters, trimming, tokens, projections.",
         discussion: "Settings come from the same BAEDAL_* environment variables as the daemons (BAEDAL_REDIS_URL, BAEDAL_PREFIX, BAEDAL_JWT_SECRET).",
-        subcommands: [TokenCommand.self, SeedCommand.self, RebuildCommand.self]
+        subcommands: [StatusCommand.self, PendingCommand.self, DeadCommand.self, TrimCommand.self, TokenCommand.self, RebuildCommand.self, SeedCommand.self]
     )
 }

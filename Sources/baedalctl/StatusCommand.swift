@@ -1,0 +1,95 @@
+import ArgumentParser
+import Backbone
+
+/// `baedalctl status [--json]`: every stream, its groups, their lag and pending, the consumers
+/// and their idle time, and the dead letters: one screen where redis-cli needs ten commands.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show every stream: length, groups with lag and pending, consumers and their idle time, dead letters."
+    )
+
+    @Flag(help: "print JSON instead of a table")
+    var json = false
+
+    func run() throws {
+        let deployment = try Deployment.connect()
+        defer { deployment.connection.close() }
+        let streams = try StreamInspector(keys: deployment.keys).streams(on: deployment.connection)
+        if json {
+            print(Self.json(streams))
+            return
+        }
+        for stream in streams {
+            print("\(pad(stream.key, 34)) length \(stream.length)\(stream.lastId.map { "  last \($0)" } ?? "")")
+            for group in stream.groups {
+                let lag = group.lag.map(String.init) ?? "?"
+                print("  group \(pad(group.name, 20)) lag \(pad(lag, 8)) pending \(pad(String(group.pending), 7)) consumers \(group.consumers.count)")
+                for consumer in group.consumers {
+                    print("    \(pad(consumer.name, 30)) pending \(pad(String(consumer.pending), 7)) idle \(humanDuration(milliseconds: consumer.idleMilliseconds))")
+                }
+            }
+        }
+        let dead = streams.first { $0.key == deployment.keys.dead }?.length ?? 0
+        print(dead == 0 ? "dead letters: none" : "dead letters: \(dead) — baedalctl dead list")
+    }
+
+    static func json(_ streams: [StreamInspector.Stream]) -> String {
+        var json = JSONWriter()
+        json.array(streams) { json, stream in
+            json.object { json in
+                json.field("stream", stream.key)
+                json.field("length", stream.length)
+                if let last = stream.lastId { json.field("lastId", last) }
+                json.key("groups")
+                json.array(stream.groups) { json, group in
+                    json.object { json in
+                        json.field("name", group.name)
+                        if let lag = group.lag { json.field("lag", lag) }
+                        json.field("pending", group.pending)
+                        json.field("lastDeliveredId", group.lastDeliveredId)
+                        json.key("consumers")
+                        json.array(group.consumers) { json, consumer in
+                            json.object { json in
+                                json.field("name", consumer.name)
+                                json.field("pending", consumer.pending)
+                                json.field("idleMs", consumer.idleMilliseconds)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return json.text
+    }
+}
+
+/// `baedalctl pending GROUP`: what a group's consumers hold, for how long, delivered how often.
+struct PendingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pending",
+        abstract: "List the entries a group has been given and not acknowledged yet."
+    )
+
+    @Argument(help: "the group: a policy name such as projector")
+    var group: String
+
+    @Option(help: "at most this many per stream")
+    var count = 50
+
+    func run() throws {
+        let deployment = try Deployment.connect()
+        defer { deployment.connection.close() }
+        guard let pending = try StreamInspector(keys: deployment.keys).pending(group: group, count: count, on: deployment.connection) else {
+            FileHandleStandardError.write("baedalctl: no stream has a group '\(group)'\n")
+            throw ExitCode(1)
+        }
+        if pending.isEmpty {
+            print("group \(group): nothing pending")
+            return
+        }
+        for entry in pending {
+            print("\(pad(entry.stream, 28)) \(pad(entry.id, 18)) \(pad(entry.type ?? "(trimmed)", 18)) order \(pad(entry.orderId ?? "-", 28)) consumer \(pad(entry.consumer, 24)) idle \(pad(humanDuration(milliseconds: entry.idleMilliseconds), 7)) deliveries \(entry.deliveries)")
+        }
+    }
+}
