@@ -33,7 +33,7 @@ let package = Package(
             providers: [.apt(["libhiredis-dev"])]
         ),
         // The client: knows Redis, not food.
-        .target(name: "Redis", dependencies: ["CHiredis", logging]),
+        .target(name: "Redis", dependencies: ["CHiredis", logging, .product(name: "Metrics", package: "swift-metrics")]),
         // Events on streams: envelope, keys, atomic commit, consumer-group runtime, middleware.
         .target(
             name: "Backbone",

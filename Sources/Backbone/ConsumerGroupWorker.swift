@@ -50,6 +50,8 @@ public final class ConsumerGroupWorker: Service, Sendable {
     private let applier: EffectApplier
     private let deadLetter: DeadLetter
     private let stopping = Atomic<Bool>(false)
+    /// Redis failed since the last good batch: systemd's STATUS says so until it works again.
+    private let degraded = Atomic<Bool>(false)
     private let streams: [String]
 
     private let acknowledged: Counter
@@ -72,9 +74,10 @@ public final class ConsumerGroupWorker: Service, Sendable {
         self.streams = policy.streams.map(settings.keys.stream)
         self.handler = chain([
             StandardMiddleware.replayedOnlyFor(policy.name),
-            StandardMiddleware.metrics(policy: policy.name),
             StandardMiddleware.logging(logger),
             StandardMiddleware.deadLetter(deadLetter, maxDeliveries: settings.maxDeliveries, logger: logger),
+            // Inside the dead letters: a message buried counts as failed here and dead-lettered there.
+            StandardMiddleware.metrics(policy: policy.name),
             StandardMiddleware.retry(),
         ], policy.handle)
         let dimensions = [("policy", policy.name)]
@@ -111,11 +114,12 @@ public final class ConsumerGroupWorker: Service, Sendable {
             }
         }
         if !isStopping {
-            SystemdNotifier.notify("READY=1")
+            SystemdNotifier.notify("READY=1\nSTATUS=\(policy.name): handling \(streams.joined(separator: ", ")) as \(settings.consumer)")
             logger.notice("ready")
         }
         await handleOwnPending()
         var nextClaim = ContinuousClock.now
+        var nextGauges = ContinuousClock.now
         var lastWatchdog = ContinuousClock.now
         // The next batch is read while this one is handled and applied: Redis serves the read on
         // one connection while the writes of the batch before travel on the other.
@@ -126,11 +130,18 @@ public final class ConsumerGroupWorker: Service, Sendable {
                     try await claimIdleMessages()
                     nextClaim = .now + .milliseconds(settings.claimIntervalMilliseconds)
                 }
+                if ContinuousClock.now >= nextGauges {
+                    await recordGroupGauges()
+                    nextGauges = .now + .seconds(5)
+                }
                 let read = prefetch ?? Task { try await self.readNew() }
                 prefetch = nil
                 let batch = try await read.value
                 if !isStopping && !batch.isEmpty { prefetch = Task { try await self.readNew() } }
                 try await handle(batch)
+                if degraded.exchange(false, ordering: .relaxed) {
+                    SystemdNotifier.notify("STATUS=\(policy.name): handling \(streams.joined(separator: ", ")) as \(settings.consumer)")
+                }
             } catch let error as RedisError where error.serverCode == "NOGROUP" {
                 logger.critical("consumer group vanished (was Redis restarted without its data?); recreating it", metadata: ["error": "\(error)"])
                 try? await ensureGroups(loudly: true)
@@ -155,11 +166,29 @@ public final class ConsumerGroupWorker: Service, Sendable {
         logger.notice("stopped")
     }
 
+    /// The group's lag and pending count per stream, as gauges (`baedal_group_lag`,
+    /// `baedal_group_pending`), for dashboards and alerts.
+    private func recordGroupGauges() async {
+        guard let replies = try? await writer.pipeline(streams.map { RedisCommand("XINFO", "GROUPS", $0) }) else { return }
+        for (stream, reply) in zip(streams, replies) {
+            for group in reply.array ?? [] {
+                let fields = StreamInspector.map(group.array ?? [])
+                guard fields["name"]?.string == policy.name else { continue }
+                let dimensions = [("policy", policy.name), ("stream", stream)]
+                if let lag = fields["lag"]?.int { Gauge(label: "baedal_group_lag", dimensions: dimensions).record(lag) }
+                Gauge(label: "baedal_group_pending", dimensions: dimensions).record(fields["pending"]?.int ?? 0)
+            }
+        }
+    }
+
     /// After a failure: connection problems back off inside the client (the short pause only
     /// keeps a Redis that accepts and drops connections from spinning the loop); anything else
     /// waits a second.
     private func pause(after error: any Error) async {
         if let redisError = error as? RedisError, redisError.isConnectionProblem {
+            if !degraded.exchange(true, ordering: .relaxed) {
+                SystemdNotifier.notify("STATUS=\(policy.name): redis unreachable, retrying")
+            }
             try? await Task.sleep(for: .milliseconds(20))
             return
         }

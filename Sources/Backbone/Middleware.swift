@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import Synchronization
 
 /// The standard middleware every policy runs under, outermost first.
 public enum StandardMiddleware {
@@ -28,9 +29,11 @@ public enum StandardMiddleware {
     /// and on its `maxDeliveries`-th failed delivery otherwise. A message already delivered more
     /// than `maxDeliveries` times (its handler kept crashing the process) is not handled again.
     public static func deadLetter(_ deadLetter: DeadLetter, maxDeliveries: Int, logger: Logger) -> Middleware {
-        { next in
+        let buried = EventCounters(policy: deadLetter.group)
+        return { next in
             { message in
                 func bury(_ reason: String) -> Effects {
+                    buried.count(message.string("type") ?? "-", outcome: "dead-lettered")
                     logger.error("dead-lettered", metadata: [
                         "orderId": "\(message.string("orderId") ?? "-")", "stream": "\(message.stream)", "id": "\(message.id)",
                         "deliveries": "\(message.deliveries)", "reason": "\(reason)",
@@ -90,21 +93,58 @@ public enum StandardMiddleware {
         }
     }
 
-    /// Counts handled and failed messages per policy (`baedal_messages_total{policy,outcome}`).
+    /// Counts handled and failed messages per policy and event type
+    /// (`baedal_events_total{policy,type,outcome}`) and times each handling
+    /// (`baedal_event_handling_seconds{policy}`).
     public static func metrics(policy: String) -> Middleware {
-        let handled = Counter(label: "baedal_messages_total", dimensions: [("policy", policy), ("outcome", "handled")])
-        let failed = Counter(label: "baedal_messages_total", dimensions: [("policy", policy), ("outcome", "failed")])
+        let counters = EventCounters(policy: policy)
+        let timer = Timer(label: "baedal_event_handling_seconds", dimensions: [("policy", policy)])
         return { next in
             { message in
+                let started = ContinuousClock.now
+                let type = message.string("type") ?? "-"
                 do {
                     let effects = try await next(message)
-                    handled.increment()
+                    counters.count(type, outcome: "handled")
+                    timer.recordInterval(since: started)
                     return effects
                 } catch {
-                    failed.increment()
+                    counters.count(type, outcome: "failed")
+                    timer.recordInterval(since: started)
                     throw error
                 }
             }
         }
     }
+}
+
+/// Counters per event type, made once per type (a lookup in the metrics factory per message
+/// would cost more than the count). Types are few; unknown ones beyond 100 share one label.
+final class EventCounters: Sendable {
+    let policy: String
+    private let counters = Mutex<[String: Counter]>([:])
+
+    init(policy: String) {
+        self.policy = policy
+    }
+
+    func count(_ type: String, outcome: String) {
+        let key = type + "\u{0}" + outcome
+        let counter = counters.withLock { counters -> Counter in
+            if let counter = counters[key] { return counter }
+            let label = counters.count < 200 ? type : "other"
+            let counter = Counter(label: "baedal_events_total", dimensions: [("policy", policy), ("type", label), ("outcome", outcome)])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+}
+
+extension Timer {
+    func recordInterval(since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import Metrics
 import Synchronization
 
 #if canImport(Glibc)
@@ -142,6 +143,9 @@ public final class RedisClient: Sendable {
             return (failures, !state.closed)
         }
         guard stillOpen else { connection.close(); throw .closed }
+        if existing != nil || hadFailures > 0 {
+            Counter(label: "baedal_redis_reconnects_total").increment()
+        }
         if hadFailures > 0 {
             logger.notice("redis reachable again", metadata: ["redis": "\(configuration)", "failedAttempts": "\(hadFailures)"])
         }

@@ -1,3 +1,4 @@
+import API
 import AsyncHTTPClient
 import Backbone
 import Dashboards
@@ -29,7 +30,8 @@ if arguments.first == "--help" || arguments.first == "-h" {
     usage: baedal-worker POLICY
       policies: \(known)
       settings: BAEDAL_REDIS_URL, BAEDAL_PREFIX, BAEDAL_CONSUMER, BAEDAL_CLAIM_IDLE_MS, BAEDAL_MAX_DELIVERIES,
-                BAEDAL_LOG_LEVEL; payment-refund: BAEDAL_PAYMENT_URL; notification: BAEDAL_NOTIFY_WEBHOOK
+                BAEDAL_LOG_LEVEL, BAEDAL_METRICS_PORT (Prometheus /metrics, off unless set);
+                payment-refund: BAEDAL_PAYMENT_URL; notification: BAEDAL_NOTIFY_WEBHOOK
     """)
     exit(0)
 }
@@ -47,6 +49,16 @@ do {
     ProcessSupport.fail("baedal-worker: \(error.description)")
 }
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.worker")
+var services: [any Service] = []
+if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
+    guard let port = Int(text), (1...65535).contains(port) else {
+        ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT must be a port number, got '\(text)'")
+    }
+    let registry = PrometheusSetup.bootstrap()
+    let health = RedisHealth(configuration: environment.redis, logger: logger)
+    let host = variables["BAEDAL_METRICS_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+    services += [health, MetricsServer.service(host: host, port: port, health: health, registry: registry, name: "baedal-worker-\(name)", logger: logger)]
+}
 let keys = environment.keys
 var http: HTTPClient?
 var policies: [Policy] = []
@@ -84,7 +96,7 @@ let workers = policies.map { policy in
     ConsumerGroupWorker(policy: policy, settings: WorkerSettings(environment), redis: environment.redis, logger: logger)
 }
 let group = ServiceGroup(configuration: .init(
-    services: workers.map { $0 as any Service },
+    services: workers.map { $0 as any Service } + services,
     gracefulShutdownSignals: [.sigterm, .sigint],
     logger: logger
 ))

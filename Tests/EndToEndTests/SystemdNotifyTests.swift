@@ -29,6 +29,20 @@ struct SystemdNotifyTests {
             unlink(path)
         }
 
+        /// Every message received within `seconds`, in order, repeats included.
+        func messageList(for seconds: Double) -> [String] {
+            var seen: [String] = []
+            let deadline = Date().addingTimeInterval(seconds)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while Date() < deadline {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count > 0 {
+                    seen += String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\n").map(String.init)
+                }
+            }
+            return seen
+        }
+
         /// Every message received within `seconds`.
         func messages(for seconds: Double, until done: (Set<String>) -> Bool) -> Set<String> {
             var seen: Set<String> = []
@@ -58,5 +72,29 @@ struct SystemdNotifyTests {
         let stopping = notify.messages(for: 10) { $0.contains("STOPPING=1") }
         #expect(stopping.contains("STOPPING=1"))
         #expect(await worker.waitForExit() == 0)
+    }
+
+    /// READY only once Redis answers (not before), WATCHDOG repeating from the working loop,
+    /// STOPPING on SIGTERM: for a worker and for the API.
+    @Test(arguments: ["baedal-worker", "baedal-api"])
+    func readyOnlyAfterRedisThenWatchdogThenStopping(_ executable: String) async throws {
+        let server = try RedisServer(start: false)
+        let notify = try NotifySocket()
+        let process = try BaedalProcess(executable, executable == "baedal-worker" ? ["store-inbox"] : [], environment: [
+            "BAEDAL_REDIS_URL": server.url, "BAEDAL_CONSUMER": "n2", "NOTIFY_SOCKET": notify.path,
+            "BAEDAL_JWT_SECRET": String(repeating: "s", count: 32), "BAEDAL_API_PORT": String(try freePort()),
+        ])
+        let early = notify.messageList(for: 1.5)
+        #expect(!early.contains("READY=1"), "READY before Redis answered: \(early)")
+        try server.start()
+        let ready = notify.messages(for: 20) { $0.contains("READY=1") }
+        #expect(ready.contains("READY=1"), "\(process.log)")
+        #expect(ready.contains { $0.hasPrefix("STATUS=") }, "\(ready)")
+        let later = notify.messageList(for: 5)
+        #expect(later.filter { $0 == "WATCHDOG=1" }.count >= 2, "\(later)")
+        process.signal(SIGTERM)
+        let stopping = notify.messages(for: 10) { $0.contains("STOPPING=1") }
+        #expect(stopping.contains("STOPPING=1"))
+        #expect(await process.waitForExit() == 0, "\(process.log)")
     }
 }
