@@ -168,6 +168,18 @@ struct OperationsTests {
         })
     }
 
+    @Test func apiMetricsCountRequestsAndTimeThemPerRoute() async throws {
+        let deployment = try await Deployment(workers: [])
+        let customer = try await deployment.customer("c-metrics")
+        for _ in 0..<3 { _ = try await deployment.placed(customer) }
+        let text = try await metrics(deployment.apiPort)
+        let buckets = text.split(separator: "\n").filter { $0.hasPrefix("http_server_request_duration_bucket{") && $0.contains("http_route=\"/orders\"") }
+        #expect(!buckets.isEmpty, "\(text.prefix(3000))")
+        #expect(Self.value(text, "http_server_request_duration_count", ["http_route=\"/orders\"", "POST"]) == 3, "\(text.prefix(3000))")
+        #expect(Self.value(text, "baedal_orders_placed_total", []) == 3)
+        #expect(Self.value(text, "baedal_payment_circuit_state", []) == 0)
+    }
+
     func metrics(_ port: Int) async throws -> String {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics")
         request.method = .GET
@@ -177,7 +189,7 @@ struct OperationsTests {
 
     /// The value of the first sample of `name` whose labels contain all of `labels`.
     static func value(_ text: String, _ name: String, _ labels: [String]) -> Int? {
-        for line in text.split(separator: "\n") where line.hasPrefix(name + "{") && labels.allSatisfy({ line.contains($0) }) {
+        for line in text.split(separator: "\n") where (line.hasPrefix(name + "{") || line.hasPrefix(name + " ")) && labels.allSatisfy({ line.contains($0) }) {
             return line.split(separator: " ").last.flatMap { Double($0) }.map { Int($0) }
         }
         return nil
