@@ -12,7 +12,7 @@ enum JSONBody {
         do {
             try JSONReader.read(text) { reader throws(JSONReader.Failure) in value = try body(&reader) }
         } catch {
-            throw APIError.badRequest(text.isEmpty ? "a JSON body is required" : "malformed JSON: \(error)")
+            throw APIError.badRequest(text.isEmpty ? "a JSON body is required" : "invalid JSON body: \(error)")
         }
         return value!
     }

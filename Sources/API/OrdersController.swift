@@ -115,7 +115,7 @@ struct OrdersController: Sendable {
                 }
             }
         } catch {
-            throw APIError.badRequest("malformed JSON: \(error)")
+            throw APIError.badRequest("invalid JSON body: \(error)")
         }
         return String(reason.prefix(500))
     }
