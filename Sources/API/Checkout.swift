@@ -74,7 +74,8 @@ public struct Checkout: Sendable {
         }
         let result: CommitResult
         do {
-            result = try await orders.commit(change, at: now, idempotency: rememberedKey.map { .init(key: $0, result: json) })
+            result = try await orders.commit(change, at: now, idempotency: rememberedKey.map { .init(key: $0, result: json) },
+                                             blockedBy: PaymentRefund.voidMarker(keys, orderId: orderId))
         } catch {
             logger.error("the order could not be written after its payment was approved; cancelling the payment",
                          metadata: ["paymentId": "\(payment.paymentId)", "error": "\(error)"])
@@ -89,6 +90,10 @@ public struct Checkout: Sendable {
         case .duplicate(let first):
             // A concurrent request with the same key won; it used the same payment (same key at the gateway).
             return Placed(json: first, orderId: orderId, repeated: true)
+        case .blocked:
+            // payment-refund voided this order id's charge first: it must not become an order.
+            await cancelPayment(payment, orderId: orderId, customerId: customer.id, logger: logger)
+            throw Self.voided(payment.paymentId)
         case .conflict:
             // The same key again after its record expired: the order exists; show it if it is this one.
             if let existing = try await orders.load(orderId), existing.customerId == customer.id, existing.paymentId == payment.paymentId {
@@ -115,6 +120,9 @@ public struct Checkout: Sendable {
             let payment = try await gateway.charge(orderId: orderId, customerId: customerId, amount: amount, idempotencyKey: paymentKey)
             breaker.succeeded()
             return payment
+        } catch .voided(let paymentId) {
+            breaker.succeeded()
+            throw Self.voided(paymentId)
         } catch .declined {
             breaker.succeeded()
             logger.info("payment declined", metadata: ["amount": "\(amount)"])
@@ -128,6 +136,11 @@ public struct Checkout: Sendable {
             throw APIError.unavailable("payment_unavailable", "\(error); no order was placed and nothing stays charged, try again shortly",
                                        retryAfterSeconds: 2)
         }
+    }
+
+    static func voided(_ paymentId: String) -> APIError {
+        APIError(.conflict, "payment_voided",
+                 "the payment of this Idempotency-Key (\(paymentId)) was cancelled after the gateway did not answer in time; place the order again with a new key")
     }
 
     private func cancelPayment(_ payment: Payment, orderId: String, customerId: String, logger: Logger) async {

@@ -13,6 +13,9 @@ public struct AggregateCommit: Sendable {
     public var events: [(stream: String, event: EventEnvelope)]
     /// When set, the first commit with this key wins; a repeat returns `duplicate(firstResult)`.
     public var idempotency: Idempotency?
+    /// When set, the commit is refused (`blocked`) while this key exists: another party has
+    /// claimed the right to decide first (e.g. a charge was voided for this order id).
+    public var blockedBy: String?
 
     public struct Idempotency: Sendable {
         public var key: String
@@ -27,13 +30,15 @@ public struct AggregateCommit: Sendable {
         }
     }
 
-    public init(aggregateKey: String, expectedVersion: Int, state: [(String, String)], events: [(stream: String, event: EventEnvelope)], idempotency: Idempotency? = nil) {
+    public init(aggregateKey: String, expectedVersion: Int, state: [(String, String)], events: [(stream: String, event: EventEnvelope)],
+                idempotency: Idempotency? = nil, blockedBy: String? = nil) {
         precondition(!state.contains(where: { $0.0 == "version" }), "the commit owns the 'version' field")
         self.aggregateKey = aggregateKey
         self.expectedVersion = expectedVersion
         self.state = state
         self.events = events
         self.idempotency = idempotency
+        self.blockedBy = blockedBy
     }
 }
 
@@ -44,6 +49,8 @@ public enum CommitResult: Sendable, Hashable {
     case conflict(currentVersion: Int)
     /// This idempotency key was used before; nothing was written.
     case duplicate(firstResult: String)
+    /// The commit's `blockedBy` key exists; nothing was written.
+    case blocked
 }
 
 /// Writes aggregate commits in one Lua script: idempotency check, version check, type checks of
@@ -53,7 +60,7 @@ public struct AtomicCommitter: Sendable {
 
     public func commit(_ commit: AggregateCommit, on connection: RedisConnection) throws(RedisError) -> CommitResult {
         let idempotencyKey = commit.idempotency?.key ?? commit.aggregateKey
-        let keys = [commit.aggregateKey, idempotencyKey] + commit.events.map(\.stream)
+        let keys = [commit.aggregateKey, idempotencyKey, commit.blockedBy ?? commit.aggregateKey] + commit.events.map(\.stream)
         var arguments: [String] = [
             String(commit.expectedVersion),
             commit.idempotency == nil ? "0" : "1",
@@ -74,6 +81,8 @@ public struct AtomicCommitter: Sendable {
         case "conflict":
             guard parts.count == 2, let current = parts[1].int else { break }
             return .conflict(currentVersion: current)
+        case "blocked":
+            return .blocked
         case "duplicate":
             guard parts.count == 2, let first = parts[1].string else { break }
             return .duplicate(firstResult: first)
@@ -90,7 +99,8 @@ public struct AtomicCommitter: Sendable {
 
     static let script = RedisScript(source: #"""
     #!lua
-    -- KEYS: aggregate hash, idempotency key (the aggregate again when unused), one stream per event
+    -- KEYS: aggregate hash, idempotency key (the aggregate again when unused), blocking key (the
+    --       aggregate again when unused), one stream per event
     -- ARGV: expected version, uses idempotency (0/1), idempotency ttl ms, result to remember,
     --       state pair count, (field value)*, then per event: type orderId at data
     local useKey = ARGV[2] == '1'
@@ -98,6 +108,7 @@ public struct AtomicCommitter: Sendable {
       local first = redis.call('GET', KEYS[2])
       if first then return { 'duplicate', first } end
     end
+    if KEYS[3] ~= KEYS[1] and redis.call('EXISTS', KEYS[3]) == 1 then return { 'blocked' } end
     local function check(key, allowed)
       local actual = redis.call('TYPE', key).ok
       if actual ~= 'none' and actual ~= allowed then
@@ -105,7 +116,7 @@ public struct AtomicCommitter: Sendable {
       end
     end
     local problem = check(KEYS[1], 'hash')
-    for k = 3, #KEYS do problem = problem or check(KEYS[k], 'stream') end
+    for k = 4, #KEYS do problem = problem or check(KEYS[k], 'stream') end
     if problem then return redis.error_reply(problem) end
     local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
     if current ~= tonumber(ARGV[1]) then return { 'conflict', tostring(current) } end
@@ -116,7 +127,7 @@ public struct AtomicCommitter: Sendable {
     redis.call(unpack(hset))
     local result = { 'committed', tostring(version) }
     local a = 6 + 2 * statePairs
-    for k = 3, #KEYS do
+    for k = 4, #KEYS do
       result[#result + 1] = redis.call('XADD', KEYS[k], '*', 'type', ARGV[a], 'orderId', ARGV[a + 1], 'at', ARGV[a + 2], 'data', ARGV[a + 3])
       a = a + 4
     end

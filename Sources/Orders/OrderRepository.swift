@@ -40,13 +40,15 @@ public struct OrderRepository: Sendable {
     }
 
     /// Writes a change with its events, if the order is still at the version it was read at.
-    public func commit(_ change: OrderChange, at now: Int64, idempotency: AggregateCommit.Idempotency? = nil) async throws -> CommitResult {
+    public func commit(_ change: OrderChange, at now: Int64, idempotency: AggregateCommit.Idempotency? = nil,
+                       blockedBy: String? = nil) async throws -> CommitResult {
         let commit = AggregateCommit(
             aggregateKey: key(of: change.order.id),
             expectedVersion: change.order.version,
             state: OrderRecord.fields(of: change.order),
             events: change.events.map { (keys.stream($0.stream), $0.envelope(for: change.order, at: now)) },
-            idempotency: idempotency
+            idempotency: idempotency,
+            blockedBy: blockedBy
         )
         return try await committer.commit(commit, using: pool.client)
     }
@@ -63,7 +65,7 @@ public struct OrderRepository: Sendable {
                 var stored = change.order
                 stored.version = version
                 return stored
-            case .conflict, .duplicate:
+            case .conflict, .duplicate, .blocked:
                 continue
             }
         }

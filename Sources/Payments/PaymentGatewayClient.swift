@@ -17,12 +17,14 @@ public enum PaymentFailure: Error, Sendable, Hashable, CustomStringConvertible {
     case timedOut
     /// An answer that is not one of the contract's: the outcome is unknown.
     case failed(String)
+    /// The idempotency key names a payment that has been cancelled since (voided after a timeout).
+    case voided(paymentId: String)
 
     /// Whether the gateway may have approved a charge that the caller never learned of.
     public var outcomeUnknown: Bool {
         switch self {
         case .timedOut, .failed: true
-        case .declined, .circuitOpen, .unreachable: false
+        case .declined, .circuitOpen, .unreachable, .voided: false
         }
     }
 
@@ -33,6 +35,7 @@ public enum PaymentFailure: Error, Sendable, Hashable, CustomStringConvertible {
         case .unreachable(let reason): "the payment gateway cannot be reached: \(reason)"
         case .timedOut: "the payment gateway did not answer in time"
         case .failed(let reason): "the payment gateway failed: \(reason)"
+        case .voided(let id): "payment \(id) of this request was cancelled after the gateway failed to answer in time"
         }
     }
 }
@@ -84,6 +87,7 @@ public struct PaymentGatewayClient: Sendable {
             guard let payment = try? Payment(paymentResponse: text, orderId: orderId, customerId: customerId, amount: amount) else {
                 throw .failed("an approval without a paymentId: \(text.prefix(200))")
             }
+            guard payment.status == .approved else { throw .voided(paymentId: payment.paymentId) }
             return payment
         case 402:
             throw .declined
@@ -161,15 +165,23 @@ public struct PaymentGatewayClient: Sendable {
 }
 
 extension Payment {
-    /// The approval's body, `{"paymentId","status":"approved"}`.
+    /// The approval's body, `{"paymentId","status":"approved"}` (a repeated key may find it `cancelled`).
     init(paymentResponse text: String, orderId: String, customerId: String, amount: Int) throws(JSONReader.Failure) {
         var paymentId: String?
+        var status = Status.approved
         try JSONReader.read(text) { reader throws(JSONReader.Failure) in
             try reader.readObject { reader, key throws(JSONReader.Failure) in
-                if key == "paymentId" { paymentId = try reader.readString() } else { try reader.skipValue() }
+                switch key {
+                case "paymentId": paymentId = try reader.readString()
+                case "status":
+                    let text = try reader.readString()
+                    guard let value = Status(rawValue: text) else { throw reader.fail("unknown status '\(text)'") }
+                    status = value
+                default: try reader.skipValue()
+                }
             }
             guard let id = paymentId, !id.isEmpty else { throw reader.fail("paymentId is missing") }
         }
-        self.init(paymentId: paymentId!, orderId: orderId, customerId: customerId, amount: amount, status: .approved)
+        self.init(paymentId: paymentId!, orderId: orderId, customerId: customerId, amount: amount, status: status)
     }
 }

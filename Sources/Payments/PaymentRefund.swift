@@ -16,6 +16,10 @@ public enum PaymentRefund {
     /// A charge that was not answered is only given up as "never made" after this long.
     public static let settleAfterMilliseconds: Int64 = 10_000
 
+    /// Set before a void cancels anything: from then on the order can no longer be placed (its
+    /// commit is `blockedBy` this key), so a void and a late commit never both succeed.
+    public static func voidMarker(_ keys: Keys, orderId: String) -> String { keys.key("payment-void", orderId) }
+
     public struct Unsettled: Error, CustomStringConvertible {
         public var description: String { "the gateway has no payment for this order yet; it may still be approving it" }
     }
@@ -36,6 +40,7 @@ public enum PaymentRefund {
                     return .none
                 }
                 guard payment.status == .approved else { return .none }
+                _ = try await pool.send(RedisCommand("SET", voidMarker(keys, orderId: event.orderId), "1", "NX", "PX", "86400000"))
                 let order = try await pool.send(RedisCommand("EXISTS", keys.key("order", event.orderId)))
                 if order.int == 1 {
                     logger.warning("void skipped: the order exists after all", metadata: ["orderId": "\(event.orderId)"])

@@ -103,4 +103,21 @@ final class AtomicCommitTests {
         // Another key is another request.
         #expect(try committer.commit(placed("o5", version: 0, idempotencyKey: "k-2"), on: connection) != .duplicate(firstResult: #"{"orderId":"o4"}"#))
     }
+
+    @Test func aBlockingKeyRefusesTheCommitAndWritesNothing() throws {
+        let connection = try server.connect()
+        var commit = placed("o-blocked", version: 0)
+        commit.blockedBy = keys.key("payment-void", "o-blocked")
+        _ = try connection.send(RedisCommand("SET", commit.blockedBy!, "1"))
+        #expect(try committer.commit(commit, on: connection) == .blocked)
+        #expect(try connection.send(RedisCommand("EXISTS", commit.aggregateKey)).int == 0)
+        #expect(try connection.send(RedisCommand("XLEN", keys.stream(.order))).int == 0)
+        _ = try connection.send(RedisCommand("DEL", commit.blockedBy!))
+        guard case .committed(let version, let ids) = try committer.commit(commit, on: connection) else {
+            Issue.record("without the blocking key the commit goes through")
+            return
+        }
+        #expect(version == 1)
+        #expect(ids.count == 2)
+    }
 }

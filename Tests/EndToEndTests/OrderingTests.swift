@@ -320,4 +320,24 @@ struct OrderingTests {
         let payment = try await deployment.call("GET", "/payments/\(paymentId)", port: deployment.paymentPort)
         #expect(payment.object["status"] as? String == "approved")
     }
+
+    /// A charge that timed out is voided; retrying with the same key must not turn the cancelled
+    /// payment into an order (an unpaid order must never exist).
+    @Test func aRetryAfterAVoidedChargeIsRefusedAndCreatesNoUnpaidOrder() async throws {
+        let deployment = try await Deployment(payment: ["BAEDAL_PAYMENT_LATENCY_MS": "800"], api: ["BAEDAL_PAYMENT_TIMEOUT_MS": "200"],
+                                              workers: ["payment-refund"])
+        let customer = try await deployment.customer("c-voided")
+        let first = try await deployment.placeOrder(customer, key: "k-void")
+        #expect(first.status == 503)
+        #expect(await eventually(seconds: 30) {
+            (try? deployment.eventTypes("payment").filter { $0 == "PaymentCancelled" }.count) == 1
+        }, "\(deployment.logs)")
+        await deployment.stopPayment()
+        try await deployment.startPayment()  // fast again
+        let retry = try await deployment.placeOrder(customer, key: "k-void")
+        #expect(retry.status == 409, "\(retry.body)")
+        #expect(retry.object["error"] as? String == "payment_voided")
+        #expect(try deployment.streamLength("order") == 0)
+        #expect(try await deployment.placeOrder(customer, key: "k-new").status == 201)
+    }
 }
