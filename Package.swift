@@ -45,10 +45,18 @@ let package = Package(
         // Bounded contexts: each its domain (pure) and its adapters and policies.
         .target(name: "Orders", dependencies: ["Backbone"]),
         .target(name: "Stores", dependencies: ["Backbone", "Orders"]),
-        .target(name: "Payments", dependencies: ["Backbone", "Orders", httpClient, logging]),
+        .target(name: "Payments", dependencies: ["Backbone", "Orders", "HTTPLite", logging]),
         .target(name: "Deliveries", dependencies: ["Backbone", "Orders"]),
-        .target(name: "Notifications", dependencies: ["Backbone", "Orders", httpClient, logging]),
+        .target(name: "Notifications", dependencies: ["Backbone", "Orders", "HTTPLite", logging]),
         .target(name: "Dashboards", dependencies: ["Backbone", "Orders"]),
+        // The workers' HTTP: a small Foundation-free client and server (keeps them lean).
+        .target(name: "HTTPLite"),
+        // Prometheus set-up and the workers' metrics endpoint.
+        .target(
+            name: "Observability",
+            dependencies: ["Backbone", "HTTPLite", logging, lifecycle, .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Metrics", package: "swift-metrics")]
+        ),
         // Who is calling: HS256 bearer tokens.
         .target(name: "Identity", dependencies: [.product(name: "JWTKit", package: "jwt-kit")]),
         // The HTTP adapters: the REST API and the payment gateway stand-in.
@@ -56,16 +64,16 @@ let package = Package(
             name: "API",
             dependencies: [
                 "Backbone", "Orders", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Identity",
-                hummingbird, logging,
+                "HTTPLite", "Observability", hummingbird, httpClient, logging,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        .executableTarget(name: "baedal-api", dependencies: ["API", "Backbone", hummingbird, lifecycle, logging]),
-        .executableTarget(name: "baedal-payment", dependencies: ["API", "Backbone", hummingbird, lifecycle, logging]),
+        .executableTarget(name: "baedal-api", dependencies: ["API", "Backbone", "Observability", hummingbird, lifecycle, logging]),
+        .executableTarget(name: "baedal-payment", dependencies: ["API", "Backbone", "Observability", hummingbird, lifecycle, logging]),
         .executableTarget(
             name: "baedal-worker",
             dependencies: [
-                "Backbone", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "API",
+                "Backbone", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Observability",
                 logging, lifecycle,
             ]
         ),

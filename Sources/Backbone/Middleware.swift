@@ -29,11 +29,11 @@ public enum StandardMiddleware {
     /// and on its `maxDeliveries`-th failed delivery otherwise. A message already delivered more
     /// than `maxDeliveries` times (its handler kept crashing the process) is not handled again.
     public static func deadLetter(_ deadLetter: DeadLetter, maxDeliveries: Int, logger: Logger) -> Middleware {
-        let buried = EventCounters(policy: deadLetter.group)
+        let buried = EventCounters(policy: deadLetter.group, outcome: "dead-lettered")
         return { next in
             { message in
                 func bury(_ reason: String) -> Effects {
-                    buried.count(message.string("type") ?? "-", outcome: "dead-lettered")
+                    buried.count(message)
                     logger.error("dead-lettered", metadata: [
                         "orderId": "\(message.string("orderId") ?? "-")", "stream": "\(message.stream)", "id": "\(message.id)",
                         "deliveries": "\(message.deliveries)", "reason": "\(reason)",
@@ -63,7 +63,8 @@ public enum StandardMiddleware {
     public static func replayedOnlyFor(_ policy: String) -> Middleware {
         { next in
             { message in
-                if let target = message.string(DeadLetterStore.replayField), target != policy { return .none }
+                if let target = message.fields.first(where: { $0.name == DeadLetterStore.replayField })?.value,
+                   !target.elementsEqual(policy.utf8) { return .none }
                 return try await next(message)
             }
         }
@@ -95,21 +96,21 @@ public enum StandardMiddleware {
 
     /// Counts handled and failed messages per policy and event type
     /// (`baedal_events_total{policy,type,outcome}`) and times each handling
-    /// (`baedal_event_handling_seconds{policy}`).
+    /// (`baedal_event_handling_seconds{policy}`). Nothing is allocated per message.
     public static func metrics(policy: String) -> Middleware {
-        let counters = EventCounters(policy: policy)
+        let handled = EventCounters(policy: policy, outcome: "handled")
+        let failed = EventCounters(policy: policy, outcome: "failed")
         let timer = Timer(label: "baedal_event_handling_seconds", dimensions: [("policy", policy)])
         return { next in
             { message in
                 let started = ContinuousClock.now
-                let type = message.string("type") ?? "-"
                 do {
                     let effects = try await next(message)
-                    counters.count(type, outcome: "handled")
+                    handled.count(message)
                     timer.recordInterval(since: started)
                     return effects
                 } catch {
-                    counters.count(type, outcome: "failed")
+                    failed.count(message)
                     timer.recordInterval(since: started)
                     throw error
                 }
@@ -118,23 +119,30 @@ public enum StandardMiddleware {
     }
 }
 
-/// Counters per event type, made once per type (a lookup in the metrics factory per message
-/// would cost more than the count). Types are few; unknown ones beyond 100 share one label.
+/// Counters of one outcome per event type, made once per type: a type's counter is found by
+/// comparing the entry's `type` bytes, so counting allocates nothing. Types beyond 100 share
+/// the label `other`.
 final class EventCounters: Sendable {
     let policy: String
-    private let counters = Mutex<[String: Counter]>([:])
+    let outcome: String
+    private let counters = Mutex<[(type: [UInt8], counter: Counter)]>([])
 
-    init(policy: String) {
+    init(policy: String, outcome: String) {
         self.policy = policy
+        self.outcome = outcome
     }
 
-    func count(_ type: String, outcome: String) {
-        let key = type + "\u{0}" + outcome
+    func count(_ message: StreamMessage) {
+        guard let type = message.fields.first(where: { $0.name == "type" })?.value else { return count(Array("-".utf8)) }
+        count(type)
+    }
+
+    func count(_ type: [UInt8]) {
         let counter = counters.withLock { counters -> Counter in
-            if let counter = counters[key] { return counter }
-            let label = counters.count < 200 ? type : "other"
+            if let known = counters.first(where: { $0.type == type }) { return known.counter }
+            let label = counters.count < 100 ? String(decoding: type, as: UTF8.self) : "other"
             let counter = Counter(label: "baedal_events_total", dimensions: [("policy", policy), ("type", label), ("outcome", outcome)])
-            counters[key] = counter
+            counters.append((type, counter))
             return counter
         }
         counter.increment()

@@ -24,7 +24,7 @@ public enum PaymentRefund {
         public var description: String { "the gateway has no payment for this order yet; it may still be approving it" }
     }
 
-    public static func policy(keys: Keys, gateway: PaymentGatewayClient, pool: RedisPool, logger: Logger,
+    public static func policy(keys: Keys, gateway: any PaymentGateway, pool: RedisPool, logger: Logger,
                               now: @escaping @Sendable () -> Int64) -> Policy {
         Policy(name: name, streams: [.order, .store, .paymentVoids]) { message in
             let event = try EventEnvelope(message)

@@ -1,4 +1,5 @@
 import API
+import Observability
 import Backbone
 import Hummingbird
 import Logging

@@ -1,10 +1,10 @@
-import API
-import AsyncHTTPClient
 import Backbone
+import HTTPLite
 import Dashboards
 import Deliveries
 import Logging
 import Notifications
+import Observability
 import Payments
 import Redis
 import ServiceLifecycle
@@ -57,10 +57,13 @@ if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
     let registry = PrometheusSetup.bootstrap()
     let health = RedisHealth(configuration: environment.redis, logger: logger)
     let host = variables["BAEDAL_METRICS_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
-    services += [health, MetricsServer.service(host: host, port: port, health: health, registry: registry, name: "baedal-worker-\(name)", logger: logger)]
+    do {
+        services += [health, try MetricsServer(host: host, port: port, health: health, registry: registry, logger: logger)]
+    } catch {
+        ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT: \(error)")
+    }
 }
 let keys = environment.keys
-var http: HTTPClient?
 var policies: [Policy] = []
 
 switch name {
@@ -72,21 +75,20 @@ case DeliveryDispatch.name:
     policies = [DeliveryDispatch.policy(keys: keys)]
 case PaymentRefund.name:
     let url = variables["BAEDAL_PAYMENT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8081"
-    let client = PaymentGatewayClient.makeHTTPClient()
-    http = client
-    let gateway = PaymentGatewayClient(settings: .init(baseURL: url, timeout: .seconds(5)), http: client)
+    guard HTTPLite.split(url) != nil else {
+        ProcessSupport.fail("baedal-worker: BAEDAL_PAYMENT_URL must be an http:// URL, got '\(url)'")
+    }
+    let gateway = LitePaymentGateway(baseURL: url)
     let pool = RedisPool(configuration: environment.redis, size: 1, logger: logger)
     policies = [PaymentRefund.policy(keys: keys, gateway: gateway, pool: pool, logger: logger, now: epochMilliseconds)]
 case Notification.name:
     let webhook = variables["BAEDAL_NOTIFY_WEBHOOK"].flatMap { $0.isEmpty ? nil : $0 }
     policies = [Notification.policy(keys: keys, webhook: webhook != nil)]
     if let webhook {
-        guard webhook.hasPrefix("http://") || webhook.hasPrefix("https://") else {
-            ProcessSupport.fail("baedal-worker: BAEDAL_NOTIFY_WEBHOOK must be an http:// or https:// URL, got '\(webhook)'")
+        guard HTTPLite.split(webhook) != nil else {
+            ProcessSupport.fail("baedal-worker: BAEDAL_NOTIFY_WEBHOOK must be an http:// URL (use a local TLS proxy for https), got '\(webhook)'")
         }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        http = client
-        policies.append(WebhookSender.policy(url: webhook, http: client, logger: logger))
+        policies.append(WebhookSender.policy(url: webhook, logger: logger))
     }
 default:
     ProcessSupport.fail("baedal-worker: unknown policy '\(name)' (policies: \(known))")
@@ -101,4 +103,3 @@ let group = ServiceGroup(configuration: .init(
     logger: logger
 ))
 try await group.run()
-try? await http?.shutdown()

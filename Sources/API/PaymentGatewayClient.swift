@@ -1,48 +1,15 @@
 import AsyncHTTPClient
 import Backbone
+import HTTPLite
+import Payments
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Why a charge did not produce an approved payment.
-public enum PaymentFailure: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The gateway answered no: the card is declined. Nothing is charged.
-    case declined
-    /// The circuit is open: the gateway was not called. Nothing is charged.
-    case circuitOpen(retryAfter: Duration)
-    /// No connection could be made: the gateway never saw the request. Nothing is charged.
-    case unreachable(String)
-    /// No answer in time: the gateway may still approve it.
-    case timedOut
-    /// An answer that is not one of the contract's: the outcome is unknown.
-    case failed(String)
-    /// The idempotency key names a payment that has been cancelled since (voided after a timeout).
-    case voided(paymentId: String)
-
-    /// Whether the gateway may have approved a charge that the caller never learned of.
-    public var outcomeUnknown: Bool {
-        switch self {
-        case .timedOut, .failed: true
-        case .declined, .circuitOpen, .unreachable, .voided: false
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .declined: "the payment was declined"
-        case .circuitOpen(let retryAfter): "the payment gateway is failing; its circuit is open for another \(retryAfter)"
-        case .unreachable(let reason): "the payment gateway cannot be reached: \(reason)"
-        case .timedOut: "the payment gateway did not answer in time"
-        case .failed(let reason): "the payment gateway failed: \(reason)"
-        case .voided(let id): "payment \(id) of this request was cancelled after the gateway failed to answer in time"
-        }
-    }
-}
-
 /// The one synchronous call between contexts: the order side asks the payment gateway over HTTP
 /// (the contract's `POST /payments`, `POST /payments/{id}/cancel`, `GET /payments/{id}`).
-public struct PaymentGatewayClient: Sendable {
+public struct PaymentGatewayClient: PaymentGateway {
     public struct Settings: Sendable {
         public var baseURL: String
         public var timeout: Duration
@@ -98,30 +65,22 @@ public struct PaymentGatewayClient: Sendable {
 
     /// Cancels (refunds) a payment. Cancelling a cancelled payment is fine.
     public func cancel(paymentId: String) async throws(PaymentFailure) {
-        let (status, text) = try await call(.POST, "/payments/\(Self.escapePath(paymentId))/cancel", body: "{}")
+        let (status, text) = try await call(.POST, "/payments/\(HTTPLite.percentEncode(paymentId))/cancel", body: "{}")
         guard status == 200 else { throw .failed("POST /payments/\(paymentId)/cancel answered \(status): \(text.prefix(200))") }
     }
 
     /// The gateway's record of a payment; nil when it has none.
     public func payment(_ paymentId: String) async throws(PaymentFailure) -> Payment? {
-        let (status, text) = try await call(.GET, "/payments/\(Self.escapePath(paymentId))")
-        return try Self.payment(status: status, text: text)
+        let (status, text) = try await call(.GET, "/payments/\(HTTPLite.percentEncode(paymentId))")
+        return try Self.payment(status: Int(status), text: text)
     }
 
     /// The gateway's payment for an order, if it made one (what an uncertain charge is settled by).
     public func payment(forOrder orderId: String) async throws(PaymentFailure) -> Payment? {
-        let (status, text) = try await call(.GET, "/payments?orderId=\(Self.escapePath(orderId))")
-        return try Self.payment(status: status, text: text)
+        let (status, text) = try await call(.GET, "/payments?orderId=\(HTTPLite.percentEncode(orderId))")
+        return try Self.payment(status: Int(status), text: text)
     }
 
-    private static func payment(status: UInt, text: String) throws(PaymentFailure) -> Payment? {
-        switch status {
-        case 200:
-            do { return try Payment(json: text) } catch { throw .failed("an unreadable payment: \(error)") }
-        case 404: return nil
-        default: throw .failed("the gateway answered \(status): \(text.prefix(200))")
-        }
-    }
 
     private func call(_ method: HTTPMethod, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws(PaymentFailure) -> (UInt, String) {
         var request = HTTPClientRequest(url: settings.baseURL + path)
@@ -147,41 +106,5 @@ public struct PaymentGatewayClient: Sendable {
             throw .failed("\(error)")
         }
     }
-
-    static func escapePath(_ text: String) -> String {
-        var escaped = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                escaped.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                escaped += "%" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return escaped
-    }
 }
 
-extension Payment {
-    /// The approval's body, `{"paymentId","status":"approved"}` (a repeated key may find it `cancelled`).
-    init(paymentResponse text: String, orderId: String, customerId: String, amount: Int) throws(JSONReader.Failure) {
-        var paymentId: String?
-        var status = Status.approved
-        try JSONReader.read(text) { reader throws(JSONReader.Failure) in
-            try reader.readObject { reader, key throws(JSONReader.Failure) in
-                switch key {
-                case "paymentId": paymentId = try reader.readString()
-                case "status":
-                    let text = try reader.readString()
-                    guard let value = Status(rawValue: text) else { throw reader.fail("unknown status '\(text)'") }
-                    status = value
-                default: try reader.skipValue()
-                }
-            }
-            guard let id = paymentId, !id.isEmpty else { throw reader.fail("paymentId is missing") }
-        }
-        self.init(paymentId: paymentId!, orderId: orderId, customerId: customerId, amount: amount, status: status)
-    }
-}

@@ -1,0 +1,34 @@
+import Backbone
+import HTTPLite
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// What a worker serves when `BAEDAL_METRICS_PORT` is set: `/metrics`, `/health/live`,
+/// `/health/ready`, on loopback unless `BAEDAL_METRICS_HOST` says otherwise.
+public struct MetricsServer: Service {
+    let server: HTTPLiteServer
+    let logger: Logger
+
+    public init(host: String, port: Int, health: RedisHealth, registry: PrometheusCollectorRegistry, logger: Logger) throws {
+        server = try HTTPLiteServer(host: host, port: port) { path in
+            switch path {
+            case "/metrics": return (200, "text/plain; version=0.0.4; charset=utf-8", registry.emitToBuffer())
+            case "/health/live": return (200, "application/json", Array(#"{"status":"live"}"#.utf8))
+            case "/health/ready":
+                let ready = health.isReachable
+                return (ready ? 200 : 503, "application/json",
+                        Array((ready ? #"{"status":"ready","redis":"reachable"}"# : #"{"status":"unavailable","redis":"unreachable"}"#).utf8))
+            default: return (404, "application/json", Array(#"{"error":"not_found","message":"no such path"}"#.utf8))
+            }
+        }
+        self.logger = logger
+        logger.notice("metrics on http://\(host):\(port)/metrics")
+    }
+
+    public func run() async throws {
+        server.start()
+        try? await gracefulShutdown()
+        server.stop()
+    }
+}
