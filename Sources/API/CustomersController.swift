@@ -19,8 +19,10 @@ struct CustomersController: Sendable {
 
     func myOrders(_ request: Request) async throws -> Response {
         let customer = try await auth.actor(request, in: .customer)
-        let ids = try await orders.pool.send(.init("ZREVRANGE", views.customerOrders(customer.id), "0", "199"))
-        return JSONBody.response(OrderView.list(try await orders.load((ids.array ?? []).compactMap(\.string))))
+        let ids = try await orders.pool.send(.init("LRANGE", views.customerOrders(customer.id), "0", "199"))
+        let mine = try await orders.load((ids.array ?? []).compactMap(\.string))
+            .sorted { ($0.placedAt, $0.id) > ($1.placedAt, $1.id) }
+        return JSONBody.response(OrderView.list(mine))
     }
 
     func myNotifications(_ request: Request) async throws -> Response {

@@ -7,7 +7,8 @@ import Redis
 /// whose message was claimed meanwhile, or one acknowledged already), the script writes nothing
 /// and names those messages; they are dropped and the rest is applied. Otherwise it checks the
 /// type of every key, applies the writes and `XACK`s the lot. Increments of a batch are added
-/// up first (they commute); any other write keeps its place in the order.
+/// up first (they commute); any other write keeps its place relative to the increments of its
+/// own key, the only writes it could be ordered against.
 struct EffectApplier: Sendable {
     let group: String
     let consumer: String
@@ -80,7 +81,7 @@ struct EffectApplier: Sendable {
                 case let .increment(key, field, delta):
                     totals.add(key: key, field: field, delta: delta)
                 case let .append(stream, fields):
-                    flush()
+                    if totals.touches(stream) { flush() }
                     writes.append("x")
                     writes.append(stream)
                     writes.append(fields.count)
@@ -90,7 +91,7 @@ struct EffectApplier: Sendable {
                     }
                     count += 1
                 case let .command(key, keyType, command):
-                    flush()
+                    if totals.touches(key) { flush() }
                     writes.append("c")
                     writes.append(key)
                     writes.append(keyType)
@@ -121,6 +122,9 @@ struct EffectApplier: Sendable {
                 sums.append(delta)
             }
         }
+
+        /// Whether increments of `key` wait to be written.
+        func touches(_ key: String) -> Bool { index[key] != nil }
 
         mutating func drain() -> [(String, String, Int)] {
             defer { self = IncrementTotals() }

@@ -8,7 +8,8 @@ public struct ViewKeys: Sendable, Hashable {
         self.keys = keys
     }
 
-    /// `baedal:customer:<id>:orders`: the customer's order ids by the time they were placed.
+    /// `baedal:customer:<id>:orders`: a list of the customer's order ids, newest pushed first
+    /// (readers order them by `placedAt`: instances may push in a slightly different order).
     public func customerOrders(_ customerId: String) -> String { keys.key("customer", customerId, "orders") }
 
     /// `baedal:store:<id>:cooking`: the store's cooking orders by the time cooking started.

@@ -1,8 +1,9 @@
 import Backbone
 import Redis
 
-/// The customers' views as a projection of events: "my page" (every order a customer placed)
-/// and each store's cooking queue (orders by the time cooking started, removed when cooked).
+/// The customers' views as a projection of events: "my page" (every order a customer placed, a
+/// list: O(1) per order, where a sorted set cost the projector half its throughput) and each
+/// store's cooking queue (orders by the time cooking started, removed when cooked).
 /// Pure, like the dashboards; the queue is an index that readers check against order status.
 /// An event without the customer or store it names changes no view; the dashboards still count
 /// it, so one missing field never costs an exact dashboard.
@@ -19,7 +20,7 @@ public struct ViewProjection: Sendable {
             let owner = try EventData.decode(OrderParties.self, from: event)
             guard !owner.customerId.isEmpty else { return .none }
             let key = keys.customerOrders(owner.customerId)
-            return Effects([.command(key: key, keyType: "zset", RedisCommand("ZADD", key, String(event.at), event.orderId))])
+            return Effects([.command(key: key, keyType: "list", RedisCommand("LPUSH", key, event.orderId))])
         case (.store, "CookingStarted"):
             let store = try EventData.decode(OrderParties.self, from: event)
             guard !store.storeId.isEmpty else { return .none }

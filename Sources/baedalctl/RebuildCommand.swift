@@ -141,6 +141,7 @@ struct RebuildCommand: AsyncParsableCommand {
         switch try connection.send(RedisCommand("TYPE", key)).string {
         case "hash": return (try connection.send(RedisCommand("HGETALL", key)).array ?? []).compactMap(\.string).pairs.sorted()
         case "zset": return (try connection.send(RedisCommand("ZRANGE", key, "0", "-1", "WITHSCORES")).array ?? []).compactMap(\.string).pairs.sorted()
+        case "list": return (try connection.send(RedisCommand("LRANGE", key, "0", "-1")).array ?? []).compactMap(\.string).sorted()
         case "none": return []
         case let other: return ["<\(other ?? "?")>"]
         }
