@@ -22,12 +22,6 @@ public struct Checkout: Sendable {
         public var address: String
     }
 
-    /// The 201 body, also what a repeat of the same key gets back.
-    public struct Placed: Sendable {
-        public var json: String
-        public var orderId: String
-        public var repeated: Bool
-    }
 
     let keys: Keys
     let catalog: StoreCatalog
@@ -50,10 +44,11 @@ public struct Checkout: Sendable {
         self.logger = logger
     }
 
-    public func place(_ request: Request, by customer: Actor, idempotencyKey: String?) async throws -> Placed {
+    /// The 201 body, `{"orderId","status","amount","paymentId"}`; a repeat of the same key gets the first one.
+    public func place(_ request: Request, by customer: Actor, idempotencyKey: String?) async throws -> String {
         let rememberedKey = idempotencyKey.map { keys.idempotency(scope: "order:\(customer.id)", key: $0) }
         if let rememberedKey, let first = try await pool.send(RedisCommand("GET", rememberedKey)).string {
-            return Placed(json: first, orderId: "", repeated: true)
+            return first
         }
         guard let menu = try await catalog.menu(of: request.storeId) else { throw OrderError.storeNotFound(request.storeId) }
         let lines = try Order.price(request.items, menu: menu.prices)
@@ -86,10 +81,10 @@ public struct Checkout: Sendable {
         case .committed:
             placedCounter.increment()
             logger.info("order placed", metadata: ["storeId": "\(request.storeId)", "amount": "\(change.order.amount)", "paymentId": "\(payment.paymentId)"])
-            return Placed(json: json, orderId: orderId, repeated: false)
+            return json
         case .duplicate(let first):
             // A concurrent request with the same key won; it used the same payment (same key at the gateway).
-            return Placed(json: first, orderId: orderId, repeated: true)
+            return first
         case .blocked:
             // payment-refund voided this order id's charge first: it must not become an order.
             await cancelPayment(payment, orderId: orderId, customerId: customer.id, logger: logger)
@@ -97,12 +92,12 @@ public struct Checkout: Sendable {
         case .conflict:
             // The same key again after its record expired: the order exists; show it if it is this one.
             if let existing = try await orders.load(orderId), existing.customerId == customer.id, existing.paymentId == payment.paymentId {
-                return Placed(json: JSONWriter.object { json in
+                return JSONWriter.object { json in
                     json.field("orderId", existing.id)
                     json.field("status", existing.status.rawValue)
                     json.field("amount", existing.amount)
                     json.field("paymentId", existing.paymentId)
-                }, orderId: orderId, repeated: true)
+                }
             }
             await cancelPayment(payment, orderId: orderId, customerId: customer.id, logger: logger)
             throw APIError(.conflict, "idempotency_key_reused", "this Idempotency-Key was used for another order")

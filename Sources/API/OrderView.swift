@@ -16,13 +16,7 @@ enum OrderView {
             json.field("storeId", order.storeId)
             json.field("customerId", order.customerId)
             json.key("items")
-            json.array(order.items) { json, line in
-                json.object { json in
-                    json.field("foodId", line.foodId)
-                    json.field("qty", line.qty)
-                    json.field("price", line.price)
-                }
-            }
+            OrderEvent.writeLines(order.items, into: &json)
             json.field("amount", order.amount)
             json.field("region", order.region)
             json.field("address", order.address)

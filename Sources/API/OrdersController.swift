@@ -28,8 +28,7 @@ struct OrdersController: Sendable {
             throw APIError.badRequest("Idempotency-Key must be 1…200 characters")
         }
         let order = try await JSONBody.read(request) { reader throws(JSONReader.Failure) in try Self.readOrder(&reader) }
-        let placed = try await checkout.place(order, by: customer, idempotencyKey: key)
-        return JSONBody.response(placed.json, status: .created)
+        return JSONBody.response(try await checkout.place(order, by: customer, idempotencyKey: key), status: .created)
     }
 
     func show(_ request: Request, _ context: BaedalContext) async throws -> Response {

@@ -69,12 +69,6 @@ public struct PaymentGatewayClient: PaymentGateway {
         guard status == 200 else { throw .failed("POST /payments/\(paymentId)/cancel answered \(status): \(text.prefix(200))") }
     }
 
-    /// The gateway's record of a payment; nil when it has none.
-    public func payment(_ paymentId: String) async throws(PaymentFailure) -> Payment? {
-        let (status, text) = try await call(.GET, "/payments/\(HTTPLite.percentEncode(paymentId))")
-        return try Self.payment(status: Int(status), text: text)
-    }
-
     /// The gateway's payment for an order, if it made one (what an uncertain charge is settled by).
     public func payment(forOrder orderId: String) async throws(PaymentFailure) -> Payment? {
         let (status, text) = try await call(.GET, "/payments?orderId=\(HTTPLite.percentEncode(orderId))")

@@ -91,6 +91,11 @@ public enum OrderEvent: Sendable, Hashable {
 
     static func writeItems(_ items: [OrderLine], into json: inout JSONWriter) {
         json.key("items")
+        writeLines(items, into: &json)
+    }
+
+    /// `[{"foodId","qty","price"}]`, as events, records and views show an order's lines.
+    public static func writeLines(_ items: [OrderLine], into json: inout JSONWriter) {
         json.array(items) { json, line in
             json.object { json in
                 json.field("foodId", line.foodId)

@@ -39,8 +39,8 @@ public enum OrderRecord {
 
     static func itemsJSON(_ items: [OrderLine]) -> String {
         var json = JSONWriter()
-        OrderEvent.writeItems(items, into: &json)
-        return String(json.text.dropFirst("\"items\":".count))
+        OrderEvent.writeLines(items, into: &json)
+        return json.text
     }
 
     static func items(_ text: String) throws(JSONReader.Failure) -> [OrderLine] {
