@@ -90,4 +90,19 @@ final class EffectApplierTests {
         let logged = try connection.send(RedisCommand("XRANGE", "t:log", "-", "+")).array?.first?.array?[1]
         #expect(logged == .array([.bulk(Array("a".utf8)), .bulk(Array("b\u{0}c".utf8))]))
     }
+
+    /// Increments are summed over the batch, but a write to the same key keeps its order
+    /// against them; writes to other keys do not break the sums up.
+    @Test func writesKeepTheirOrderAgainstIncrementsOfTheirOwnKey() throws {
+        let ids = try delivered(4)
+        let outcomes = [
+            Effects([.increment(key: "t:h", field: "f", by: 5), .command(key: "t:z", keyType: "zset", RedisCommand("ZADD", "t:z", "1", "a"))]),
+            Effects([.command(key: "t:h", keyType: "hash", RedisCommand("HSET", "t:h", "f", "100"))]),  // after the 5: 100
+            Effects([.increment(key: "t:h", field: "f", by: 1), .command(key: "t:z", keyType: "zset", RedisCommand("ZADD", "t:z", "2", "b"))]),
+            Effects([.increment(key: "t:h", field: "f", by: 2)]),
+        ].enumerated().map { EffectApplier.Outcome(stream: stream, id: ids[$0.offset], effects: $0.element) }
+        #expect(try applier.apply(outcomes, on: connection).acknowledged == 4)
+        #expect(try hash("t:h") == ["f": "103"])
+        #expect(try connection.send(RedisCommand("ZCARD", "t:z")).int == 2)
+    }
 }
