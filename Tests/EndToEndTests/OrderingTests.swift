@@ -1,4 +1,5 @@
 import Foundation
+import Redis
 import Testing
 import TestSupport
 
@@ -339,5 +340,26 @@ struct OrderingTests {
         #expect(retry.object["error"] as? String == "payment_voided")
         #expect(try deployment.streamLength("order") == 0)
         #expect(try await deployment.placeOrder(customer, key: "k-new").status == 201)
+    }
+
+    /// The gateway approved, then the order could not be written (the API's Redis went away
+    /// meanwhile): the payment is cancelled at once. The gateway keeps its records in a Redis of
+    /// its own here, as a real PG would, so only the order side fails.
+    @Test func anApprovedChargeWhoseOrderCannotBeWrittenIsCancelledAtOnce() async throws {
+        let deployment = try await Deployment(workers: [])
+        let gatewayRedis = try RedisServer()
+        await deployment.stopPayment()
+        try await deployment.startPayment(["BAEDAL_REDIS_URL": gatewayRedis.url, "BAEDAL_PAYMENT_LATENCY_MS": "1500"])
+        let customer = try await deployment.customer("c-lost")
+        async let reply = deployment.placeOrder(customer)
+        try await Task.sleep(for: .milliseconds(500))  // the charge is under way
+        deployment.redis.stop()
+        let answer = try await reply
+        #expect(answer.status == 503, "\(answer.body)")
+        let gatewayEvents = try gatewayRedis.connect().send(RedisCommand("XRANGE", "baedal:events:payment", "-", "+")).array ?? []
+        let types = gatewayEvents.compactMap { $0.array?.last?.array?[1].string }
+        #expect(types == ["PaymentApproved", "PaymentCancelled"], "\(deployment.logs)")
+        try deployment.redis.start()
+        #expect(try deployment.streamLength("order") == 0)
     }
 }
