@@ -61,12 +61,7 @@ public struct Checkout: Sendable {
         let now = epochMilliseconds()
         let change = Order.place(id: orderId, customerId: customer.id, storeId: request.storeId, lines: lines,
                                  region: request.region, address: request.address, paymentId: payment.paymentId, at: now)
-        let json = JSONWriter.object { json in
-            json.field("orderId", orderId)
-            json.field("status", "placed")
-            json.field("amount", change.order.amount)
-            json.field("paymentId", payment.paymentId)
-        }
+        let json = Self.receipt(change.order)
         let result: CommitResult
         do {
             result = try await orders.commit(change, at: now, idempotency: rememberedKey.map { .init(key: $0, result: json) },
@@ -92,12 +87,7 @@ public struct Checkout: Sendable {
         case .conflict:
             // The same key again after its record expired: the order exists; show it if it is this one.
             if let existing = try await orders.load(orderId), existing.customerId == customer.id, existing.paymentId == payment.paymentId {
-                return JSONWriter.object { json in
-                    json.field("orderId", existing.id)
-                    json.field("status", existing.status.rawValue)
-                    json.field("amount", existing.amount)
-                    json.field("paymentId", existing.paymentId)
-                }
+                return Self.receipt(existing)
             }
             await cancelPayment(payment, orderId: orderId, customerId: customer.id, logger: logger)
             throw APIError(.conflict, "idempotency_key_reused", "this Idempotency-Key was used for another order")
@@ -130,6 +120,16 @@ public struct Checkout: Sendable {
             }
             throw APIError.unavailable("payment_unavailable", "\(error); no order was placed and nothing stays charged, try again shortly",
                                        retryAfterSeconds: 2)
+        }
+    }
+
+    /// `{"orderId","status","amount","paymentId"}`, what `POST /orders` answers.
+    static func receipt(_ order: Order) -> String {
+        JSONWriter.object { json in
+            json.field("orderId", order.id)
+            json.field("status", order.status.rawValue)
+            json.field("amount", order.amount)
+            json.field("paymentId", order.paymentId)
         }
     }
 
