@@ -16,4 +16,21 @@ public enum EventData {
         }
         return view!
     }
+
+    /// One string member of the event's `data` that must be there and not be empty: what a
+    /// policy reads when that is all it needs (`customerId`, `paymentId`, `storeId`).
+    public static func requiredString(_ name: StaticString, from envelope: EventEnvelope) throws(MalformedEvent) -> String {
+        var value: String?
+        do {
+            try JSONReader.read(envelope.data) { reader throws(JSONReader.Failure) in
+                try reader.readObject { reader, key throws(JSONReader.Failure) in
+                    if key == name { value = try reader.readString() } else { try reader.skipValue() }
+                }
+            }
+        } catch {
+            throw MalformedEvent("\(envelope.type) data: \(error)")
+        }
+        guard let value, !value.isEmpty else { throw MalformedEvent("\(envelope.type) data: \(name) is missing") }
+        return value
+    }
 }

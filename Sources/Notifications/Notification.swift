@@ -30,7 +30,7 @@ public enum Notification {
         Policy(name: name, streams: [.order, .store, .delivery]) { message in
             let event = try EventEnvelope(message)
             guard let status = OrderEvent.status(announcedBy: event.type) else { return .none }
-            let customer = try EventData.decode(Recipient.self, from: event)
+            let customerId = try EventData.requiredString("customerId", from: event)  // every order event carries it
             let json = JSONWriter.object { json in
                 json.field("orderId", event.orderId)
                 json.field("status", status.rawValue)
@@ -38,29 +38,15 @@ public enum Notification {
                 json.field("at", event.at)
                 json.field("eventId", message.id)
             }
-            let inbox = inboxKey(keys, customer: customer.customerId)
+            let inbox = inboxKey(keys, customer: customerId)
             var effects = Effects([.command(key: inbox, keyType: "zset", RedisCommand("ZADD", inbox, String(event.at), json))])
             if webhook {
                 effects.append(to: keys.stream(.notifyWebhook), fields: [
                     ("type", "NotificationSent"), ("orderId", event.orderId), ("at", String(event.at)), ("data", json),
-                    ("customerId", customer.customerId), ("eventId", message.id),
+                    ("customerId", customerId), ("eventId", message.id),
                 ])
             }
             return effects
         }
-    }
-}
-
-/// Every order event carries `customerId`.
-struct Recipient: EventDataView {
-    var customerId: String
-
-    init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
-        var customerId: String?
-        try reader.readObject { reader, key throws(JSONReader.Failure) in
-            if key == "customerId" { customerId = try reader.readString() } else { try reader.skipValue() }
-        }
-        guard let customerId, !customerId.isEmpty else { throw reader.fail("customerId is missing") }
-        self.customerId = customerId
     }
 }

@@ -30,9 +30,9 @@ public enum PaymentRefund {
             let event = try EventEnvelope(message)
             switch event.type {
             case "OrderCancelled", "OrderRejected":
-                let paid = try EventData.decode(PaidWith.self, from: event)
-                try await gateway.cancel(paymentId: paid.paymentId)
-                logger.info("refunded", metadata: ["orderId": "\(event.orderId)", "paymentId": "\(paid.paymentId)", "after": "\(event.type)"])
+                let paymentId = try EventData.requiredString("paymentId", from: event)
+                try await gateway.cancel(paymentId: paymentId)
+                logger.info("refunded", metadata: ["orderId": "\(event.orderId)", "paymentId": "\(paymentId)", "after": "\(event.type)"])
             case voidRequested:
                 guard let payment = try await gateway.payment(forOrder: event.orderId) else {
                     if now() - event.at < settleAfterMilliseconds { throw Unsettled() }
@@ -62,19 +62,5 @@ public enum PaymentRefund {
             json.field("customerId", customerId)
             json.field("reason", reason)
         })
-    }
-}
-
-/// What the refund reads of a cancelled or rejected order.
-struct PaidWith: EventDataView {
-    var paymentId: String
-
-    init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
-        var paymentId: String?
-        try reader.readObject { reader, key throws(JSONReader.Failure) in
-            if key == "paymentId" { paymentId = try reader.readString() } else { try reader.skipValue() }
-        }
-        guard let paymentId, !paymentId.isEmpty else { throw reader.fail("paymentId is missing") }
-        self.paymentId = paymentId
     }
 }

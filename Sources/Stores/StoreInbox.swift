@@ -14,23 +14,8 @@ public enum StoreInbox {
         Policy(name: name, streams: [.order]) { message in
             let event = try EventEnvelope(message)
             guard event.type == "OrderPlaced" else { return .none }
-            let placed = try EventData.decode(PlacedAtStore.self, from: event)
-            let key = boardKey(keys, store: placed.storeId)
+            let key = boardKey(keys, store: try EventData.requiredString("storeId", from: event))
             return Effects([.command(key: key, keyType: "zset", RedisCommand("ZADD", key, String(event.at), event.orderId))])
         }
-    }
-}
-
-/// What the inbox reads of `OrderPlaced`.
-struct PlacedAtStore: EventDataView {
-    var storeId: String
-
-    init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
-        var storeId: String?
-        try reader.readObject { reader, key throws(JSONReader.Failure) in
-            if key == "storeId" { storeId = try reader.readString() } else { try reader.skipValue() }
-        }
-        guard let storeId, !storeId.isEmpty else { throw reader.fail("storeId is missing") }
-        self.storeId = storeId
     }
 }
