@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,13 +33,15 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        // A strict, allocation-light JSON reader and a compact writer: no dependencies.
+        .target(name: "JSON"),
         // The client: knows Redis, not food.
         .target(name: "Redis", dependencies: ["CHiredis", logging, .product(name: "Metrics", package: "swift-metrics")]),
         // Events on streams: envelope, keys, atomic commit, consumer-group runtime, middleware.
         .target(
             name: "Backbone",
             dependencies: [
-                "Redis", logging, lifecycle,
+                "JSON", "Redis", logging, lifecycle,
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -58,7 +61,7 @@ let package = Package(
                            .product(name: "Metrics", package: "swift-metrics")]
         ),
         // Who is calling: HS256 bearer tokens.
-        .target(name: "Identity", dependencies: [.product(name: "JWTKit", package: "jwt-kit")]),
+        .target(name: "Identity", dependencies: ["JSON", .product(name: "JWTKit", package: "jwt-kit")]),
         // The HTTP adapters: the REST API and the payment gateway stand-in.
         .target(
             name: "API",
@@ -66,6 +69,7 @@ let package = Package(
                 "Backbone", "Orders", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Identity",
                 "HTTPLite", "Observability", hummingbird, httpClient, logging,
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(name: "baedal-api", dependencies: ["API", "Backbone", "Observability", hummingbird, lifecycle, logging]),
@@ -96,7 +100,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Redis", "Identity", "TestSupport", httpClient]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Redis", "Identity", "TestSupport", httpClient,
+                                                          .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "TestSupport", dependencies: ["Redis"], path: "Tests/TestSupport"),
     ]
 )

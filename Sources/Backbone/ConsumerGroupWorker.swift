@@ -169,7 +169,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
     /// The group's lag and pending count per stream, as gauges (`baedal_group_lag`,
     /// `baedal_group_pending`), for dashboards and alerts.
     private func recordGroupGauges() async {
-        guard let replies = try? await writer.pipeline(streams.map { RedisCommand("XINFO", "GROUPS", $0) }) else { return }
+        guard let replies = try? await writer.pipelineKeepingErrors(streams.map { RedisCommand("XINFO", "GROUPS", $0) }) else { return }
         for (stream, reply) in zip(streams, replies) {
             for group in reply.array ?? [] {
                 let fields = StreamInspector.map(group.array ?? [])
@@ -200,7 +200,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
     /// events written while no worker ever ran are handled too.
     private func ensureGroups(loudly: Bool) async throws {
         let commands = streams.map { RedisCommand("XGROUP", "CREATE", $0, policy.name, "0", "MKSTREAM") }
-        let replies = try await writer.pipeline(commands)
+        let replies = try await writer.pipelineKeepingErrors(commands)
         for (stream, reply) in zip(streams, replies) {
             switch reply {
             case .error(let message) where message.hasPrefix("BUSYGROUP"):
@@ -242,8 +242,8 @@ public final class ConsumerGroupWorker: Service, Sendable {
         }
         do {
             try await apply(outcomes)
-        } catch let error as RedisError where !error.isConnectionProblem && error.serverCode != "NOGROUP" {
-            // One message's writes are refused (a key of the wrong type): find it, keep the rest.
+        } catch let error as RedisError where error.isPermanent {
+            // One message's writes are refused (a key of the wrong type, an overflow): find it, keep the rest.
             logger.error("applying a batch failed; applying its messages one by one", metadata: ["error": "\(error)"])
             for (outcome, message) in zip(outcomes, handled) {
                 try await applyAlone(outcome, message: message)
@@ -264,14 +264,16 @@ public final class ConsumerGroupWorker: Service, Sendable {
         }
     }
 
+    /// Applies one message's effects; when Redis refuses them for good (the key is of another
+    /// type, a count would overflow), the message is dead-lettered at once with the reason: a
+    /// retry could not help, and it must not hold up the messages behind it.
     private func applyAlone(_ outcome: EffectApplier.Outcome, message: StreamMessage) async throws {
         do {
             try await apply([outcome])
-        } catch let error as RedisError where !error.isConnectionProblem {
-            logger.error("applying a message's effects failed", metadata: [
+        } catch let error as RedisError where error.isPermanent {
+            logger.error("applying a message's effects failed; dead-lettering it", metadata: [
                 "orderId": "\(message.string("orderId") ?? "-")", "id": "\(message.id)", "deliveries": "\(message.deliveries)", "error": "\(error)",
             ])
-            guard message.deliveries >= settings.maxDeliveries else { return }
             try await apply([EffectApplier.Outcome(stream: outcome.stream, id: outcome.id,
                                                    effects: deadLetter.effects(for: message, reason: "its effects could not be applied: \(error)"))])
         }

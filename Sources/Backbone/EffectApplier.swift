@@ -107,7 +107,10 @@ struct EffectApplier: Sendable {
         return arguments
     }
 
-    /// Sums of increments per (key, field), in first-seen order.
+    /// Sums of increments per (key, field), in first-seen order. A sum that would overflow is
+    /// not wrapped or trapped on: the running total is kept as its own write and a new one begins,
+    /// so Redis sees the same increments it would have seen one by one (and refuses the one that
+    /// overflows the stored value, which the runtime then dead-letters alone).
     private struct IncrementTotals {
         private var index: [String: [String: Int]] = [:]
         private var order: [(String, String)] = []
@@ -115,12 +118,15 @@ struct EffectApplier: Sendable {
 
         mutating func add(key: String, field: String, delta: Int) {
             if let position = index[key]?[field] {
-                sums[position] += delta
-            } else {
-                index[key, default: [:]][field] = sums.count
-                order.append((key, field))
-                sums.append(delta)
+                let (sum, overflow) = sums[position].addingReportingOverflow(delta)
+                if !overflow {
+                    sums[position] = sum
+                    return
+                }
             }
+            index[key, default: [:]][field] = sums.count
+            order.append((key, field))
+            sums.append(delta)
         }
 
         /// Whether increments of `key` wait to be written.
@@ -186,6 +192,22 @@ struct EffectApplier: Sendable {
       local actual = redis.call('TYPE', key).ok
       if actual ~= 'none' and actual ~= kind then
         return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. actual .. ', expected a ' .. kind)
+      end
+    end
+    -- A script is not rolled back when a command fails half way: every increment is checked
+    -- before the first write (a field that is not an integer, a sum near the 64-bit limit).
+    for _, w in ipairs(writes) do
+      if w[1] == 'HINCRBY' then
+        local current = redis.call('HGET', ARGV[w[2]], ARGV[w[2] + 1])
+        if current then
+          local value = tonumber(current)
+          if not value or not string.match(current, '^%-?%d+$') then
+            return redis.error_reply('ERR ' .. ARGV[w[2]] .. ' field ' .. ARGV[w[2] + 1] .. ' is not an integer')
+          end
+          if math.abs(value) + math.abs(tonumber(ARGV[w[3]])) >= 4.6e18 then
+            return redis.error_reply('ERR incrementing ' .. ARGV[w[2]] .. ' field ' .. ARGV[w[2] + 1] .. ' would overflow')
+          end
+        end
       end
     end
     for _, w in ipairs(writes) do

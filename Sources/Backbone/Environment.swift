@@ -33,10 +33,12 @@ public struct BaedalEnvironment: Sendable {
         maxDeliveries = try Self.positive("BAEDAL_MAX_DELIVERIES", environment, default: 5)
     }
 
-    public static func positive(_ name: String, _ environment: [String: String], default value: Int) throws(Invalid) -> Int {
+    /// A positive whole number, at most `max` (by default a billion: no duration or count of this
+    /// platform is larger, and every arithmetic on it stays far from overflowing).
+    public static func positive(_ name: String, _ environment: [String: String], default value: Int, max: Int = 1_000_000_000) throws(Invalid) -> Int {
         guard let text = environment[name], !text.isEmpty else { return value }
-        guard let number = Int(text), number > 0 else {
-            throw Invalid(description: "\(name) must be a positive whole number, got '\(text)'")
+        guard let number = Int(text), number > 0, number <= max else {
+            throw Invalid(description: "\(name) must be a whole number from 1 to \(max), got '\(text.prefix(40))'")
         }
         return number
     }

@@ -33,4 +33,17 @@ public enum EventData {
         guard let value, !value.isEmpty else { throw MalformedEvent("\(envelope.type) data: \(name) is missing") }
         return value
     }
+
+    /// An id member of the event's `data` that a policy builds a key from (`storeId`,
+    /// `customerId`, `region`): it must be there and be an `Identifier`.
+    public static func requiredId(_ name: StaticString, from envelope: EventEnvelope) throws(MalformedEvent) -> String {
+        let value = try requiredString(name, from: envelope)
+        try checkId(value, name, in: envelope)
+        return value
+    }
+
+    /// Throws when `value` (the member `name` of the event's data) is not an `Identifier`.
+    public static func checkId(_ value: String, _ name: StaticString, in envelope: EventEnvelope) throws(MalformedEvent) {
+        if let problem = Identifier.problem(value) { throw MalformedEvent("\(envelope.type) data: \(name) \(problem)") }
+    }
 }

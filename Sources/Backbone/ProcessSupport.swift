@@ -7,14 +7,10 @@ import Glibc
 
 /// What every Baedal executable does the same way at start.
 public enum ProcessSupport {
-    /// swift-log to stderr at `BAEDAL_LOG_LEVEL` (default `info`).
+    /// swift-log to stderr at `BAEDAL_LOG_LEVEL` (default `info`), one escaped line per event.
     public static func bootstrapLogging(label: String) -> Logger {
         let level = Logger.Level(rawValue: getenv("BAEDAL_LOG_LEVEL").map { String(cString: $0) } ?? "info") ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in LogLine(label: label, level: level) }
         return Logger(label: label)
     }
 

@@ -35,7 +35,9 @@ public struct DashboardProjection: Sendable {
             let sign = counted == .orderPlaced ? 1 : -1
             for (index, item) in order.items.enumerated() {
                 guard !item.foodId.isEmpty else { throw MalformedEvent("\(event.type) data: items[\(index)].foodId is empty") }
-                guard item.qty > 0 else { throw MalformedEvent("\(event.type) data: items[\(index)].qty must be positive, got \(item.qty)") }
+                guard (1...OrderLimits.maxQuantity).contains(item.qty) else {
+                    throw MalformedEvent("\(event.type) data: items[\(index)].qty must be 1…\(OrderLimits.maxQuantity), got \(item.qty)")
+                }
                 effects.increment(keys.foodOrders, field: item.foodId, by: sign * item.qty)
             }
         case .deliveryPicked:

@@ -51,6 +51,9 @@ struct OrderParties: EventDataView {
             default: try reader.skipValue()
             }
         }
+        // Either may be absent (that view is then left alone), but never a key's worth of garbage.
+        if !customerId.isEmpty, let problem = Identifier.problem(customerId) { throw reader.fail("customerId \(problem)") }
+        if !storeId.isEmpty, let problem = Identifier.problem(storeId) { throw reader.fail("storeId \(problem)") }
         self.customerId = customerId
         self.storeId = storeId
     }

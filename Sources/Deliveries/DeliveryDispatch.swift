@@ -69,6 +69,7 @@ struct DeliveryJob: EventDataView {
             }
         }
         guard let region, !region.isEmpty else { throw reader.fail("region is missing") }
+        if let problem = Identifier.problem(region) { throw reader.fail("region \(problem)") }
         self.region = region
         self.customerId = customerId
         self.storeId = storeId

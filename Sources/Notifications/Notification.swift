@@ -30,7 +30,7 @@ public enum Notification {
         Policy(name: name, streams: [.order, .store, .delivery]) { message in
             let event = try EventEnvelope(message)
             guard let status = OrderEvent.status(announcedBy: event.type) else { return .none }
-            let customerId = try EventData.requiredString("customerId", from: event)  // every order event carries it
+            let customerId = try EventData.requiredId("customerId", from: event)  // every order event carries it
             let json = JSONWriter.object { json in
                 json.field("orderId", event.orderId)
                 json.field("status", status.rawValue)

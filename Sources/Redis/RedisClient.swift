@@ -50,10 +50,17 @@ public final class RedisClient: Sendable {
         try await send(RedisCommand(arguments))
     }
 
-    /// One round trip for all the commands; error replies stay in place as `.error`.
+    /// One round trip for all the commands; the first error reply is thrown (after every reply
+    /// was read).
     public func pipeline(_ commands: [RedisCommand]) async throws -> [RESPValue] {
         if commands.isEmpty { return [] }
         return try await onQueue { connection throws(RedisError) in try connection.pipeline(commands) }
+    }
+
+    /// One round trip for all the commands; error replies stay in place as `.error`.
+    public func pipelineKeepingErrors(_ commands: [RedisCommand]) async throws -> [RESPValue] {
+        if commands.isEmpty { return [] }
+        return try await onQueue { connection throws(RedisError) in try connection.pipelineKeepingErrors(commands) }
     }
 
     /// Runs `body` with the live connection on the client's own thread: for work that needs

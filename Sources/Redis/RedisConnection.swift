@@ -91,9 +91,17 @@ public final class RedisConnection: @unchecked Sendable {
         if status != REDIS_OK { throw breakConnection() }
     }
 
-    /// Writes every command, then reads every reply: one round trip for the lot.
-    /// Error replies stay in place as `.error` values.
+    /// Writes every command, then reads every reply: one round trip for the lot. Every reply is
+    /// read (the connection stays in step); the first error reply is then thrown.
     public func pipeline(_ commands: [RedisCommand]) throws(RedisError) -> [RESPValue] {
+        let replies = try pipelineKeepingErrors(commands)
+        if let error = replies.lazy.compactMap(\.serverError).first { throw error }
+        return replies
+    }
+
+    /// Like `pipeline`, but error replies stay in place as `.error` values, for callers that
+    /// expect some (`BUSYGROUP` when a group exists).
+    public func pipelineKeepingErrors(_ commands: [RedisCommand]) throws(RedisError) -> [RESPValue] {
         let context = try liveContext()
         for command in commands { try append(command, to: context) }
         var replies: [RESPValue] = []

@@ -30,6 +30,20 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         return message.split(separator: " ", maxSplits: 1).first.map(String.init)
     }
 
+    /// A server error that no retry can fix: a key of the wrong type, an increment that would
+    /// overflow, a command Redis refuses. Not the passing states of a healthy deployment: a Redis
+    /// still loading, read-only or short of replicas around a failover, out of memory, busy with a
+    /// script, or missing a script or a group (both are re-created by the caller).
+    public var isPermanent: Bool {
+        guard let code = serverCode else { return false }
+        return !Self.passingCodes.contains(code)
+    }
+
+    static let passingCodes: Set<String> = [
+        "LOADING", "READONLY", "NOREPLICAS", "MASTERDOWN", "OOM", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MISCONF",
+        "NOSCRIPT", "NOGROUP",
+    ]
+
     /// True when the connection (not the command) failed: worth reconnecting and trying again.
     public var isConnectionProblem: Bool {
         switch self {

@@ -14,7 +14,7 @@ public enum StoreInbox {
         Policy(name: name, streams: [.order]) { message in
             let event = try EventEnvelope(message)
             guard event.type == "OrderPlaced" else { return .none }
-            let key = boardKey(keys, store: try EventData.requiredString("storeId", from: event))
+            let key = boardKey(keys, store: try EventData.requiredId("storeId", from: event))
             return Effects([.command(key: key, keyType: "zset", RedisCommand("ZADD", key, String(event.at), event.orderId))])
         }
     }

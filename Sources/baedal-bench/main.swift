@@ -32,7 +32,7 @@ func fill(_ count: Int) throws {
             let data = #"{"orderId":"o-\#(i)","customerId":"c-\#(i % 1000)","storeId":"s-\#(i % 100)","items":[\#(json)],"amount":27000,"region":"gangnam","address":"1 Teheran-ro","paymentId":"p-\#(i)"}"#
             return RedisCommand(["XADD", stream, "*", "type", "OrderPlaced", "orderId", "o-\(i)", "at", "1700000000000", "data", data])
         }
-        for reply in try connection.pipeline(commands) where reply.serverError != nil { fail("XADD failed: \(reply)") }
+        for reply in try connection.pipelineKeepingErrors(commands) where reply.serverError != nil { fail("XADD failed: \(reply)") }
     }
     let seconds = Date().timeIntervalSince(started)
     print(String(format: "filled      %d OrderPlaced events in %.2f s (%.0f/s)", count, seconds, Double(count) / seconds))

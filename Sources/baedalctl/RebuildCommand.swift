@@ -85,7 +85,8 @@ struct RebuildCommand: AsyncParsableCommand {
                     ? RedisCommand("RENAME", scratchKey, liveKey) : RedisCommand("DEL", liveKey))
             }
             transaction.append(RedisCommand("EXEC"))
-            _ = try connection.pipeline(transaction)
+            let results = try connection.pipeline(transaction).last?.array ?? []
+            if let failed = results.lazy.compactMap(\.serverError).first { throw failed }
             print("applied: \(pairs.count) keys rebuilt, \(differing.count) of them had differed from the live ones")
         } else {
             try cleanUp(connection, scratch)

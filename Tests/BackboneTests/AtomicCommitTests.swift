@@ -23,7 +23,7 @@ final class AtomicCommitTests {
                 (keys.stream(.order), EventEnvelope(type: "OrderPlaced", orderId: orderId, at: 1_700_000_000_000, data: #"{"orderId":"\#(orderId)"}"#)),
                 (keys.stream(.payment), EventEnvelope(type: "PaymentApproved", orderId: orderId, at: 1_700_000_000_000, data: #"{"paymentId":"p1"}"#)),
             ],
-            idempotency: idempotencyKey.map { .init(key: keys.idempotency(scope: "c1", key: $0), result: #"{"orderId":"\#(orderId)"}"#) }
+            idempotency: idempotencyKey.map { .init(key: keys.idempotency("c1", key: $0), result: #"{"orderId":"\#(orderId)"}"#) }
         )
     }
 
@@ -98,7 +98,7 @@ final class AtomicCommitTests {
         }
         #expect(try connection.send(RedisCommand("XLEN", keys.stream(.order))) == .integer(1))
         #expect(try connection.send(RedisCommand("HGET", keys.key("order", "o4"), "version")).string == "1")
-        let ttl = try connection.send(RedisCommand("PTTL", keys.idempotency(scope: "c1", key: "k-1"))).int ?? -1
+        let ttl = try connection.send(RedisCommand("PTTL", keys.idempotency("c1", key: "k-1"))).int ?? -1
         #expect(ttl > 0)
         // Another key is another request.
         #expect(try committer.commit(placed("o5", version: 0, idempotencyKey: "k-2"), on: connection) != .duplicate(firstResult: #"{"orderId":"o4"}"#))

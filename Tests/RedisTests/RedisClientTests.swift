@@ -57,11 +57,21 @@ final class RedisClientTests {
         }
     }
 
+    @Test func pipelineReadsEveryReplyThenThrowsTheFirstError() throws {
+        let connection = try server.connect()
+        var commands = (0..<10).map { RedisCommand("RPUSH", "checked", String($0)) }
+        commands.insert(RedisCommand("INCR", "checked"), at: 5)  // WRONGTYPE in the middle
+        #expect(throws: RedisError.self) { try connection.pipeline(commands) }
+        // Every reply was read: the connection is in step, and the commands after the error ran.
+        #expect(try connection.send(RedisCommand("PING")) == .status("PONG"))
+        #expect(try connection.send(RedisCommand("LLEN", "checked")).int == 10)
+    }
+
     @Test func pipelineKeepsOrderAndErrorsInPlace() throws {
         let connection = try server.connect()
         var commands = (0..<1_000).map { RedisCommand("RPUSH", "pipe", String($0)) }
         commands.insert(RedisCommand("NOSUCHCOMMAND"), at: 500)
-        let replies = try connection.pipeline(commands)
+        let replies = try connection.pipelineKeepingErrors(commands)
         #expect(replies.count == 1_001)
         #expect(replies[0] == .integer(1))
         #expect(replies[500].serverError?.serverCode == "ERR")

@@ -9,8 +9,13 @@ import Glibc
 /// Event consumers read views of event data with it; it is several times faster than
 /// `JSONDecoder` for the small documents on the streams, which matters at 100k events/s.
 public struct JSONReader: ~Copyable {
+    /// Objects and arrays nest at most this deep; deeper is an error, never a stack overflow
+    /// (a stream is a public interface: anyone can write 100,000 `[` into an event's `data`).
+    public static let maxDepth = 64
+
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
+    private var depth = 0
     /// Where the reader is, for error messages; rendered only when something fails.
     private var path: [PathComponent] = []
 
@@ -45,18 +50,26 @@ public struct JSONReader: ~Copyable {
     /// Reads `text` with `body`; the document must hold exactly one value.
     public static func read(_ text: String, _ body: (inout JSONReader) throws(Failure) -> Void) throws(Failure) {
         var text = text
-        let failure = text.withUTF8 { buffer -> Failure? in
-            var reader = JSONReader(UnsafeRawBufferPointer(buffer))
-            do throws(Failure) {
-                try body(&reader)
-                reader.skipWhitespace()
-                guard reader.index == reader.bytes.count else { throw reader.fail("unexpected text after the JSON value") }
-                return nil
-            } catch {
-                return error
-            }
-        }
+        let failure = text.withUTF8 { buffer -> Failure? in read(UnsafeRawBufferPointer(buffer), body) }
         if let failure { throw failure }
+    }
+
+    /// Reads raw bytes with `body` (a request body as it arrived): bytes that are not UTF-8 are
+    /// an error, never silently replaced.
+    public static func read(bytes: UnsafeRawBufferPointer, _ body: (inout JSONReader) throws(Failure) -> Void) throws(Failure) {
+        if let failure = read(bytes, body) { throw failure }
+    }
+
+    private static func read(_ bytes: UnsafeRawBufferPointer, _ body: (inout JSONReader) throws(Failure) -> Void) -> Failure? {
+        var reader = JSONReader(bytes)
+        do throws(Failure) {
+            try body(&reader)
+            reader.skipWhitespace()
+            guard reader.index == reader.bytes.count else { throw reader.fail("unexpected text after the JSON value") }
+            return nil
+        } catch {
+            return error
+        }
     }
 
     private init(_ bytes: UnsafeRawBufferPointer) {
@@ -68,6 +81,8 @@ public struct JSONReader: ~Copyable {
     /// Calls `body` once per key of an object; `body` must read or skip the key's value.
     public mutating func readObject(_ body: (inout JSONReader, Key) throws(Failure) -> Void) throws(Failure) {
         try expect(UInt8(ascii: "{"), "an object")
+        try enter()
+        defer { depth -= 1 }
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { index += 1; return }
         while true {
@@ -113,6 +128,8 @@ public struct JSONReader: ~Copyable {
     /// Calls `body` once per element of an array; `body` must read or skip the element.
     public mutating func readArray(_ body: (inout JSONReader) throws(Failure) -> Void) throws(Failure) {
         try expect(UInt8(ascii: "["), "an array")
+        try enter()
+        defer { depth -= 1 }
         skipWhitespace()
         if peek() == UInt8(ascii: "]") { index += 1; return }
         var position = 0
@@ -169,17 +186,25 @@ public struct JSONReader: ~Copyable {
     }
 
     /// A failure at the current path, for checks the caller makes (e.g. "is missing").
+    /// The path is cut to a readable length: an error never repeats a whole hostile document.
     public func fail(_ problem: String) -> Failure {
         var text = ""
         for component in path {
+            if text.utf8.count > 120 { text += "…"; break }
             switch component {
             case .key(let range):
-                let key = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                var key = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                if key.count > 40 { key = key.prefix(40) + "…" }
                 text += text.isEmpty ? key : ".\(key)"
             case .index(let position): text += "[\(position)]"
             }
         }
         return Failure(path: text, problem: problem)
+    }
+
+    private mutating func enter() throws(Failure) {
+        depth += 1
+        if depth > Self.maxDepth { throw fail("nested deeper than \(Self.maxDepth) levels") }
     }
 
     // MARK: Scanning

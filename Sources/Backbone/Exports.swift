@@ -1,0 +1,2 @@
+// Every module that speaks the event contract reads and writes its JSON.
+@_exported import JSON
