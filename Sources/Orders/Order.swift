@@ -1,3 +1,5 @@
+import Backbone
+
 /// One line of an order, priced by the server from the store's menu.
 public struct OrderLine: Sendable, Hashable {
     public var foodId: String
@@ -14,8 +16,8 @@ public struct OrderLine: Sendable, Hashable {
 
 /// The order aggregate: its state, and every decision about it. Pure: no I/O here.
 public struct Order: Sendable, Hashable {
-    public static let maxQuantity = 99
-    public static let maxLines = 50
+    public static let maxQuantity = OrderLimits.maxQuantity
+    public static let maxLines = OrderLimits.maxLines
 
     public var id: String
     public var customerId: String
@@ -53,29 +55,48 @@ public struct Order: Sendable, Hashable {
     }
 
     /// Prices what the customer asked for from the store's menu (`foodId` → unit price).
-    /// Every line must name a food on the menu, with a quantity of 1…99.
+    /// Every line must name a food on the menu with a quantity of 1…99; lines of the same food
+    /// are merged into one first, so the limit holds per food however the request splits it.
     public static func price(_ requested: [(foodId: String, qty: Int)], menu prices: [String: Int]) throws(OrderError) -> [OrderLine] {
         guard !requested.isEmpty else { throw .noItems }
         guard requested.count <= maxLines else { throw .tooManyLines(requested.count) }
         var lines: [OrderLine] = []
+        var lineOfFood: [String: Int] = [:]
         lines.reserveCapacity(requested.count)
         for line in requested {
             guard let price = prices[line.foodId] else { throw .unknownFood(line.foodId) }
             guard (1...maxQuantity).contains(line.qty) else { throw .quantityOutOfRange(foodId: line.foodId, qty: line.qty) }
-            lines.append(OrderLine(foodId: line.foodId, qty: line.qty, price: price))
+            if let index = lineOfFood[line.foodId] {
+                lines[index].qty += line.qty  // at most 50 lines of 99: no overflow
+            } else {
+                lineOfFood[line.foodId] = lines.count
+                lines.append(OrderLine(foodId: line.foodId, qty: line.qty, price: price))
+            }
         }
+        for line in lines where line.qty > maxQuantity { throw .quantityOutOfRange(foodId: line.foodId, qty: line.qty) }
+        _ = try amount(of: lines)
         return lines
     }
 
-    /// The total of priced lines, in won.
-    public static func amount(of lines: [OrderLine]) -> Int {
-        lines.reduce(0) { $0 + $1.qty * $1.price }
+    /// The total of priced lines, in won, computed with checked arithmetic and bounded by
+    /// `OrderLimits.maxAmount`.
+    public static func amount(of lines: [OrderLine]) throws(OrderError) -> Int {
+        var total = 0
+        for line in lines {
+            let (cost, overflowed) = line.qty.multipliedReportingOverflow(by: line.price)
+            let (sum, overflowedAgain) = total.addingReportingOverflow(cost)
+            guard !overflowed, !overflowedAgain, line.qty >= 0, line.price >= 0, sum <= OrderLimits.maxAmount else {
+                throw .amountTooLarge(limit: OrderLimits.maxAmount)
+            }
+            total = sum
+        }
+        return total
     }
 
     /// A new, paid order: `placed`, announced by `OrderPlaced`.
     public static func place(id: String, customerId: String, storeId: String, lines: [OrderLine], region: String,
-                             address: String, paymentId: String, at now: Int64) -> OrderChange {
-        let order = Order(id: id, customerId: customerId, storeId: storeId, items: lines, amount: amount(of: lines),
+                             address: String, paymentId: String, at now: Int64) throws(OrderError) -> OrderChange {
+        let order = Order(id: id, customerId: customerId, storeId: storeId, items: lines, amount: try amount(of: lines),
                           region: region, address: address, paymentId: paymentId, status: .placed,
                           placedAt: now, updatedAt: now, version: 0)
         return OrderChange(order: order, events: [.orderPlaced])
@@ -131,6 +152,26 @@ public struct Order: Sendable, Hashable {
         return OrderChange(order: next, events: [event])
     }
 
+    /// What the order does when the gateway cancelled its payment for its own reasons (a
+    /// chargeback, a fraud check, an operator at the gateway). Until a rider has it, the order is
+    /// cancelled like a customer's cancel (refund, delivery cancelled, everyone told through
+    /// `OrderCancelled`); once food has left the store an operator must decide; an order that is
+    /// over, or a payment that is not this order's, changes nothing.
+    public func paymentCancelled(_ paymentId: String, at now: Int64) -> PaymentCancellation {
+        guard paymentId == self.paymentId else { return .unrelated }
+        switch status {
+        case .placed, .accepted, .cooking, .cooked:
+            var next = self
+            next.status = .cancelled
+            next.updatedAt = now
+            return .cancel(OrderChange(order: next, events: [.orderCancelled(reason: PaymentCancellation.reason)]))
+        case .picked, .delivered, .completed:
+            return .needsOperator("payment \(paymentId) was cancelled at the gateway after the order was \(status.rawValue)")
+        case .cancelled, .rejected:
+            return .settled
+        }
+    }
+
     /// Who may read the order: its customer, its store's owner, and the rider who picked it.
     public func isVisible(to actor: Actor) -> Bool {
         switch actor.role {
@@ -139,6 +180,19 @@ public struct Order: Sendable, Hashable {
         case .rider: riderId != nil && actor.id == riderId
         }
     }
+}
+
+/// The order's answer to a payment cancelled at the gateway (`Order.paymentCancelled`).
+public enum PaymentCancellation: Sendable, Hashable {
+    public static let reason = "the payment was cancelled by the payment gateway"
+    /// Cancel it: the change to commit.
+    case cancel(OrderChange)
+    /// Too late to cancel (picked or later): an operator must settle it with the customer.
+    case needsOperator(String)
+    /// Cancelled or rejected already (Baedal's own refund): nothing to do.
+    case settled
+    /// Not this order's payment.
+    case unrelated
 }
 
 /// A decision's outcome: the order as it is now, and what to announce.

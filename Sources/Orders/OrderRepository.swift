@@ -57,18 +57,29 @@ public struct OrderRepository: Sendable {
     /// again and decide again. Returns the order as the command left it.
     public func execute(_ command: OrderCommand, on orderId: String, by actor: Actor, reason: String = "",
                         now: @Sendable () -> Int64) async throws -> Order {
-        for _ in 0..<16 {
-            guard let order = try await load(orderId) else { throw OrderError.orderNotFound(orderId) }
-            let change = try order.decide(command, by: actor, at: now(), reason: reason)
+        let order = try await change(orderId) { order throws(OrderError) in try order.decide(command, by: actor, at: now(), reason: reason) }
+        guard let order else { throw OrderError.orderNotFound(orderId) }
+        return order
+    }
+
+    /// Read, decide, commit, retried on a conflict: the one loop every change of a stored order
+    /// goes through. `decide` returns nil for "nothing to change" (then the order is returned as
+    /// read). Nil when there is no such order.
+    public func change(_ orderId: String, _ decide: (Order) throws(OrderError) -> OrderChange?) async throws -> Order? {
+        for _ in 0..<64 {
+            guard let order = try await load(orderId) else { return nil }
+            guard let change = try decide(order) else { return order }
             switch try await commit(change, at: change.order.updatedAt) {
             case .committed(let version, _):
                 var stored = change.order
                 stored.version = version
                 return stored
-            case .conflict, .duplicate, .blocked:
-                continue
+            case .conflict:
+                continue  // someone else changed it first: decide again against what won
+            case .duplicate, .blocked:
+                throw RedisError.unexpectedReply(expected: "a commit of an existing order", got: "an idempotency or void outcome")
             }
         }
-        throw RedisError.unexpectedReply(expected: "a commit within 16 attempts", got: "conflicts on order \(orderId)")
+        throw OrderError.contended(orderId)
     }
 }

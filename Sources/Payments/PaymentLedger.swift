@@ -28,7 +28,7 @@ public struct PaymentLedger: Sendable {
         let reply = try await pool.client.withConnection { connection throws(RedisError) in
             try Self.approveScript.run(
                 on: connection,
-                keys: [keys.idempotency(scope: "payment", key: idempotencyKey), key(of: payment.paymentId), byOrder, keys.stream(.payment)],
+                keys: [keys.idempotency("payment", key: idempotencyKey), key(of: payment.paymentId), byOrder, keys.stream(.payment)],
                 arguments: RedisCommand([payment.paymentId, payment.orderId, payment.customerId, String(payment.amount),
                                          event.type, String(event.at), event.data]))
         }

@@ -1,5 +1,6 @@
 import Backbone
 import Logging
+import Orders
 import Redis
 
 /// `baedal-worker payment-refund`: gives the money back.
@@ -7,6 +8,10 @@ import Redis
 /// - `PaymentVoidRequested` (on `payment-voids`) settles a charge whose answer never reached the
 ///   order side: if the gateway approved it and no order exists, it is cancelled. While the
 ///   gateway might still be working on it, the request is retried later.
+/// - `PaymentCancelled` that Baedal did not ask for (the gateway's own: a chargeback, a fraud
+///   check) cancels its order while no rider has it (`Order.paymentCancelled`), and flags it for
+///   an operator on `baedal:flags` once food is on its way. The refunds Baedal asked for find their
+///   order cancelled or rejected already and change nothing.
 /// Gateway cancels are idempotent, so a redelivered event does no harm; a gateway that keeps
 /// refusing sends the event to the dead letters, to be replayed once it is fixed.
 public enum PaymentRefund {
@@ -26,7 +31,8 @@ public enum PaymentRefund {
 
     public static func policy(keys: Keys, gateway: any PaymentGateway, pool: RedisPool, logger: Logger,
                               now: @escaping @Sendable () -> Int64) -> Policy {
-        Policy(name: name, streams: [.order, .store, .paymentVoids]) { message in
+        let orders = OrderRepository(keys: keys, pool: pool)
+        return Policy(name: name, streams: [.order, .store, .paymentVoids, .payment]) { message in
             let event = try EventEnvelope(message)
             switch event.type {
             case "OrderCancelled", "OrderRejected":
@@ -48,11 +54,40 @@ public enum PaymentRefund {
                 }
                 try await gateway.cancel(paymentId: payment.paymentId)
                 logger.notice("voided a charge without an order", metadata: ["orderId": "\(event.orderId)", "paymentId": "\(payment.paymentId)"])
+            case "PaymentCancelled":
+                let paymentId = try EventData.requiredId("paymentId", from: event)
+                var flag: String?, cancelled = false
+                let order = try await orders.change(event.orderId) { order in
+                    (flag, cancelled) = (nil, false)  // decided again after a conflict
+                    switch order.paymentCancelled(paymentId, at: now()) {
+                    case .cancel(let change): cancelled = true; return change
+                    case .needsOperator(let reason): flag = reason; return nil
+                    case .settled, .unrelated: return nil
+                    }
+                }
+                if let flag {
+                    logger.critical("payment cancelled at the gateway after pick-up; flagged for an operator",
+                                    metadata: ["orderId": "\(event.orderId)", "paymentId": "\(paymentId)", "status": "\(order?.status.rawValue ?? "-")"])
+                    return Effects([.append(stream: keys.flags, fields: flagEntry(event.orderId, paymentId: paymentId, reason: flag, at: now()))])
+                }
+                if cancelled {
+                    logger.notice("order cancelled: the gateway cancelled its payment", metadata: ["orderId": "\(event.orderId)", "paymentId": "\(paymentId)"])
+                }
             default:
                 break
             }
             return .none
         }
+    }
+
+    /// An entry of `baedal:flags`: the contract's envelope, so `redis-cli XRANGE` reads it as a log.
+    static func flagEntry(_ orderId: String, paymentId: String, reason: String, at now: Int64) -> [StreamField] {
+        let data = JSONWriter.object { json in
+            json.field("orderId", orderId)
+            json.field("paymentId", paymentId)
+            json.field("reason", reason)
+        }
+        return EventEnvelope(type: "PaymentCancelledAfterPickup", orderId: orderId, at: now, data: data).fields.map { StreamField($0.0, $0.1) }
     }
 
     /// The entry asking for an uncertain charge to be settled.

@@ -2,21 +2,40 @@ import Backbone
 
 /// A store as customers see it, and its menu.
 public struct Store: Sendable, Hashable {
+    public static let maxNameLength = 100
+    public static let maxAddressLength = 200
+
     public var storeId: String
     public var name: String
     public var region: String
+    /// Where riders pick orders up (optional: stores saved before it existed have none).
+    public var address: String?
 
-    public init(storeId: String, name: String, region: String) {
+    public init(storeId: String, name: String, region: String, address: String? = nil) {
         self.storeId = storeId
         self.name = name
         self.region = region
+        self.address = address
+    }
+
+    /// A store an owner may save: its id and region are ids, its name and address plain text.
+    public static func validated(storeId: String, name: String, region: String, address: String?) throws(StoreError) -> Store {
+        if let problem = Identifier.problem(storeId) { throw .invalid("storeId \(problem)") }
+        guard !name.isEmpty else { throw .invalid("name must not be empty") }
+        if let problem = FreeText.problem(name, maxLength: maxNameLength) { throw .invalid("name \(problem)") }
+        if let problem = Identifier.problem(region) { throw .invalid("region \(problem)") }
+        if let address {
+            guard !address.isEmpty else { throw .invalid("address must not be empty when given") }
+            if let problem = FreeText.problem(address, maxLength: maxAddressLength) { throw .invalid("address \(problem)") }
+        }
+        return Store(storeId: storeId, name: name, region: region, address: address)
     }
 }
 
 public struct MenuItem: Sendable, Hashable {
     public var foodId: String
     public var name: String
-    /// Whole won, > 0.
+    /// Whole won, 1…`OrderLimits.maxPrice`.
     public var price: Int
 
     public init(foodId: String, name: String, price: Int) {
@@ -30,13 +49,18 @@ public struct Menu: Sendable, Hashable {
     public static let maxItems = 200
     public var items: [MenuItem]
 
+    /// Every item's `foodId` is an id (unique in the menu), its name plain text, its price whole
+    /// won within `OrderLimits.maxPrice`: what an order can be priced from without overflow.
     public init(items: [MenuItem]) throws(StoreError) {
         guard items.count <= Self.maxItems else { throw .invalid("a menu has at most \(Self.maxItems) items") }
         var seen = Set<String>()
         for (index, item) in items.enumerated() {
-            guard !item.foodId.isEmpty else { throw .invalid("items[\(index)].foodId must not be empty") }
+            if let problem = Identifier.problem(item.foodId) { throw .invalid("items[\(index)].foodId \(problem)") }
             guard !item.name.isEmpty else { throw .invalid("items[\(index)].name must not be empty") }
-            guard item.price > 0 else { throw .invalid("items[\(index)].price must be a whole number of won above 0, got \(item.price)") }
+            if let problem = FreeText.problem(item.name, maxLength: Store.maxNameLength) { throw .invalid("items[\(index)].name \(problem)") }
+            guard (1...OrderLimits.maxPrice).contains(item.price) else {
+                throw .invalid("items[\(index)].price must be whole won from 1 to \(OrderLimits.maxPrice), got \(item.price)")
+            }
             guard seen.insert(item.foodId).inserted else { throw .invalid("items[\(index)].foodId '\(item.foodId)' appears twice") }
         }
         self.items = items

@@ -18,17 +18,27 @@ public struct StoreCatalog: Sendable {
     public func all() async throws -> [Store] {
         let ids = (try await pool.send(RedisCommand("SMEMBERS", index)).array ?? []).compactMap(\.string).sorted()
         guard !ids.isEmpty else { return [] }
-        let replies = try await pool.pipeline(ids.map { RedisCommand("HMGET", key(of: $0), "name", "region") })
-        return zip(ids, replies).compactMap { id, reply in
-            guard let values = reply.array, values.count == 2, let name = values[0].string, let region = values[1].string else { return nil }
-            return Store(storeId: id, name: name, region: region)
-        }
+        let replies = try await pool.pipeline(ids.map { RedisCommand("HMGET", key(of: $0), "name", "region", "address") })
+        return zip(ids, replies).compactMap { id, reply in Self.store(id, reply) }
     }
 
     public func store(_ storeId: String) async throws -> Store? {
-        let values = try await pool.send(RedisCommand("HMGET", key(of: storeId), "name", "region")).array ?? []
-        guard values.count == 2, let name = values[0].string, let region = values[1].string else { return nil }
-        return Store(storeId: storeId, name: name, region: region)
+        Self.store(storeId, try await pool.send(RedisCommand("HMGET", key(of: storeId), "name", "region", "address")))
+    }
+
+    /// Several stores in one round trip (absent ones are left out), by id.
+    public func stores(_ storeIds: Set<String>) async throws -> [String: Store] {
+        let ids = Array(storeIds)
+        guard !ids.isEmpty else { return [:] }
+        let replies = try await pool.pipeline(ids.map { RedisCommand("HMGET", key(of: $0), "name", "region", "address") })
+        var stores: [String: Store] = [:]
+        for (id, reply) in zip(ids, replies) { stores[id] = Self.store(id, reply) }
+        return stores
+    }
+
+    private static func store(_ id: String, _ reply: RESPValue) -> Store? {
+        guard let values = reply.array, values.count == 3, let name = values[0].string, let region = values[1].string else { return nil }
+        return Store(storeId: id, name: name, region: region, address: values[2].string)
     }
 
     /// The store's menu; nil when the store does not exist. A store without a menu has an empty one.
@@ -41,18 +51,42 @@ public struct StoreCatalog: Sendable {
         return try Menu(items: items)
     }
 
+    /// Creates or updates the store and lists it, in one step: both or neither (a key of the wrong
+    /// type refuses the whole save, and the error reaches the caller).
     public func save(_ store: Store) async throws {
-        _ = try await pool.pipeline([
-            RedisCommand("HSET", key(of: store.storeId), "name", store.name, "region", store.region),
-            RedisCommand("SADD", index, store.storeId),
-        ])
+        var arguments = RedisCommand([store.storeId, store.name, store.region])
+        if let address = store.address { arguments.append(address) }
+        _ = try await pool.client.withConnection { [keys = [key(of: store.storeId), index], arguments] connection throws(RedisError) in
+            try Self.saveScript.run(on: connection, keys: keys, arguments: arguments)
+        }
     }
 
     /// Replaces the menu of an existing store; false when there is no such store.
     public func replaceMenu(of storeId: String, with menu: Menu) async throws -> Bool {
-        let reply = try await pool.send(RedisCommand(
-            "EVAL", "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end redis.call('HSET', KEYS[1], 'menu', ARGV[1]) return 1",
-            "1", key(of: storeId), menu.itemsJSON))
+        let reply = try await pool.client.withConnection { [keys = [key(of: storeId)], json = menu.itemsJSON] connection throws(RedisError) in
+            try Self.menuScript.run(on: connection, keys: keys, arguments: RedisCommand([json]))
+        }
         return reply.int == 1
     }
+
+    static let saveScript = RedisScript(source: #"""
+    -- KEYS: the store's hash, the index of stores; ARGV: storeId name region [address]
+    for _, pair in ipairs({ { KEYS[1], 'hash' }, { KEYS[2], 'set' } }) do
+      local actual = redis.call('TYPE', pair[1]).ok
+      if actual ~= 'none' and actual ~= pair[2] then
+        return redis.error_reply('WRONGTYPE ' .. pair[1] .. ' is a ' .. actual .. ', expected a ' .. pair[2])
+      end
+    end
+    redis.call('HSET', KEYS[1], 'name', ARGV[2], 'region', ARGV[3])
+    if ARGV[4] then redis.call('HSET', KEYS[1], 'address', ARGV[4]) else redis.call('HDEL', KEYS[1], 'address') end
+    redis.call('SADD', KEYS[2], ARGV[1])
+    return 1
+    """#)
+
+    static let menuScript = RedisScript(source: #"""
+    -- KEYS: the store's hash; ARGV: the menu's JSON
+    if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+    redis.call('HSET', KEYS[1], 'menu', ARGV[1])
+    return 1
+    """#)
 }

@@ -104,7 +104,7 @@ struct OrderStateMachineTests {
         let menu = ["fried": 18_000, "cola": 2_500]
         let lines = try Order.price([("fried", 2), ("cola", 1)], menu: menu)
         #expect(lines == [OrderLine(foodId: "fried", qty: 2, price: 18_000), OrderLine(foodId: "cola", qty: 1, price: 2_500)])
-        #expect(Order.amount(of: lines) == 38_500)
+        #expect(try Order.amount(of: lines) == 38_500)
         #expect(throws: OrderError.unknownFood("pizza")) { try Order.price([("pizza", 1)], menu: menu) }
         #expect(throws: OrderError.quantityOutOfRange(foodId: "cola", qty: 0)) { try Order.price([("cola", 0)], menu: menu) }
         #expect(throws: OrderError.quantityOutOfRange(foodId: "cola", qty: 100)) { try Order.price([("cola", 100)], menu: menu) }
@@ -112,8 +112,61 @@ struct OrderStateMachineTests {
         #expect(try Order.price([("cola", 99)], menu: menu).first?.qty == 99)
     }
 
+    @Test func linesOfOneFoodAreMergedBeforeTheLimit() throws {
+        let menu = ["kimbap": 3_500, "cola": 2_500]
+        // Two lines of 99 used to pass as 198 units: the limit is per food.
+        #expect(throws: OrderError.quantityOutOfRange(foodId: "kimbap", qty: 198)) {
+            try Order.price([("kimbap", 99), ("kimbap", 99)], menu: menu)
+        }
+        let merged = try Order.price([("kimbap", 40), ("cola", 1), ("kimbap", 59)], menu: menu)
+        #expect(merged == [OrderLine(foodId: "kimbap", qty: 99, price: 3_500), OrderLine(foodId: "cola", qty: 1, price: 2_500)])
+        // Every line is still 1…99 on its own: a negative line cannot pay for another.
+        #expect(throws: OrderError.quantityOutOfRange(foodId: "kimbap", qty: -50)) {
+            try Order.price([("kimbap", 99), ("kimbap", -50)], menu: menu)
+        }
+    }
+
+    @Test func amountsAreCheckedNotWrappedOrTrapped() throws {
+        // A price that once took the API down: Int.max × 2 now refuses, it does not trap.
+        #expect(throws: OrderError.amountTooLarge(limit: OrderLimits.maxAmount)) {
+            try Order.amount(of: [OrderLine(foodId: "gold", qty: 2, price: Int.max)])
+        }
+        #expect(throws: OrderError.amountTooLarge(limit: OrderLimits.maxAmount)) {
+            try Order.price([("gold", 2)], menu: ["gold": 9_223_372_036_854_775_807])
+        }
+        #expect(throws: OrderError.amountTooLarge(limit: OrderLimits.maxAmount)) {
+            try Order.amount(of: (0..<50).map { OrderLine(foodId: "f\($0)", qty: 99, price: OrderLimits.maxPrice) })
+        }
+        #expect(try Order.amount(of: [OrderLine(foodId: "f", qty: 99, price: OrderLimits.maxPrice)]) == 99_000_000)
+        #expect(OrderLimits.maxAmount < 1 << 53)
+    }
+
+    @Test func aPaymentCancelledAtTheGatewayCancelsTheOrderUntilItIsPicked() throws {
+        for status in [OrderStatus.placed, .accepted, .cooking, .cooked] {
+            guard case .cancel(let change) = Self.order(status).paymentCancelled("p1", at: 99) else {
+                Issue.record("\(status): expected a cancel")
+                continue
+            }
+            #expect(change.order.status == .cancelled)
+            #expect(change.order.updatedAt == 99)
+            #expect(change.events == [.orderCancelled(reason: PaymentCancellation.reason)])
+        }
+        for status in [OrderStatus.picked, .delivered, .completed] {
+            guard case .needsOperator(let reason) = Self.order(status).paymentCancelled("p1", at: 99) else {
+                Issue.record("\(status): expected a flag for an operator")
+                continue
+            }
+            #expect(reason.contains(status.rawValue))
+        }
+        // Baedal's own refunds find the order cancelled or rejected already.
+        #expect(Self.order(.cancelled).paymentCancelled("p1", at: 99) == .settled)
+        #expect(Self.order(.rejected).paymentCancelled("p1", at: 99) == .settled)
+        // Another order's payment changes nothing.
+        #expect(Self.order(.placed).paymentCancelled("p-other", at: 99) == .unrelated)
+    }
+
     @Test func eventsCarryTheContractsFields() throws {
-        let placed = Order.place(id: "o1", customerId: "c1", storeId: "s1", lines: [OrderLine(foodId: "f\"1", qty: 2, price: 1000)],
+        let placed = try Order.place(id: "o1", customerId: "c1", storeId: "s1", lines: [OrderLine(foodId: "f\"1", qty: 2, price: 1000)],
                                  region: "강남", address: "a\nb", paymentId: "p1", at: 7)
         let envelope = try #require(placed.events.first).envelope(for: placed.order, at: 7)
         #expect(envelope.type == "OrderPlaced")
