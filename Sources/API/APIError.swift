@@ -26,9 +26,16 @@ public struct APIError: HTTPResponseError, Sendable {
         headers[.contentType] = "application/json; charset=utf-8"
         let body = JSONWriter.object { json in
             json.field("error", code)
-            json.field("message", message)
+            json.field("message", Self.capped(message))
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// An error repeats at most this much of what it is about: never a whole hostile body back.
+    public static let maxMessageLength = 300
+
+    static func capped(_ message: String) -> String {
+        message.count <= maxMessageLength ? message : message.prefix(maxMessageLength - 1) + "…"
     }
 
     public static func badRequest(_ message: String) -> APIError { APIError(.badRequest, "bad_request", message) }
@@ -49,6 +56,7 @@ extension APIError {
         let message = error.description
         switch error {
         case .noItems, .tooManyLines, .missingField: self.init(.badRequest, "bad_request", message)
+        case .amountTooLarge: self.init(.unprocessableContent, "amount_too_large", message)
         case .unknownFood: self.init(.unprocessableContent, "unknown_food", message)
         case .quantityOutOfRange: self.init(.unprocessableContent, "invalid_quantity", message)
         case .storeNotFound: self.init(.notFound, "unknown_store", message)
@@ -57,6 +65,7 @@ extension APIError {
         case .cannotCancelAfterCookingStarted: self.init(.conflict, "cannot_cancel_after_cooking_started", message)
         case .alreadyPicked: self.init(.conflict, "already_picked", message)
         case .invalidTransition: self.init(.conflict, "invalid_transition", message)
+        case .contended: self = .unavailable("busy", message, retryAfterSeconds: 1)
         }
     }
 

@@ -18,11 +18,12 @@ public struct APISettings: Sendable {
     public var breakerFailures: Int
     public var breakerOpenMilliseconds: Int
     public var redisConnections: Int
+    public var http: HTTPLimits
 
     public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws(BaedalEnvironment.Invalid) {
         environment = try BaedalEnvironment(variables)
         host = variables["BAEDAL_API_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
-        port = try BaedalEnvironment.positive("BAEDAL_API_PORT", variables, default: 8080)
+        port = try BaedalEnvironment.positive("BAEDAL_API_PORT", variables, default: 8080, max: 65_535)
         paymentURL = variables["BAEDAL_PAYMENT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8081"
         guard paymentURL.hasPrefix("http://") || paymentURL.hasPrefix("https://") else {
             throw .init(description: "BAEDAL_PAYMENT_URL must be an http:// or https:// URL, got '\(paymentURL)'")
@@ -34,6 +35,7 @@ public struct APISettings: Sendable {
         paymentTimeoutMilliseconds = try BaedalEnvironment.positive("BAEDAL_PAYMENT_TIMEOUT_MS", variables, default: 2_000)
         breakerFailures = try BaedalEnvironment.positive("BAEDAL_BREAKER_FAILURES", variables, default: 5)
         breakerOpenMilliseconds = try BaedalEnvironment.positive("BAEDAL_BREAKER_OPEN_MS", variables, default: 5_000)
-        redisConnections = try BaedalEnvironment.positive("BAEDAL_REDIS_CONNECTIONS", variables, default: 8)
+        redisConnections = try BaedalEnvironment.positive("BAEDAL_REDIS_CONNECTIONS", variables, default: 8, max: 256)
+        http = try HTTPLimits(variables)
     }
 }

@@ -1,3 +1,4 @@
+import Backbone
 import Hummingbird
 import Identity
 import Orders
@@ -29,8 +30,11 @@ public final class Authenticator: Sendable {
         if let known = verified.withLock({ $0[token] }), known.expires > now { return known.actor }
         let claims = try await authority.verify(token)
         guard let role = Actor.Role(rawValue: claims.role) else { throw APIError(TokenError.unknownRole(claims.role)) }
+        // Ids become keys and log fields: a token's must follow the same rule as every other id.
+        if let problem = Identifier.problem(claims.sub.value) { throw APIError(TokenError.invalid("its sub \(problem)")) }
+        if let store = claims.store, let problem = Identifier.problem(store) { throw APIError(TokenError.invalid("its store \(problem)")) }
         let actor = Actor(role: role, id: claims.sub.value, store: claims.store)
-        let expires = Int(claims.exp.value.timeIntervalSince1970)
+        let expires = claims.expiresAtSeconds
         verified.withLock { cache in
             if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
             cache[token] = (actor, expires)

@@ -51,17 +51,20 @@ public final class BaedalAPI: Sendable {
         let checkout = Checkout(keys: keys, catalog: catalog, orders: orders, gateway: gateway, breaker: breaker, pool: pool, logger: logger)
         let views = ViewKeys(keys)
 
-        let router = Router(context: BaedalContext.self)
+        let router = Router(context: BaedalContext.self, options: .autoGenerateHeadEndpoints)
+        let routes = RouteTable()
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AllowedMethods(table: routes))
         let breaker = self.breaker
         HealthController(health: health, registry: registry, details: { [("paymentCircuit", breaker.state.rawValue)] })
             .addRoutes(to: router)
         StoresController(catalog: catalog, orders: orders, keys: keys, auth: authenticator).addRoutes(to: router)
         OrdersController(checkout: checkout, orders: orders, views: views, auth: authenticator).addRoutes(to: router)
-        DeliveriesController(orders: orders, keys: keys, auth: authenticator).addRoutes(to: router)
+        DeliveriesController(orders: orders, catalog: catalog, keys: keys, auth: authenticator).addRoutes(to: router)
         CustomersController(orders: orders, keys: keys, views: views, auth: authenticator).addRoutes(to: router)
         DashboardController(dashboards: DashboardKeys(keys), orders: orders, auth: authenticator).addRoutes(to: router)
+        routes.load(from: router)
         return router
     }
 

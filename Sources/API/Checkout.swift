@@ -1,4 +1,5 @@
 import Backbone
+import Crypto
 import Logging
 import Metrics
 import Orders
@@ -46,21 +47,23 @@ public struct Checkout: Sendable {
 
     /// The 201 body, `{"orderId","status","amount","paymentId"}`; a repeat of the same key gets the first one.
     public func place(_ request: Request, by customer: Actor, idempotencyKey: String?) async throws -> String {
-        let rememberedKey = idempotencyKey.map { keys.idempotency(scope: "order:\(customer.id)", key: $0) }
+        // The key is the customer's own: scoped by their id, every part escaped in the key.
+        let rememberedKey = idempotencyKey.map { keys.idempotency("order", customer.id, key: $0) }
         if let rememberedKey, let first = try await pool.send(RedisCommand("GET", rememberedKey)).string {
             return first
         }
         guard let menu = try await catalog.menu(of: request.storeId) else { throw OrderError.storeNotFound(request.storeId) }
         let lines = try Order.price(request.items, menu: menu.prices)
-        let orderId = idempotencyKey.map { derivedIdentifier("o-", from: "\(customer.id)\u{0}\($0)") } ?? randomIdentifier("o-")
+        let amount = try Order.amount(of: lines)
+        let orderId = idempotencyKey.map { Self.orderId(customer: customer.id, idempotencyKey: $0) } ?? randomIdentifier("o-")
         var logger = self.logger
         logger[metadataKey: "orderId"] = "\(orderId)"
 
-        let payment = try await charge(orderId: orderId, customerId: customer.id, amount: Order.amount(of: lines),
-                                       paymentKey: idempotencyKey.map { "order:\(customer.id):\($0)" } ?? orderId, logger: logger)
+        // The gateway's key is the order id: one charge per order, whoever else uses what key.
+        let payment = try await charge(orderId: orderId, customerId: customer.id, amount: amount, paymentKey: orderId, logger: logger)
         let now = epochMilliseconds()
-        let change = Order.place(id: orderId, customerId: customer.id, storeId: request.storeId, lines: lines,
-                                 region: request.region, address: request.address, paymentId: payment.paymentId, at: now)
+        let change = try Order.place(id: orderId, customerId: customer.id, storeId: request.storeId, lines: lines,
+                                     region: request.region, address: request.address, paymentId: payment.paymentId, at: now)
         let json = Self.receipt(change.order)
         let result: CommitResult
         do {
@@ -121,6 +124,17 @@ public struct Checkout: Sendable {
             throw APIError.unavailable("payment_unavailable", "\(error); no order was placed and nothing stays charged, try again shortly",
                                        retryAfterSeconds: 2)
         }
+    }
+
+    /// The order id of a request with an `Idempotency-Key`: SHA-256 of the customer's id and the
+    /// key (NUL between them: an id holds no NUL), so no two customers or keys can meet in one
+    /// order, however they are crafted.
+    static func orderId(customer: String, idempotencyKey: String) -> String {
+        let digest = SHA256.hash(data: Array("\(customer)\u{0}\(idempotencyKey)".utf8))
+        return "o-" + digest.prefix(12).map { byte in
+            let text = String(byte, radix: 16)
+            return byte < 16 ? "0" + text : text
+        }.joined()
     }
 
     /// `{"orderId","status","amount","paymentId"}`, what `POST /orders` answers.

@@ -7,13 +7,22 @@ import NIOCore
 enum JSONBody {
     static func read<T>(_ request: Request, _ body: (inout JSONReader) throws(JSONReader.Failure) -> T) async throws -> T {
         let buffer = try await request.body.collect(upTo: BaedalContext.maxBodyBytes)
-        let text = String(buffer: buffer)
+        guard buffer.readableBytes > 0 else { throw APIError.badRequest("a JSON body is required") }
+        return try parse(buffer, body)
+    }
+
+    /// Parses the bytes as they arrived: invalid UTF-8 is a 400, never replaced with U+FFFD.
+    static func parse<T>(_ buffer: ByteBuffer, _ body: (inout JSONReader) throws(JSONReader.Failure) -> T) throws(APIError) -> T {
         var value: T?
-        do {
-            try JSONReader.read(text) { reader throws(JSONReader.Failure) in value = try body(&reader) }
-        } catch {
-            throw APIError.badRequest(text.isEmpty ? "a JSON body is required" : "invalid JSON body: \(error)")
+        let failure = buffer.withUnsafeReadableBytes { bytes -> JSONReader.Failure? in
+            do throws(JSONReader.Failure) {
+                try JSONReader.read(bytes: bytes) { reader throws(JSONReader.Failure) in value = try body(&reader) }
+                return nil
+            } catch {
+                return error
+            }
         }
+        if let failure { throw APIError.badRequest("invalid JSON body: \(failure)") }
         return value!
     }
 

@@ -3,13 +3,14 @@ import Orders
 
 /// How an order is shown (the contract's `GET /orders/{id}`).
 enum OrderView {
-    static func json(_ order: Order, queuePosition: Int? = nil) -> String {
+    static func json(_ order: Order, queuePosition: Int? = nil, for viewer: Actor.Role? = nil) -> String {
         var json = JSONWriter()
-        write(order, queuePosition: queuePosition, into: &json)
+        write(order, queuePosition: queuePosition, for: viewer, into: &json)
         return json.text
     }
 
-    static func write(_ order: Order, queuePosition: Int? = nil, into json: inout JSONWriter) {
+    /// The rider who picked the order sees the contract's fields but not the payment.
+    static func write(_ order: Order, queuePosition: Int? = nil, for viewer: Actor.Role? = nil, into json: inout JSONWriter) {
         json.object { json in
             json.field("orderId", order.id)
             json.field("status", order.status.rawValue)
@@ -20,7 +21,7 @@ enum OrderView {
             json.field("amount", order.amount)
             json.field("region", order.region)
             json.field("address", order.address)
-            json.field("paymentId", order.paymentId)
+            if viewer != .rider { json.field("paymentId", order.paymentId) }
             if let riderId = order.riderId { json.field("riderId", riderId) }
             if let queuePosition { json.field("queuePosition", queuePosition) }
             json.field("placedAt", order.placedAt)

@@ -33,16 +33,18 @@ struct OrdersController: Sendable {
 
     func show(_ request: Request, _ context: BaedalContext) async throws -> Response {
         let actor = try await auth.actor(request)
-        let orderId = try context.parameters.require("orderId")
+        let orderId = try context.parameters.id("orderId")
         guard let order = try await orders.load(orderId) else { throw OrderError.orderNotFound(orderId) }
         guard order.isVisible(to: actor) else { throw OrderError.notYourOrder }
         let position = order.status == .cooking ? try await queuePosition(of: order) : nil
-        return JSONBody.response(OrderView.json(order, queuePosition: position))
+        return JSONBody.response(OrderView.json(order, queuePosition: position, for: actor.role))
     }
 
     func execute(_ command: OrderCommand, _ request: Request, _ context: BaedalContext) async throws -> Response {
-        let actor = try await auth.actor(request)
-        let orderId = try context.parameters.require("orderId")
+        // Who may give the command at all is known before the order is looked up: a rider's
+        // token is refused for /accept whether or not the order exists, so ids cannot be probed.
+        let actor = try await auth.actor(request, in: command.role)
+        let orderId = try context.parameters.id("orderId")
         let reason = try await Self.readReason(request)
         let order = try await orders.execute(command, on: orderId, by: actor, reason: reason, now: epochMilliseconds)
         context.logger.info("order \(order.status.rawValue)", metadata: ["orderId": "\(orderId)", "by": "\(actor.role.rawValue):\(actor.id)"])
@@ -58,8 +60,9 @@ struct OrdersController: Sendable {
         let values = reply.array ?? []
         var index = 0
         while index + 1 < values.count {
-            if let id = values[index].string, let score = values[index + 1].string.flatMap({ Double($0) }), id != order.id {
-                queue.append((id, Int64(score)))
+            // A score is whatever the stream's `at` said: clamp it, never trap on it.
+            if let id = values[index].string, let score = values[index + 1].string.flatMap({ Double($0) }), score.isFinite, id != order.id {
+                queue.append((id, Int64(max(-9.0e18, min(score, 9.0e18)))))
             }
             index += 2
         }
@@ -95,28 +98,29 @@ struct OrdersController: Sendable {
             default: try reader.skipValue()
             }
         }
-        return Checkout.Request(
+        let request = Checkout.Request(
             storeId: try JSONReader.required(storeId, "storeId", in: reader),
             items: try JSONReader.required(items, "items", in: reader),
             region: try JSONReader.required(region, "region", in: reader),
             address: try JSONReader.required(address, "address", in: reader))
+        if let problem = Identifier.problem(request.storeId) { throw reader.fail("'storeId' \(problem)") }
+        if let problem = Identifier.problem(request.region) { throw reader.fail("'region' \(problem)") }
+        if let problem = FreeText.problem(request.address, maxLength: 200) { throw reader.fail("'address' \(problem)") }
+        return request
     }
 
-    /// Commands may carry `{"reason": "..."}`; an empty body is fine.
+    /// Commands may carry `{"reason": "..."}` (plain text, up to 500 characters); an empty body is fine.
     static func readReason(_ request: Request) async throws -> String {
         let buffer = try await request.body.collect(upTo: BaedalContext.maxBodyBytes)
         guard buffer.readableBytes > 0 else { return "" }
-        var reason = ""
-        do {
-            try JSONReader.read(String(buffer: buffer)) { reader throws(JSONReader.Failure) in
-                try reader.readObject { reader, key throws(JSONReader.Failure) in
-                    if key == "reason" { reason = try reader.readString() } else { try reader.skipValue() }
-                }
+        return try JSONBody.parse(buffer) { reader throws(JSONReader.Failure) in
+            var reason = ""
+            try reader.readObject { reader, key throws(JSONReader.Failure) in
+                if key == "reason" { reason = try reader.readString() } else { try reader.skipValue() }
             }
-        } catch {
-            throw APIError.badRequest("invalid JSON body: \(error)")
+            if let problem = FreeText.problem(reason, maxLength: 500) { throw reader.fail("'reason' \(problem)") }
+            return reason
         }
-        return String(reason.prefix(500))
     }
 }
 

@@ -23,47 +23,52 @@ struct StoresController: Sendable {
         let stores = try await catalog.all()
         var json = JSONWriter()
         json.array(stores) { json, store in
-            json.object { json in
-                json.field("storeId", store.storeId)
-                json.field("name", store.name)
-                json.field("region", store.region)
-            }
+            Self.write(store, into: &json)
         }
         return JSONBody.response(json.text)
     }
 
     func save(_ request: Request, _ context: BaedalContext) async throws -> Response {
-        let storeId = try context.parameters.require("storeId")
+        let storeId = try context.parameters.id("storeId")
         try await owner(of: storeId, request)
-        let (name, region) = try await JSONBody.read(request) { reader throws(JSONReader.Failure) in
-            var name: String?, region: String?
+        let (name, region, address) = try await JSONBody.read(request) { reader throws(JSONReader.Failure) in
+            var name: String?, region: String?, address: String?
             try reader.readObject { reader, key throws(JSONReader.Failure) in
                 switch key {
                 case "name": name = try reader.readString()
                 case "region": region = try reader.readString()
+                case "address": address = try reader.readString()
                 default: try reader.skipValue()
                 }
             }
-            return (try JSONReader.required(name, "name", in: reader), try JSONReader.required(region, "region", in: reader))
+            return (try JSONReader.required(name, "name", in: reader), try JSONReader.required(region, "region", in: reader), address)
         }
-        let store = Store(storeId: storeId, name: name, region: region)
+        let store = try Store.validated(storeId: storeId, name: name, region: region, address: address)
         try await catalog.save(store)
         context.logger.info("store saved", metadata: ["storeId": "\(storeId)", "region": "\(region)"])
-        return JSONBody.response(JSONWriter.object { json in
-            json.field("storeId", storeId)
-            json.field("name", name)
-            json.field("region", region)
-        })
+        var json = JSONWriter()
+        Self.write(store, into: &json)
+        return JSONBody.response(json.text)
+    }
+
+    /// `{"storeId","name","region","address"?}`.
+    static func write(_ store: Store, into json: inout JSONWriter) {
+        json.object { json in
+            json.field("storeId", store.storeId)
+            json.field("name", store.name)
+            json.field("region", store.region)
+            if let address = store.address { json.field("address", address) }
+        }
     }
 
     func menu(_ context: BaedalContext) async throws -> Response {
-        let storeId = try context.parameters.require("storeId")
+        let storeId = try context.parameters.id("storeId")
         guard let menu = try await catalog.menu(of: storeId) else { throw StoreError.notFound(storeId) }
         return JSONBody.response(Self.menuJSON(storeId: storeId, menu))
     }
 
     func replaceMenu(_ request: Request, _ context: BaedalContext) async throws -> Response {
-        let storeId = try context.parameters.require("storeId")
+        let storeId = try context.parameters.id("storeId")
         try await owner(of: storeId, request)
         let items = try await JSONBody.read(request) { reader throws(JSONReader.Failure) in
             var items: [MenuItem]?
@@ -80,7 +85,7 @@ struct StoresController: Sendable {
 
     /// The store's board: the orders it received (newest first, up to 200) and their status now.
     func board(_ request: Request, _ context: BaedalContext) async throws -> Response {
-        let storeId = try context.parameters.require("storeId")
+        let storeId = try context.parameters.id("storeId")
         try await owner(of: storeId, request)
         let ids = try await orders.pool.send(.init("ZREVRANGE", StoreInbox.boardKey(keys, store: storeId), "0", "199"))
         let list = try await orders.load((ids.array ?? []).compactMap(\.string))

@@ -1,3 +1,4 @@
+import JSON
 import JWTKit
 
 #if canImport(FoundationEssentials)
@@ -7,11 +8,16 @@ import Foundation
 #endif
 
 /// The claims of a Baedal bearer token (the contract's Identity section): `sub`, `role`,
-/// `exp`, and for an owner the `store` they own.
+/// `exp`, and for an owner the `store` they own; `nbf`, when present, is honoured.
 public struct BaedalClaims: JWTPayload, Equatable {
+    /// The latest `exp` accepted: the last second of the year 9999. Beyond it a date is not a
+    /// date (`1e300`), and no arithmetic on it is safe.
+    public static let latestExpiry: Double = 253_402_300_799
+
     public var sub: SubjectClaim
     public var role: String
     public var exp: ExpirationClaim
+    public var nbf: NotBeforeClaim?
     public var store: String?
 
     public init(sub: String, role: String, expires: Date, store: String? = nil) {
@@ -22,8 +28,22 @@ public struct BaedalClaims: JWTPayload, Equatable {
     }
 
     public func verify(using algorithm: some JWTAlgorithm) async throws {
+        let seconds = exp.value.timeIntervalSince1970
+        guard seconds.isFinite, seconds <= Self.latestExpiry else {
+            throw JWTError.claimVerificationFailure(failedClaim: exp, reason: "exp is not a date before the year 10000")
+        }
         try exp.verifyNotExpired()
+        if let nbf {
+            guard nbf.value.timeIntervalSince1970.isFinite else {
+                throw JWTError.claimVerificationFailure(failedClaim: nbf, reason: "nbf is not a date")
+            }
+            // A few seconds of leeway for clocks that differ a little.
+            try NotBeforeClaim(value: nbf.value.addingTimeInterval(-5)).verifyNotBefore()
+        }
     }
+
+    /// `exp` in whole seconds since the epoch (always in range once verified).
+    public var expiresAtSeconds: Int { Int(min(max(exp.value.timeIntervalSince1970, 0), Self.latestExpiry)) }
 }
 
 /// Why a token was not accepted.
@@ -66,15 +86,24 @@ public struct TokenAuthority: Sendable {
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
     }
 
-    /// A token for `sub` in `role`, valid for `lifetime` seconds.
+    /// The longest a token may live: ten years.
+    public static let maxLifetimeSeconds = 10 * 365 * 86_400
+
+    /// A token for `sub` in `role`, valid for `lifetime` seconds (at most `maxLifetimeSeconds`).
     public func issue(sub: String, role: String, store: String? = nil, lifetime: TimeInterval = 24 * 3600) async throws -> String {
+        guard lifetime > 0, lifetime <= TimeInterval(Self.maxLifetimeSeconds) else {
+            throw TokenError.invalid("a token lives 1 to \(Self.maxLifetimeSeconds) seconds")
+        }
         guard Self.roles.contains(role) else { throw TokenError.unknownRole(role) }
         if role == "owner", store?.isEmpty ?? true { throw TokenError.ownerWithoutStore }
         return try await keys.sign(BaedalClaims(sub: sub, role: role, expires: Date(timeIntervalSinceNow: lifetime), store: store))
     }
 
-    /// The claims of a valid token; `TokenError` otherwise.
+    /// The claims of a valid token; `TokenError` otherwise. The header must say `HS256` (a
+    /// token that names another algorithm is refused whatever its signature), and must not ask
+    /// for extensions this verifier does not know (`crit`).
     public func verify(_ token: String) async throws(TokenError) -> BaedalClaims {
+        try Self.checkHeader(of: token)
         let claims: BaedalClaims
         do {
             claims = try await keys.verify(token, as: BaedalClaims.self)
@@ -87,10 +116,62 @@ public struct TokenAuthority: Sendable {
         return claims
     }
 
+    static func checkHeader(of token: String) throws(TokenError) {
+        guard let dot = token.utf8.firstIndex(of: UInt8(ascii: ".")), token.utf8.distance(from: token.utf8.startIndex, to: dot) <= 1024,
+              let header = base64URLDecoded(token.utf8[..<dot]) else { throw .invalid("malformed") }
+        var alg: String?, typ: String?, crit = false
+        let failure = header.withUnsafeBytes { bytes -> JSONReader.Failure? in
+            do throws(JSONReader.Failure) {
+                try JSONReader.read(bytes: bytes) { reader throws(JSONReader.Failure) in
+                    try reader.readObject { reader, key throws(JSONReader.Failure) in
+                        switch key {
+                        case "alg": alg = try reader.readString()
+                        case "typ": typ = try reader.readString()
+                        case "crit": crit = true; try reader.skipValue()
+                        default: try reader.skipValue()
+                        }
+                    }
+                }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if failure != nil { throw .invalid("malformed header") }
+        guard alg == "HS256" else { throw .invalid("the header's alg must be HS256") }
+        if let typ, typ.uppercased() != "JWT" { throw .invalid("the header's typ must be JWT") }
+        guard !crit else { throw .invalid("the header asks for critical extensions") }
+    }
+
+    /// base64url without padding (RFC 7515), or nil.
+    static func base64URLDecoded(_ text: Substring.UTF8View) -> [UInt8]? {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.count * 3 / 4)
+        var buffer: UInt32 = 0, bits = 0
+        for byte in text {
+            let value: UInt8
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = byte - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = byte - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "-"): value = 62
+            case UInt8(ascii: "_"): value = 63
+            default: return nil
+            }
+            buffer = buffer << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8((buffer >> UInt32(bits)) & 0xFF))
+            }
+        }
+        return bits >= 6 ? nil : output
+    }
+
     private static func reason(_ error: any Error) -> String {
         if let error = error as? JWTError {
             switch error.errorType {
-            case .claimVerificationFailure: return "expired"
+            case .claimVerificationFailure: return error.reason ?? "expired"
             case .signatureVerificationFailed: return "bad signature"
             default: return "malformed"
             }

@@ -20,7 +20,7 @@ let registry = PrometheusSetup.bootstrap()
 let pool = RedisPool(configuration: settings.environment.redis, size: 8, logger: logger)
 let health = RedisHealth(configuration: settings.environment.redis, logger: logger)
 let gateway = PaymentGatewayApp(settings: settings, pool: pool, health: health, registry: registry, logger: logger)
-await HTTPDaemon.serve(router: gateway.router(), host: settings.host, port: settings.port, name: "baedal-payment",
+await HTTPDaemon.serve(router: gateway.router(), host: settings.host, port: settings.port, limits: settings.http, name: "baedal-payment",
                        health: health, logger: logger,
                        listening: ["latencyMs": "\(settings.latency)", "declineAbove": "\(settings.declineAbove.map(String.init) ?? "none")"],
                        cleanup: { pool.close() })

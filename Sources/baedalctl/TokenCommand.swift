@@ -31,7 +31,11 @@ struct TokenCommand: AsyncParsableCommand {
         guard TokenAuthority.roles.contains(role) else { throw ValidationError("--role must be customer, owner or rider, got '\(role)'") }
         guard !sub.isEmpty else { throw ValidationError("--sub must not be empty") }
         if role == "owner", store?.isEmpty ?? true { throw ValidationError("an owner's token needs --store") }
-        guard ttl > 0 else { throw ValidationError("--ttl must be positive") }
+        guard (1...TokenAuthority.maxLifetimeSeconds).contains(ttl) else {
+            throw ValidationError("--ttl must be 1…\(TokenAuthority.maxLifetimeSeconds) seconds (ten years), got \(ttl)")
+        }
+        if let problem = Identifier.problem(sub) { throw ValidationError("--sub \(problem) (ids are \(Identifier.rule))") }
+        if let store, let problem = Identifier.problem(store) { throw ValidationError("--store \(problem) (ids are \(Identifier.rule))") }
     }
 
     func run() async throws {

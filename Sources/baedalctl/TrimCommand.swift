@@ -22,7 +22,7 @@ struct TrimCommand: ParsableCommand {
         .order: [StoreInbox.name, PaymentRefund.name, DeliveryDispatch.name, Notification.name, Projector.name],
         .store: [PaymentRefund.name, DeliveryDispatch.name, Notification.name, Projector.name],
         .delivery: [DeliveryDispatch.name, Notification.name, Projector.name],
-        .payment: [],
+        .payment: [PaymentRefund.name],
         .paymentVoids: [PaymentRefund.name],
         .notifyWebhook: [WebhookSender.name],
     ]

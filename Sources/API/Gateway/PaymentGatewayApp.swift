@@ -20,12 +20,14 @@ public struct PaymentGatewaySettings: Sendable {
     public var latency: ClosedRange<Int>
     /// Amounts above this are declined.
     public var declineAbove: Int?
+    public var http: HTTPLimits
 
     public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws(BaedalEnvironment.Invalid) {
         environment = try BaedalEnvironment(variables)
         host = variables["BAEDAL_PAYMENT_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
-        port = try BaedalEnvironment.positive("BAEDAL_PAYMENT_PORT", variables, default: 8081)
+        port = try BaedalEnvironment.positive("BAEDAL_PAYMENT_PORT", variables, default: 8081, max: 65_535)
         latency = try Self.latency(variables["BAEDAL_PAYMENT_LATENCY_MS"] ?? "0")
+        http = try HTTPLimits(variables)
         if let text = variables["BAEDAL_PAYMENT_DECLINE_ABOVE"], !text.isEmpty {
             guard let limit = Int(text), limit >= 0 else {
                 throw .init(description: "BAEDAL_PAYMENT_DECLINE_ABOVE must be a whole number of won, got '\(text)'")
@@ -37,11 +39,11 @@ public struct PaymentGatewaySettings: Sendable {
     static func latency(_ text: String) throws(BaedalEnvironment.Invalid) -> ClosedRange<Int> {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
         switch parts.count {
-        case 1: if let value = parts[0], value >= 0 { return value...value }
-        case 2: if let low = parts[0], let high = parts[1], low >= 0, low <= high { return low...high }
+        case 1: if let value = parts[0], (0...600_000).contains(value) { return value...value }
+        case 2: if let low = parts[0], let high = parts[1], low >= 0, low <= high, high <= 600_000 { return low...high }
         default: break
         }
-        throw .init(description: "BAEDAL_PAYMENT_LATENCY_MS must be N or MIN-MAX milliseconds, got '\(text)'")
+        throw .init(description: "BAEDAL_PAYMENT_LATENCY_MS must be N or MIN-MAX milliseconds (at most 600000), got '\(text)'")
     }
 }
 
@@ -63,9 +65,11 @@ public struct PaymentGatewayApp: Sendable {
     }
 
     public func router() -> Router<BaedalContext> {
-        let router = Router(context: BaedalContext.self)
+        let router = Router(context: BaedalContext.self, options: .autoGenerateHeadEndpoints)
+        let routes = RouteTable()
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AllowedMethods(table: routes))
         HealthController(health: health, registry: registry, details: { [] }).addRoutes(to: router)
         router.post("/payments") { request, _ in try await approve(request) }
         router.get("/payments") { request, _ in
@@ -76,18 +80,19 @@ public struct PaymentGatewayApp: Sendable {
             return JSONBody.response(payment.json)
         }
         router.get("/payments/:paymentId") { _, context in
-            let paymentId = try context.parameters.require("paymentId")
+            let paymentId = try context.parameters.id("paymentId")
             guard let payment = try await ledger.find(paymentId) else { throw APIError.notFound("no payment '\(paymentId)'") }
             return JSONBody.response(payment.json)
         }
         router.post("/payments/:paymentId/cancel") { _, context in
-            let paymentId = try context.parameters.require("paymentId")
+            let paymentId = try context.parameters.id("paymentId")
             guard let payment = try await ledger.cancel(paymentId, at: epochMilliseconds()) else {
                 throw APIError.notFound("no payment '\(paymentId)'")
             }
             logger.info("payment cancelled", metadata: ["orderId": "\(payment.orderId)", "paymentId": "\(paymentId)"])
             return JSONBody.response(payment.json)
         }
+        routes.load(from: router)
         return router
     }
 
@@ -108,7 +113,13 @@ public struct PaymentGatewayApp: Sendable {
             return (try JSONReader.required(orderId, "orderId", in: reader), try JSONReader.required(customerId, "customerId", in: reader),
                     try JSONReader.required(amount, "amount", in: reader))
         }
-        guard amount > 0 else { throw APIError(.unprocessableContent, "invalid_amount", "amount must be above 0 won, got \(amount)") }
+        guard (1...OrderLimits.maxSafeInteger).contains(amount) else {
+            throw APIError(.unprocessableContent, "invalid_amount", "amount must be 1…\(OrderLimits.maxSafeInteger) won, got \(amount)")
+        }
+        for (name, id) in [("orderId", orderId), ("customerId", customerId)] {
+            if let problem = Identifier.problem(id) { throw APIError.badRequest("\(name) \(problem) (ids are \(Identifier.rule))") }
+        }
+        guard key.utf8.count <= 200 else { throw APIError.badRequest("Idempotency-Key must be 1…200 characters") }
         let delay = Int.random(in: settings.latency)
         if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
         if let limit = settings.declineAbove, amount > limit {
