@@ -119,6 +119,17 @@ final class Deployment: @unchecked Sendable {
         return Reply(status: Int(response.status.code), body: String(buffer: buffer), headers: response.headers.map { ($0.name, $0.value) })
     }
 
+    /// A request whose body is raw bytes (not necessarily UTF-8).
+    func callBytes(_ method: String, _ path: String, token: String? = nil, body: [UInt8]) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(apiPort)\(path)")
+        request.method = .init(rawValue: method)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let buffer = try await response.body.collect(upTo: 16 << 20)
+        return Reply(status: Int(response.status.code), body: String(buffer: buffer), headers: response.headers.map { ($0.name, $0.value) })
+    }
+
     /// `POST /orders` of the given lines at the demo chicken store (or `store`).
     func placeOrder(_ token: String, items: [(String, Int)] = [("fried-chicken", 1)], store: String = "s-gangnam-chicken",
                     region: String = "gangnam", key: String? = nil) async throws -> Reply {
