@@ -2,9 +2,19 @@
 import PackageDescription
 
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdCore = Target.Dependency.product(name: "HummingbirdCore", package: "hummingbird")
 let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioHTTPTypes = Target.Dependency.product(name: "NIOHTTPTypes", package: "swift-nio-extras")
+let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 
 let package = Package(
     name: "Baedal",
@@ -26,82 +36,80 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CHiredis",
-            pkgConfig: "hiredis",
-            providers: [.apt(["libhiredis-dev"])]
-        ),
-        // A strict, allocation-light JSON reader and a compact writer: no dependencies.
+        // MARK: Foundations: no food here.
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // A strict, allocation-light JSON reader and a compact writer.
         .target(name: "JSON"),
-        // The client: knows Redis, not food.
-        .target(name: "Redis", dependencies: ["CHiredis", logging, .product(name: "Metrics", package: "swift-metrics")]),
-        // Events on streams: envelope, keys, atomic commit, consumer-group runtime, middleware.
-        .target(
-            name: "Backbone",
-            dependencies: [
-                "JSON", "Redis", logging, lifecycle,
-                .product(name: "Metrics", package: "swift-metrics"),
-            ]
-        ),
-        // Bounded contexts: each its domain (pure) and its adapters and policies.
-        .target(name: "Orders", dependencies: ["Backbone"]),
-        .target(name: "Stores", dependencies: ["Backbone", "Orders"]),
-        .target(name: "Payments", dependencies: ["Backbone", "Orders", "HTTPLite", logging]),
-        .target(name: "Deliveries", dependencies: ["Backbone", "Orders"]),
-        .target(name: "Notifications", dependencies: ["Backbone", "Orders", "HTTPLite", logging]),
-        .target(name: "Dashboards", dependencies: ["Backbone", "Orders"]),
-        // The workers' HTTP: a small Foundation-free client and server (keeps them lean).
+        // The Redis client: connection, replies, URL, pool, scripts, typed errors. Knows Redis, not food.
+        .target(name: "Redis", dependencies: ["CHiredis", logging, metrics]),
+        // Process plumbing of every executable: settings, logging, sd_notify, Redis health.
+        .target(name: "Daemon", dependencies: ["Redis", logging, lifecycle]),
+        // Events on streams: the contract (keys, envelope, ids), the consumer-group runtime and its
+        // middleware, the atomic commit.
+        .target(name: "Backbone", dependencies: ["JSON", "Redis", "Daemon", logging, metrics, lifecycle]),
+        // The operator's tools over the backbone: stream inspection, dead letters, safe trimming.
+        .target(name: "Operations", dependencies: ["Backbone", "Redis"]),
+        // A small Foundation-free HTTP/1.1 client and server (keeps workers lean).
         .target(name: "HTTPLite"),
-        // Prometheus set-up and the workers' metrics endpoint.
-        .target(
-            name: "Observability",
-            dependencies: ["Backbone", "HTTPLite", logging, lifecycle, .product(name: "Prometheus", package: "swift-prometheus"),
-                           .product(name: "Metrics", package: "swift-metrics")]
-        ),
+
+        // MARK: Bounded contexts: each its domain (pure), its policy and its read models.
+        .target(name: "Orders", dependencies: ["Backbone", "JSON", "Redis"]),
+        .target(name: "Stores", dependencies: ["Backbone", "JSON", "Redis"]),
+        .target(name: "Payments", dependencies: ["Backbone", "JSON", "Redis", "Orders", "HTTPLite", logging]),
+        .target(name: "Deliveries", dependencies: ["Backbone", "JSON", "Redis"]),
+        .target(name: "Notifications", dependencies: ["Backbone", "JSON", "Redis", "Orders", "HTTPLite", logging]),
+        .target(name: "Dashboards", dependencies: ["Backbone", "JSON", "Redis"]),
         // Who is calling: HS256 bearer tokens.
         .target(name: "Identity", dependencies: ["JSON", .product(name: "JWTKit", package: "jwt-kit")]),
-        // The HTTP adapters: the REST API and the payment gateway stand-in.
-        .target(
-            name: "API",
-            dependencies: [
-                "Backbone", "Orders", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Identity",
-                "HTTPLite", "Observability", hummingbird, httpClient, logging,
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
-        .executableTarget(name: "baedal-api", dependencies: ["API", "Backbone", "Observability", hummingbird, lifecycle, logging]),
-        .executableTarget(name: "baedal-payment", dependencies: ["API", "Backbone", "Observability", hummingbird, lifecycle, logging]),
-        .executableTarget(
-            name: "baedal-worker",
-            dependencies: [
-                "Backbone", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Observability",
-                logging, lifecycle,
-            ]
-        ),
-        .executableTarget(
-            name: "baedalctl",
-            dependencies: [
-                "Backbone", "Redis", "Identity", "Dashboards", "Stores", "Deliveries", "Notifications", "Payments",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
-        .executableTarget(name: "baedal-bench", dependencies: ["Backbone", "Redis"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
-        .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Redis", "TestSupport"]),
-        .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone", "Payments"]),
-        .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "Backbone"]),
-        .testTarget(
-            name: "APITests",
-            dependencies: [
-                "API", "Backbone", "Redis", "Identity", "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
-        ),
-        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Redis", "Identity", "TestSupport", httpClient,
-                                                          .product(name: "Crypto", package: "swift-crypto")]),
+
+        // MARK: Application: the use cases the API runs.
+        .target(name: "Ordering", dependencies: ["Orders", "Stores", "Payments", "Dashboards", "Backbone", "JSON", "Redis", logging, metrics, crypto]),
+        // MARK: Wiring: every policy daemon, named once.
+        .target(name: "Policies", dependencies: ["Backbone", "Daemon", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "HTTPLite", "Redis", logging]),
+
+        // MARK: Adapters.
+        // Prometheus set-up and the workers' metrics endpoint.
+        .target(name: "Observability", dependencies: ["Daemon", "HTTPLite", logging, lifecycle, prometheus, metrics]),
+        // What both HTTP services share: context, JSON bodies, errors, health, limits, the daemon.
+        .target(name: "HTTPServer", dependencies: [
+            "Backbone", "Daemon", "JSON", "Redis", hummingbird, hummingbirdCore, logging, lifecycle, prometheus, nioCore, nioHTTP1, nioHTTPTypes, httpTypes,
+        ]),
+        // The REST API: one controller per context, authentication, error mapping, the gateway client.
+        .target(name: "API", dependencies: [
+            "HTTPServer", "Ordering", "Orders", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Identity",
+            "Backbone", "Daemon", "JSON", "Redis", "HTTPLite", hummingbird, httpClient, logging, metrics, prometheus, nioCore, nioHTTP1, nioPosix, httpTypes,
+        ]),
+        // The payment gateway stand-in: a third party in real life, so it knows none of our contexts.
+        .target(name: "PaymentGatewayStandIn", dependencies: ["HTTPServer", "Backbone", "Daemon", "JSON", "Redis", hummingbird, logging, prometheus]),
+
+        // MARK: Executables: thin mains.
+        .executableTarget(name: "baedal-api", dependencies: ["API", "HTTPServer", "Daemon", "Observability", logging]),
+        .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", logging]),
+        .executableTarget(name: "baedal-worker", dependencies: ["Policies", "Backbone", "Daemon", "Observability", logging, lifecycle]),
+        .executableTarget(name: "baedalctl", dependencies: [
+            "Backbone", "Daemon", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis", argumentParser,
+        ]),
+        .executableTarget(name: "baedal-bench", dependencies: ["Backbone", "Daemon", "Redis"]),
+
+        // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["Redis"], path: "Tests/TestSupport"),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
+        .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Daemon", "JSON", "Redis", "TestSupport", logging]),
+        .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone"]),
+        .testTarget(name: "PoliciesTests", dependencies: [
+            "Policies", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Orders", "Backbone", "JSON", "Redis", logging,
+        ]),
+        .testTarget(name: "OrderingTests", dependencies: ["Ordering", "Orders", "Stores", "Payments", "Backbone", "Redis", "TestSupport", logging]),
+        .testTarget(name: "APITests", dependencies: [
+            "API", "HTTPServer", "Backbone", "Redis", "Identity", "TestSupport", logging, prometheus,
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto]),
     ]
 )

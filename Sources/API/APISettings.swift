@@ -1,4 +1,6 @@
-import Backbone
+import Daemon
+import HTTPServer
+import HTTPServer
 import Identity
 
 #if canImport(FoundationEssentials)

@@ -1,4 +1,5 @@
 import Backbone
+import HTTPServer
 import Hummingbird
 import Identity
 import Orders
@@ -22,7 +23,7 @@ public final class Authenticator: Sendable {
     }
 
     func actor(_ request: Request) async throws -> Actor {
-        guard let header = request.headers[.authorization] else { throw APIError.unauthorized }
+        guard let header = request.headers[.authorization] else { throw APIError(TokenError.missing) }
         let scheme = header.prefix(7)
         guard scheme.lowercased() == "bearer " else { throw APIError(TokenError.invalid("the Authorization header must be 'Bearer <token>'")) }
         let token = String(header.dropFirst(7))

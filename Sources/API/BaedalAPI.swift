@@ -1,10 +1,15 @@
 import AsyncHTTPClient
 import Backbone
+import Daemon
 import Dashboards
+import Deliveries
+import HTTPServer
 import Hummingbird
 import Identity
 import Logging
 import Metrics
+import Notifications
+import Ordering
 import Orders
 import Payments
 import Prometheus
@@ -44,26 +49,29 @@ public final class BaedalAPI: Sendable {
 
     public func router() -> Router<BaedalContext> {
         let keys = settings.environment.keys
-        let orders = OrderRepository(keys: keys, pool: pool)
-        let catalog = StoreCatalog(keys: keys, pool: pool)
+        let orders = OrderRepository(keys: keys, redis: pool)
+        let catalog = StoreCatalog(keys: keys, redis: pool)
         let gateway = PaymentGatewayClient(
             settings: .init(baseURL: settings.paymentURL, timeout: .milliseconds(settings.paymentTimeoutMilliseconds)), http: http)
-        let checkout = Checkout(keys: keys, catalog: catalog, orders: orders, gateway: gateway, breaker: breaker, pool: pool, logger: logger)
-        let views = ViewKeys(keys)
+        let placeOrder = PlaceOrder(keys: keys, catalog: catalog, orders: orders, voids: PaymentVoids(keys: keys, redis: pool),
+                                    gateway: gateway, breaker: breaker, logger: logger)
+        let tracking = OrderTracking(orders: orders, queue: CookingQueue(keys: keys, redis: pool))
 
         let router = Router(context: BaedalContext.self, options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: DomainErrors())
         router.add(middleware: AllowedMethods(table: routes))
         let breaker = self.breaker
         HealthController(health: health, registry: registry, details: { [("paymentCircuit", breaker.state.rawValue)] })
             .addRoutes(to: router)
-        StoresController(catalog: catalog, orders: orders, keys: keys, auth: authenticator).addRoutes(to: router)
-        OrdersController(checkout: checkout, orders: orders, views: views, auth: authenticator).addRoutes(to: router)
-        DeliveriesController(orders: orders, catalog: catalog, keys: keys, auth: authenticator).addRoutes(to: router)
-        CustomersController(orders: orders, keys: keys, views: views, auth: authenticator).addRoutes(to: router)
-        DashboardController(dashboards: DashboardKeys(keys), orders: orders, auth: authenticator).addRoutes(to: router)
+        StoresController(catalog: catalog, orders: orders, board: StoreBoard(keys: keys, redis: pool), auth: authenticator).addRoutes(to: router)
+        OrdersController(placeOrder: placeOrder, tracking: tracking, orders: orders, auth: authenticator).addRoutes(to: router)
+        DeliveriesController(orders: orders, catalog: catalog, board: RiderBoard(keys: keys, redis: pool), auth: authenticator).addRoutes(to: router)
+        CustomersController(orders: orders, myPage: MyPage(keys: keys, redis: pool), inbox: CustomerInbox(keys: keys, redis: pool),
+                            auth: authenticator).addRoutes(to: router)
+        DashboardController(dashboards: Dashboards(keys: keys, redis: pool), auth: authenticator).addRoutes(to: router)
         routes.load(from: router)
         return router
     }

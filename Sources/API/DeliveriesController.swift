@@ -1,6 +1,8 @@
 import Backbone
 import Deliveries
+import HTTPServer
 import Hummingbird
+import JSON
 import Orders
 import Stores
 
@@ -10,7 +12,7 @@ import Stores
 struct DeliveriesController: Sendable {
     let orders: OrderRepository
     let catalog: StoreCatalog
-    let keys: Keys
+    let board: RiderBoard
     let auth: Authenticator
 
     func addRoutes(to router: Router<BaedalContext>) {
@@ -26,8 +28,7 @@ struct DeliveriesController: Sendable {
             throw APIError.badRequest("the query parameter 'region' is required")
         }
         if let problem = Identifier.problem(region) { throw APIError.badRequest("region \(problem) (ids are \(Identifier.rule))") }
-        let ids = try await orders.pool.send(.init("ZRANGE", DeliveryDispatch.boardKey(keys, region: region), "0", "199"))
-        let waiting = try await orders.load((ids.array ?? []).compactMap(\.string)).filter { $0.status == .cooked }
+        let waiting = try await orders.load(try await board.orderIds(region: region)).filter { $0.status == .cooked }
         let stores = try await catalog.stores(Set(waiting.map(\.storeId)))
         var json = JSONWriter()
         json.array(waiting) { json, order in DeliveryView.write(order, store: stores[order.storeId], into: &json) }
@@ -42,34 +43,5 @@ struct DeliveriesController: Sendable {
         var json = JSONWriter()
         DeliveryView.write(order, store: try await catalog.store(order.storeId), into: &json)
         return JSONBody.response(json.text)
-    }
-}
-
-/// An order as a rider sees it: `{"orderId","status","storeId","storeName","pickupAddress",
-/// "dropoffAddress","region","items":[{"foodId","qty"}],"units","riderId"?,"updatedAt"}`.
-/// No customer id, no payment, no amount, no prices.
-enum DeliveryView {
-    static func write(_ order: Order, store: Store?, into json: inout JSONWriter) {
-        json.object { json in
-            json.field("orderId", order.id)
-            json.field("status", order.status.rawValue)
-            json.field("storeId", order.storeId)
-            if let store {
-                json.field("storeName", store.name)
-                if let address = store.address { json.field("pickupAddress", address) }
-            }
-            json.field("dropoffAddress", order.address)
-            json.field("region", order.region)
-            json.key("items")
-            json.array(order.items) { json, line in
-                json.object { json in
-                    json.field("foodId", line.foodId)
-                    json.field("qty", line.qty)
-                }
-            }
-            json.field("units", order.items.reduce(0) { $0 + $1.qty })
-            if let riderId = order.riderId { json.field("riderId", riderId) }
-            json.field("updatedAt", order.updatedAt)
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Backbone
+import JSON
 import Orders
 
 /// How an order is shown (the contract's `GET /orders/{id}`).

@@ -1,16 +1,17 @@
 import Backbone
-import Dashboards
 import HTTPTypes
+import HTTPServer
 import Hummingbird
+import JSON
+import Ordering
 import Orders
-import Redis
 
 /// The customer's `POST /orders`, `GET /orders/{id}`, and every command on an order:
 /// `cancel`, `confirm` (customer), `accept`, `reject`, `start-cooking`, `finish-cooking` (owner).
 struct OrdersController: Sendable {
-    let checkout: Checkout
+    let placeOrder: PlaceOrder
+    let tracking: OrderTracking
     let orders: OrderRepository
-    let views: ViewKeys
     let auth: Authenticator
 
     func addRoutes(to router: Router<BaedalContext>) {
@@ -28,15 +29,12 @@ struct OrdersController: Sendable {
             throw APIError.badRequest("Idempotency-Key must be 1…200 characters")
         }
         let order = try await JSONBody.read(request) { reader throws(JSONReader.Failure) in try Self.readOrder(&reader) }
-        return JSONBody.response(try await checkout.place(order, by: customer, idempotencyKey: key), status: .created)
+        return JSONBody.response(try await placeOrder(order, by: customer, idempotencyKey: key), status: .created)
     }
 
     func show(_ request: Request, _ context: BaedalContext) async throws -> Response {
         let actor = try await auth.actor(request)
-        let orderId = try context.parameters.id("orderId")
-        guard let order = try await orders.load(orderId) else { throw OrderError.orderNotFound(orderId) }
-        guard order.isVisible(to: actor) else { throw OrderError.notYourOrder }
-        let position = order.status == .cooking ? try await queuePosition(of: order) : nil
+        let (order, position) = try await tracking.order(try context.parameters.id("orderId"), for: actor)
         return JSONBody.response(OrderView.json(order, queuePosition: position, for: actor.role))
     }
 
@@ -51,29 +49,7 @@ struct OrdersController: Sendable {
         return JSONBody.response(OrderView.json(order))
     }
 
-    /// Its place among the store's cooking orders by start time (1 = next). The queue is the
-    /// projector's; an order it has not caught up with yet is placed by its own start time, and
-    /// entries the projector has not removed yet are skipped by their status.
-    func queuePosition(of order: Order) async throws -> Int {
-        let reply = try await orders.pool.send(RedisCommand("ZRANGE", views.cookingQueue(order.storeId), "0", "-1", "WITHSCORES"))
-        var queue: [(id: String, startedAt: Int64)] = []
-        let values = reply.array ?? []
-        var index = 0
-        while index + 1 < values.count {
-            // A score is whatever the stream's `at` said: clamp it, never trap on it.
-            if let id = values[index].string, let score = values[index + 1].string.flatMap({ Double($0) }), score.isFinite, id != order.id {
-                queue.append((id, Int64(max(-9.0e18, min(score, 9.0e18)))))
-            }
-            index += 2
-        }
-        let mine = (id: order.id, startedAt: order.cookingStartedAt ?? order.updatedAt)
-        let ahead = queue.filter { $0.startedAt < mine.startedAt || ($0.startedAt == mine.startedAt && $0.id < mine.id) }
-        guard !ahead.isEmpty else { return 1 }
-        let statuses = try await orders.pool.pipeline(ahead.map { RedisCommand("HGET", orders.key(of: $0.id), "status") })
-        return 1 + statuses.filter { $0.string == OrderStatus.cooking.rawValue }.count
-    }
-
-    static func readOrder(_ reader: inout JSONReader) throws(JSONReader.Failure) -> Checkout.Request {
+    static func readOrder(_ reader: inout JSONReader) throws(JSONReader.Failure) -> PlaceOrder.Request {
         var storeId: String?, region: String?, address: String?
         var items: [(foodId: String, qty: Int)]?
         try reader.readObject { reader, key throws(JSONReader.Failure) in
@@ -98,7 +74,7 @@ struct OrdersController: Sendable {
             default: try reader.skipValue()
             }
         }
-        let request = Checkout.Request(
+        let request = PlaceOrder.Request(
             storeId: try JSONReader.required(storeId, "storeId", in: reader),
             items: try JSONReader.required(items, "items", in: reader),
             region: try JSONReader.required(region, "region", in: reader),
@@ -122,9 +98,4 @@ struct OrdersController: Sendable {
             return reason
         }
     }
-}
-
-extension HTTPField.Name {
-    /// The contract's header for safe retries of `POST /orders` and `POST /payments`.
-    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 }

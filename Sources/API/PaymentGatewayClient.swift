@@ -1,15 +1,16 @@
 import AsyncHTTPClient
 import Backbone
 import HTTPLite
-import Payments
+import JSON
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Payments
 
 /// The one synchronous call between contexts: the order side asks the payment gateway over HTTP
 /// (the contract's `POST /payments`, `POST /payments/{id}/cancel`, `GET /payments/{id}`).
-public struct PaymentGatewayClient: PaymentGateway {
+public struct PaymentGatewayClient: PaymentCharging {
     public struct Settings: Sendable {
         public var baseURL: String
         public var timeout: Duration

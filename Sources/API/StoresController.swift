@@ -1,5 +1,7 @@
 import Backbone
+import HTTPServer
 import Hummingbird
+import JSON
 import Orders
 import Stores
 
@@ -8,7 +10,7 @@ import Stores
 struct StoresController: Sendable {
     let catalog: StoreCatalog
     let orders: OrderRepository
-    let keys: Keys
+    let board: StoreBoard
     let auth: Authenticator
 
     func addRoutes(to router: Router<BaedalContext>) {
@@ -87,9 +89,7 @@ struct StoresController: Sendable {
     func board(_ request: Request, _ context: BaedalContext) async throws -> Response {
         let storeId = try context.parameters.id("storeId")
         try await owner(of: storeId, request)
-        let ids = try await orders.pool.send(.init("ZREVRANGE", StoreInbox.boardKey(keys, store: storeId), "0", "199"))
-        let list = try await orders.load((ids.array ?? []).compactMap(\.string))
-        return JSONBody.response(OrderView.list(list))
+        return JSONBody.response(OrderView.list(try await orders.load(try await board.orderIds(store: storeId))))
     }
 
     private func owner(of storeId: String, _ request: Request) async throws {

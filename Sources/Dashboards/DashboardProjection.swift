@@ -3,10 +3,12 @@ import Backbone
 /// The dashboards as a projection of events: what each event changes in the two hashes.
 /// Pure: no Redis here; the runtime applies the returned effects exactly once.
 public struct DashboardProjection: Sendable {
-    public let keys: DashboardKeys
+    public let foodOrders: String
+    public let riderDeliveries: String
 
-    public init(keys: DashboardKeys) {
-        self.keys = keys
+    public init(keys: Keys) {
+        foodOrders = Dashboards.key(keys, .foodOrders)
+        riderDeliveries = Dashboards.key(keys, .riderDeliveries)
     }
 
     /// The events this projection counts, by stream (the contract's table).
@@ -38,12 +40,12 @@ public struct DashboardProjection: Sendable {
                 guard (1...OrderLimits.maxQuantity).contains(item.qty) else {
                     throw MalformedEvent("\(event.type) data: items[\(index)].qty must be 1…\(OrderLimits.maxQuantity), got \(item.qty)")
                 }
-                effects.increment(keys.foodOrders, field: item.foodId, by: sign * item.qty)
+                effects.increment(foodOrders, field: item.foodId, by: sign * item.qty)
             }
         case .deliveryPicked:
             let picked = try EventData.decode(PickedBy.self, from: event)
             guard !picked.riderId.isEmpty else { throw MalformedEvent("DeliveryPicked data: riderId is empty") }
-            effects.increment(keys.riderDeliveries, field: picked.riderId, by: 1)
+            effects.increment(riderDeliveries, field: picked.riderId, by: 1)
         }
         return effects
     }

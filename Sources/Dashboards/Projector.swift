@@ -6,8 +6,8 @@ public enum Projector {
     public static let name = "projector"
 
     public static func policy(keys: Keys) -> Policy {
-        let dashboards = DashboardProjection(keys: DashboardKeys(keys))
-        let views = ViewProjection(keys: ViewKeys(keys))
+        let dashboards = DashboardProjection(keys: keys)
+        let views = ViewProjection(keys: keys)
         return Policy(name: name, streams: [.order, .store, .delivery]) { message in
             let event = try EventEnvelope(message)
             guard let stream = keys.streamName(ofKey: message.stream) else { return .none }

@@ -1,4 +1,5 @@
 import Backbone
+import JSON
 import Redis
 
 /// The customers' views as a projection of events: "my page" (every order a customer placed, a
@@ -8,9 +9,9 @@ import Redis
 /// An event without the customer or store it names changes no view; the dashboards still count
 /// it, so one missing field never costs an exact dashboard.
 public struct ViewProjection: Sendable {
-    public let keys: ViewKeys
+    public let keys: Keys
 
-    public init(keys: ViewKeys) {
+    public init(keys: Keys) {
         self.keys = keys
     }
 
@@ -19,42 +20,20 @@ public struct ViewProjection: Sendable {
         case (.order, "OrderPlaced"):
             let owner = try EventData.decode(OrderParties.self, from: event)
             guard !owner.customerId.isEmpty else { return .none }
-            let key = keys.customerOrders(owner.customerId)
+            let key = MyPage.key(keys, customer: owner.customerId)
             return Effects([.command(key: key, keyType: "list", RedisCommand("LPUSH", key, event.orderId))])
         case (.store, "CookingStarted"):
             let store = try EventData.decode(OrderParties.self, from: event)
             guard !store.storeId.isEmpty else { return .none }
-            let key = keys.cookingQueue(store.storeId)
+            let key = CookingQueue.key(keys, store: store.storeId)
             return Effects([.command(key: key, keyType: "zset", RedisCommand("ZADD", key, String(event.at), event.orderId))])
         case (.store, "CookingFinished"):
             let store = try EventData.decode(OrderParties.self, from: event)
             guard !store.storeId.isEmpty else { return .none }
-            let key = keys.cookingQueue(store.storeId)
+            let key = CookingQueue.key(keys, store: store.storeId)
             return Effects([.command(key: key, keyType: "zset", RedisCommand("ZREM", key, event.orderId))])
         default:
             return .none
         }
-    }
-}
-
-/// Who an order event concerns: its customer and its store.
-struct OrderParties: EventDataView {
-    var customerId: String
-    var storeId: String
-
-    init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
-        var customerId = "", storeId = ""
-        try reader.readObject { reader, key throws(JSONReader.Failure) in
-            switch key {
-            case "customerId": customerId = try reader.readString()
-            case "storeId": storeId = try reader.readString()
-            default: try reader.skipValue()
-            }
-        }
-        // Either may be absent (that view is then left alone), but never a key's worth of garbage.
-        if !customerId.isEmpty, let problem = Identifier.problem(customerId) { throw reader.fail("customerId \(problem)") }
-        if !storeId.isEmpty, let problem = Identifier.problem(storeId) { throw reader.fail("storeId \(problem)") }
-        self.customerId = customerId
-        self.storeId = storeId
     }
 }

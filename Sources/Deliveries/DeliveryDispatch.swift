@@ -1,10 +1,10 @@
 import Backbone
-import Orders
+import JSON
 import Redis
 
 /// `baedal-worker delivery-dispatch`: the riders' side of an order.
 /// - `CookingFinished` opens the delivery: `DeliveryOpened` and a job on its region's board
-///   (`baedal:deliveries:<region>:waiting`, order ids by the time cooking finished).
+///   (`RiderBoard`).
 /// - `OrderCancelled` and `OrderRejected` cancel it: `DeliveryCancelled` (the delivery of an
 ///   order exists, waiting for the kitchen, from the moment it is placed).
 /// - `DeliveryPicked` and `DeliveryCancelled` take the job off the board.
@@ -13,65 +13,43 @@ import Redis
 public enum DeliveryDispatch {
     public static let name = "delivery-dispatch"
 
-    public static func boardKey(_ keys: Keys, region: String) -> String { keys.key("deliveries", region, "waiting") }
+    /// `now` stamps the announcements it writes (`DeliveryOpened`, `DeliveryCancelled`).
+    public static func policy(keys: Keys, now: @escaping @Sendable () -> Int64) -> Policy {
+        Policy(name: name, streams: [.order, .store, .delivery]) { message in try effects(of: message, keys: keys, now: now()) }
+    }
 
-    public static func policy(keys: Keys) -> Policy {
-        Policy(name: name, streams: [.order, .store, .delivery]) { message in
-            let event = try EventEnvelope(message)
-            switch event.type {
-            case "CookingFinished":
-                let job = try EventData.decode(DeliveryJob.self, from: event)
-                let board = boardKey(keys, region: job.region)
-                var effects = Effects([.command(key: board, keyType: "zset", RedisCommand("ZADD", board, String(event.at), event.orderId))])
-                effects.append(to: keys.stream(.delivery), fields: announce("DeliveryOpened", job, event))
-                return effects
-            case "OrderCancelled", "OrderRejected":
-                let job = try EventData.decode(DeliveryJob.self, from: event)
-                let board = boardKey(keys, region: job.region)
-                var effects = Effects([.command(key: board, keyType: "zset", RedisCommand("ZREM", board, event.orderId))])
-                effects.append(to: keys.stream(.delivery), fields: announce("DeliveryCancelled", job, event))
-                return effects
-            case "DeliveryPicked":
-                let job = try EventData.decode(DeliveryJob.self, from: event)
-                let board = boardKey(keys, region: job.region)
-                return Effects([.command(key: board, keyType: "zset", RedisCommand("ZREM", board, event.orderId))])
-            default:
-                return .none
-            }
+    /// Pure: the board's writes and the announcement one message asks for.
+    public static func effects(of message: StreamMessage, keys: Keys, now: Int64) throws(MalformedEvent) -> Effects {
+        let event = try EventEnvelope(message)
+        switch event.type {
+        case "CookingFinished":
+            let job = try EventData.decode(DeliveryJob.self, from: event)
+            let board = RiderBoard.key(keys, region: job.region)
+            var effects = Effects([.command(key: board, keyType: "zset", RedisCommand("ZADD", board, String(event.at), event.orderId))])
+            effects.append(to: keys.stream(.delivery), fields: announce("DeliveryOpened", job, event, at: now))
+            return effects
+        case "OrderCancelled", "OrderRejected":
+            let job = try EventData.decode(DeliveryJob.self, from: event)
+            let board = RiderBoard.key(keys, region: job.region)
+            var effects = Effects([.command(key: board, keyType: "zset", RedisCommand("ZREM", board, event.orderId))])
+            effects.append(to: keys.stream(.delivery), fields: announce("DeliveryCancelled", job, event, at: now))
+            return effects
+        case "DeliveryPicked":
+            let job = try EventData.decode(DeliveryJob.self, from: event)
+            let board = RiderBoard.key(keys, region: job.region)
+            return Effects([.command(key: board, keyType: "zset", RedisCommand("ZREM", board, event.orderId))])
+        default:
+            return .none
         }
     }
 
-    static func announce(_ type: String, _ job: DeliveryJob, _ cause: EventEnvelope) -> [(String, String)] {
+    static func announce(_ type: String, _ job: DeliveryJob, _ cause: EventEnvelope, at now: Int64) -> [(String, String)] {
         let data = JSONWriter.object { json in
             json.field("orderId", cause.orderId)
             json.field("region", job.region)
             json.field("customerId", job.customerId)
             json.field("storeId", job.storeId)
         }
-        return EventEnvelope(type: type, orderId: cause.orderId, at: epochMilliseconds(), data: data).fields
-    }
-}
-
-/// What dispatch reads: the region, and who to tell.
-struct DeliveryJob: EventDataView {
-    var region: String
-    var customerId: String
-    var storeId: String
-
-    init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
-        var region: String?, customerId = "", storeId = ""
-        try reader.readObject { reader, key throws(JSONReader.Failure) in
-            switch key {
-            case "region": region = try reader.readString()
-            case "customerId": customerId = try reader.readString()
-            case "storeId": storeId = try reader.readString()
-            default: try reader.skipValue()
-            }
-        }
-        guard let region, !region.isEmpty else { throw reader.fail("region is missing") }
-        if let problem = Identifier.problem(region) { throw reader.fail("region \(problem)") }
-        self.region = region
-        self.customerId = customerId
-        self.storeId = storeId
+        return EventEnvelope(type: type, orderId: cause.orderId, at: now, data: data).fields
     }
 }

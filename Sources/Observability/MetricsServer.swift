@@ -1,4 +1,4 @@
-import Backbone
+import Daemon
 import HTTPLite
 import Logging
 import Prometheus

@@ -6,9 +6,7 @@ public enum OrderError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownFood(String)
     case quantityOutOfRange(foodId: String, qty: Int)
     case amountTooLarge(limit: Int)
-    case storeNotFound(String)
     case orderNotFound(String)
-    case missingField(String)
 
     // Who may
     case wrongRole(command: String, required: Actor.Role)
@@ -30,9 +28,7 @@ public enum OrderError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownFood(let id): "food '\(id)' is not on the store's menu"
         case .quantityOutOfRange(let id, let qty): "qty of '\(id)' must be 1…\(Order.maxQuantity) per food, got \(qty)"
         case .amountTooLarge(let limit): "an order's amount is at most \(limit) won"
-        case .storeNotFound(let id): "store '\(id)' does not exist"
         case .orderNotFound(let id): "order '\(id)' does not exist"
-        case .missingField(let name): "'\(name)' is required"
         case .wrongRole(let command, let role): "only a \(role.rawValue) may \(command) an order"
         case .notYourOrder: "this is not your order"
         case .notYourStore: "this order belongs to another store"

@@ -1,4 +1,5 @@
 import Backbone
+import JSON
 
 /// The events of an order's life, each on its context's stream (the contract's table).
 /// Their `data` is rendered from the order after the change; every event also carries

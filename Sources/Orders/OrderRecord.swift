@@ -1,4 +1,5 @@
 import Backbone
+import JSON
 
 /// How an order is kept in its Redis hash (`baedal:order:<id>`): one field per attribute, the
 /// lines as JSON. `version` belongs to the atomic commit.

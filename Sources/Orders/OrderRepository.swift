@@ -6,37 +6,55 @@ import Redis
 /// order and is decided again against what won.
 public struct OrderRepository: Sendable {
     public let keys: Keys
-    public let pool: RedisPool
+    public let redis: any RedisExecutor
     private let committer = AtomicCommitter()
 
-    public init(keys: Keys, pool: RedisPool) {
+    public init(keys: Keys, redis: any RedisExecutor) {
         self.keys = keys
-        self.pool = pool
+        self.redis = redis
     }
 
     public func key(of orderId: String) -> String { keys.key("order", orderId) }
 
     public func load(_ orderId: String) async throws -> Order? {
-        let reply = try await pool.send(RedisCommand("HGETALL", key(of: orderId)))
-        return Self.order(id: orderId, reply: reply)
+        Self.order(id: orderId, reply: try await redis.send(RedisCommand("HGETALL", key(of: orderId))))
     }
 
-    /// Several orders in one round trip; absent ones are left out.
+    /// Several orders in one round trip, in the order asked; absent ones are left out.
     public func load(_ orderIds: [String]) async throws -> [Order] {
         guard !orderIds.isEmpty else { return [] }
-        let replies = try await pool.pipeline(orderIds.map { RedisCommand("HGETALL", key(of: $0)) })
+        let replies = try await redis.pipeline(orderIds.map { RedisCommand("HGETALL", key(of: $0)) })
         return zip(orderIds, replies).compactMap { Self.order(id: $0, reply: $1) }
     }
 
+    /// The status of each order, in one round trip (nil where there is no such order).
+    public func statuses(_ orderIds: [String]) async throws -> [OrderStatus?] {
+        guard !orderIds.isEmpty else { return [] }
+        let replies = try await redis.pipeline(orderIds.map { RedisCommand("HGET", key(of: $0), "status") })
+        return replies.map { $0.string.flatMap(OrderStatus.init(rawValue:)) }
+    }
+
+    /// Whether an order with this id exists.
+    public func exists(_ orderId: String) async throws -> Bool {
+        try await redis.send(RedisCommand("EXISTS", key(of: orderId))).int == 1
+    }
+
+    /// Where a customer's `Idempotency-Key` remembers its first receipt.
+    public func receiptKey(customer: String, idempotencyKey: String) -> String {
+        keys.idempotency("order", customer, key: idempotencyKey)
+    }
+
+    /// The receipt a customer's `Idempotency-Key` got the first time, if it was used before.
+    public func receipt(customer: String, idempotencyKey: String) async throws -> String? {
+        try await redis.send(RedisCommand("GET", receiptKey(customer: customer, idempotencyKey: idempotencyKey))).string
+    }
+
     static func order(id: String, reply: RESPValue) -> Order? {
-        guard let values = reply.array, !values.isEmpty else { return nil }
         var fields: [String: String] = [:]
-        var index = 0
-        while index + 1 < values.count {
-            if let name = values[index].string, let value = values[index + 1].string { fields[name] = value }
-            index += 2
+        for (name, value) in reply.pairs {
+            if let name = name.string, let value = value.string { fields[name] = value }
         }
-        return OrderRecord.order(id: id, fields: fields)
+        return fields.isEmpty ? nil : OrderRecord.order(id: id, fields: fields)
     }
 
     /// Writes a change with its events, if the order is still at the version it was read at.
@@ -50,7 +68,7 @@ public struct OrderRepository: Sendable {
             idempotency: idempotency,
             blockedBy: blockedBy
         )
-        return try await committer.commit(commit, using: pool.client)
+        return try await committer.commit(commit, using: redis)
     }
 
     /// Runs a command against the order as stored: read, decide, commit; on a conflict, read

@@ -1,4 +1,5 @@
 import Backbone
+import JSON
 
 /// A payment as the gateway keeps it.
 public struct Payment: Sendable, Hashable {
@@ -51,5 +52,27 @@ public struct Payment: Sendable, Hashable {
             guard paymentId != nil, orderId != nil, amount != nil, status != nil else { throw reader.fail("a payment needs paymentId, orderId, amount and status") }
         }
         self.init(paymentId: paymentId!, orderId: orderId!, customerId: customerId ?? "", amount: amount!, status: status!)
+    }
+}
+
+extension Payment {
+    /// The approval's body, `{"paymentId","status":"approved"}` (a repeated key may find it `cancelled`).
+    public init(paymentResponse text: String, orderId: String, customerId: String, amount: Int) throws(JSONReader.Failure) {
+        var paymentId: String?
+        var status = Status.approved
+        try JSONReader.read(text) { reader throws(JSONReader.Failure) in
+            try reader.readObject { reader, key throws(JSONReader.Failure) in
+                switch key {
+                case "paymentId": paymentId = try reader.readString()
+                case "status":
+                    let text = try reader.readString()
+                    guard let value = Status(rawValue: text) else { throw reader.fail("unknown status '\(text)'") }
+                    status = value
+                default: try reader.skipValue()
+                }
+            }
+            guard let id = paymentId, !id.isEmpty else { throw reader.fail("paymentId is missing") }
+        }
+        self.init(paymentId: paymentId!, orderId: orderId, customerId: customerId, amount: amount, status: status)
     }
 }

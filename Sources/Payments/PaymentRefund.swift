@@ -1,4 +1,5 @@
 import Backbone
+import JSON
 import Logging
 import Orders
 import Redis
@@ -14,24 +15,25 @@ import Redis
 ///   order cancelled or rejected already and change nothing.
 /// Gateway cancels are idempotent, so a redelivered event does no harm; a gateway that keeps
 /// refusing sends the event to the dead letters, to be replayed once it is fixed.
+///
+/// Unlike the other policies this one is not a pure `(message) → Effects`: its work is outside
+/// Redis (the gateway), and it writes the void mark and commits order cancellations itself, each
+/// idempotent, before the runtime acknowledges the message. Only the operator flag travels as an
+/// effect, applied with the ack.
 public enum PaymentRefund {
     public static let name = "payment-refund"
-    public static let voidRequested = "PaymentVoidRequested"
 
     /// A charge that was not answered is only given up as "never made" after this long.
     public static let settleAfterMilliseconds: Int64 = 10_000
-
-    /// Set before a void cancels anything: from then on the order can no longer be placed (its
-    /// commit is `blockedBy` this key), so a void and a late commit never both succeed.
-    public static func voidMarker(_ keys: Keys, orderId: String) -> String { keys.key("payment-void", orderId) }
 
     public struct Unsettled: Error, CustomStringConvertible {
         public var description: String { "the gateway has no payment for this order yet; it may still be approving it" }
     }
 
-    public static func policy(keys: Keys, gateway: any PaymentGateway, pool: RedisPool, logger: Logger,
+    public static func policy(keys: Keys, gateway: any PaymentGateway, redis: any RedisExecutor, logger: Logger,
                               now: @escaping @Sendable () -> Int64) -> Policy {
-        let orders = OrderRepository(keys: keys, pool: pool)
+        let orders = OrderRepository(keys: keys, redis: redis)
+        let voids = PaymentVoids(keys: keys, redis: redis)
         return Policy(name: name, streams: [.order, .store, .paymentVoids, .payment]) { message in
             let event = try EventEnvelope(message)
             switch event.type {
@@ -39,16 +41,15 @@ public enum PaymentRefund {
                 let paymentId = try EventData.requiredString("paymentId", from: event)
                 try await gateway.cancel(paymentId: paymentId)
                 logger.info("refunded", metadata: ["orderId": "\(event.orderId)", "paymentId": "\(paymentId)", "after": "\(event.type)"])
-            case voidRequested:
+            case PaymentVoids.requested:
                 guard let payment = try await gateway.payment(forOrder: event.orderId) else {
                     if now() - event.at < settleAfterMilliseconds { throw Unsettled() }
                     logger.info("void settled: the gateway never charged", metadata: ["orderId": "\(event.orderId)"])
                     return .none
                 }
                 guard payment.status == .approved else { return .none }
-                _ = try await pool.send(RedisCommand("SET", voidMarker(keys, orderId: event.orderId), "1", "NX", "PX", "86400000"))
-                let order = try await pool.send(RedisCommand("EXISTS", keys.key("order", event.orderId)))
-                if order.int == 1 {
+                try await voids.mark(orderId: event.orderId)
+                if try await orders.exists(event.orderId) {
                     logger.warning("void skipped: the order exists after all", metadata: ["orderId": "\(event.orderId)"])
                     return .none
                 }
@@ -88,14 +89,5 @@ public enum PaymentRefund {
             json.field("reason", reason)
         }
         return EventEnvelope(type: "PaymentCancelledAfterPickup", orderId: orderId, at: now, data: data).fields.map { StreamField($0.0, $0.1) }
-    }
-
-    /// The entry asking for an uncertain charge to be settled.
-    public static func voidRequest(orderId: String, customerId: String, reason: String, at now: Int64) -> EventEnvelope {
-        EventEnvelope(type: voidRequested, orderId: orderId, at: now, data: JSONWriter.object { json in
-            json.field("orderId", orderId)
-            json.field("customerId", customerId)
-            json.field("reason", reason)
-        })
     }
 }

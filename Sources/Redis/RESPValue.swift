@@ -45,4 +45,20 @@ public enum RESPValue: Sendable, Hashable {
         if case .error(let message) = self { return .server(message) }
         return nil
     }
+
+    /// A flat reply of alternating names and values (`HGETALL`, `XINFO`, a stream entry's
+    /// fields) as pairs, in order; an odd last element is dropped.
+    public var pairs: [(name: RESPValue, value: RESPValue)] {
+        guard case .array(let values) = self else { return [] }
+        return stride(from: 0, to: values.count - 1, by: 2).map { (values[$0], values[$0 + 1]) }
+    }
+
+    /// The pairs by name (the first of a repeated name wins): `XINFO` replies, hashes.
+    public var fields: [String: RESPValue] {
+        var fields: [String: RESPValue] = [:]
+        for (name, value) in pairs {
+            if let name = name.string, fields[name] == nil { fields[name] = value }
+        }
+        return fields
+    }
 }

@@ -45,10 +45,6 @@ public final class RedisClient: Sendable {
         try await onQueue { connection throws(RedisError) in try connection.send(command) }
     }
 
-    /// Sends one command built from strings.
-    public func send(_ arguments: String...) async throws -> RESPValue {
-        try await send(RedisCommand(arguments))
-    }
 
     /// One round trip for all the commands; the first error reply is thrown (after every reply
     /// was read).

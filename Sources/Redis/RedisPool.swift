@@ -19,9 +19,6 @@ public final class RedisPool: Sendable {
         try await client.send(command)
     }
 
-    public func send(_ arguments: String...) async throws -> RESPValue {
-        try await client.send(RedisCommand(arguments))
-    }
 
     public func pipeline(_ commands: [RedisCommand]) async throws -> [RESPValue] {
         try await client.pipeline(commands)

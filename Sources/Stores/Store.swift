@@ -1,4 +1,5 @@
 import Backbone
+import JSON
 
 /// A store as customers see it, and its menu.
 public struct Store: Sendable, Hashable {

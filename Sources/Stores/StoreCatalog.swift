@@ -1,36 +1,37 @@
 import Backbone
+import JSON
 import Redis
 
 /// The stores and their menus in Redis: `baedal:store:<id>` (a hash with `name`, `region` and
 /// `menu` as JSON) and `baedal:stores` (the set of ids).
 public struct StoreCatalog: Sendable {
     public let keys: Keys
-    public let pool: RedisPool
+    public let redis: any RedisExecutor
 
-    public init(keys: Keys, pool: RedisPool) {
+    public init(keys: Keys, redis: any RedisExecutor) {
         self.keys = keys
-        self.pool = pool
+        self.redis = redis
     }
 
     public func key(of storeId: String) -> String { keys.key("store", storeId) }
     public var index: String { keys.key("stores") }
 
     public func all() async throws -> [Store] {
-        let ids = (try await pool.send(RedisCommand("SMEMBERS", index)).array ?? []).compactMap(\.string).sorted()
+        let ids = (try await redis.send(RedisCommand("SMEMBERS", index)).array ?? []).compactMap(\.string).sorted()
         guard !ids.isEmpty else { return [] }
-        let replies = try await pool.pipeline(ids.map { RedisCommand("HMGET", key(of: $0), "name", "region", "address") })
+        let replies = try await redis.pipeline(ids.map { RedisCommand("HMGET", key(of: $0), "name", "region", "address") })
         return zip(ids, replies).compactMap { id, reply in Self.store(id, reply) }
     }
 
     public func store(_ storeId: String) async throws -> Store? {
-        Self.store(storeId, try await pool.send(RedisCommand("HMGET", key(of: storeId), "name", "region", "address")))
+        Self.store(storeId, try await redis.send(RedisCommand("HMGET", key(of: storeId), "name", "region", "address")))
     }
 
     /// Several stores in one round trip (absent ones are left out), by id.
     public func stores(_ storeIds: Set<String>) async throws -> [String: Store] {
         let ids = Array(storeIds)
         guard !ids.isEmpty else { return [:] }
-        let replies = try await pool.pipeline(ids.map { RedisCommand("HMGET", key(of: $0), "name", "region", "address") })
+        let replies = try await redis.pipeline(ids.map { RedisCommand("HMGET", key(of: $0), "name", "region", "address") })
         var stores: [String: Store] = [:]
         for (id, reply) in zip(ids, replies) { stores[id] = Self.store(id, reply) }
         return stores
@@ -43,7 +44,7 @@ public struct StoreCatalog: Sendable {
 
     /// The store's menu; nil when the store does not exist. A store without a menu has an empty one.
     public func menu(of storeId: String) async throws -> Menu? {
-        let values = try await pool.send(RedisCommand("HMGET", key(of: storeId), "name", "menu")).array ?? []
+        let values = try await redis.send(RedisCommand("HMGET", key(of: storeId), "name", "menu")).array ?? []
         guard values.count == 2, values[0].string != nil else { return nil }
         guard let text = values[1].string else { return try? Menu(items: []) }
         var items: [MenuItem] = []
@@ -56,17 +57,12 @@ public struct StoreCatalog: Sendable {
     public func save(_ store: Store) async throws {
         var arguments = RedisCommand([store.storeId, store.name, store.region])
         if let address = store.address { arguments.append(address) }
-        _ = try await pool.client.withConnection { [keys = [key(of: store.storeId), index], arguments] connection throws(RedisError) in
-            try Self.saveScript.run(on: connection, keys: keys, arguments: arguments)
-        }
+        _ = try await redis.run(Self.saveScript, keys: [key(of: store.storeId), index], arguments: arguments)
     }
 
     /// Replaces the menu of an existing store; false when there is no such store.
     public func replaceMenu(of storeId: String, with menu: Menu) async throws -> Bool {
-        let reply = try await pool.client.withConnection { [keys = [key(of: storeId)], json = menu.itemsJSON] connection throws(RedisError) in
-            try Self.menuScript.run(on: connection, keys: keys, arguments: RedisCommand([json]))
-        }
-        return reply.int == 1
+        try await redis.run(Self.menuScript, keys: [key(of: storeId)], arguments: RedisCommand([menu.itemsJSON])).int == 1
     }
 
     static let saveScript = RedisScript(source: #"""

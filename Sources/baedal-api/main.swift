@@ -1,7 +1,8 @@
 import API
-import Observability
-import Backbone
+import Daemon
+import HTTPServer
 import Logging
+import Observability
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Backbone
+import Daemon
 import Foundation
 import Redis
 

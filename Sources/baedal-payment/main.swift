@@ -1,7 +1,8 @@
-import API
-import Observability
-import Backbone
+import Daemon
+import HTTPServer
 import Logging
+import Observability
+import PaymentGatewayStandIn
 import Redis
 
 #if canImport(Glibc)
@@ -19,7 +20,7 @@ let logger = ProcessSupport.bootstrapLogging(label: "baedal.payment")
 let registry = PrometheusSetup.bootstrap()
 let pool = RedisPool(configuration: settings.environment.redis, size: 8, logger: logger)
 let health = RedisHealth(configuration: settings.environment.redis, logger: logger)
-let gateway = PaymentGatewayApp(settings: settings, pool: pool, health: health, registry: registry, logger: logger)
+let gateway = PaymentGatewayApp(settings: settings, redis: pool, health: health, registry: registry, logger: logger)
 await HTTPDaemon.serve(router: gateway.router(), host: settings.host, port: settings.port, limits: settings.http, name: "baedal-payment",
                        health: health, logger: logger,
                        listening: ["latencyMs": "\(settings.latency)", "declineAbove": "\(settings.declineAbove.map(String.init) ?? "none")"],

@@ -1,14 +1,9 @@
 import Backbone
-import HTTPLite
-import Dashboards
-import Deliveries
+import Daemon
 import Logging
-import Notifications
 import Observability
-import Payments
-import Redis
+import Policies
 import ServiceLifecycle
-import Stores
 
 #if canImport(Glibc)
 import Glibc
@@ -21,24 +16,24 @@ import Foundation
 #endif
 
 /// `baedal-worker POLICY`: one policy daemon in the consumer group named after the policy.
-let names = ["delivery-dispatch", "notification", "payment-refund", "projector", "store-inbox"]
-let known = names.joined(separator: ", ")
+let known = PolicyCatalog.names.joined(separator: ", ")
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--help" || arguments.first == "-h" {
+    let lines = PolicyCatalog.daemons.map { "    \($0.name): \($0.summary)\($0.settings.isEmpty ? "" : " (\($0.settings.joined(separator: ", ")))")" }
     print("""
     usage: baedal-worker POLICY
-      policies: \(known)
+      policies:
+    \(lines.joined(separator: "\n"))
       settings: BAEDAL_REDIS_URL, BAEDAL_PREFIX, BAEDAL_CONSUMER, BAEDAL_CLAIM_IDLE_MS, BAEDAL_MAX_DELIVERIES,
-                BAEDAL_LOG_LEVEL, BAEDAL_METRICS_PORT (Prometheus /metrics, off unless set);
-                payment-refund: BAEDAL_PAYMENT_URL; notification: BAEDAL_NOTIFY_WEBHOOK
+                BAEDAL_LOG_LEVEL, BAEDAL_METRICS_PORT (Prometheus /metrics, off unless set)
     """)
     exit(0)
 }
 guard arguments.count == 1, let name = arguments.first else {
     ProcessSupport.fail("baedal-worker: usage: baedal-worker POLICY (policies: \(known))")
 }
-guard names.contains(name) else {
+guard let daemon = PolicyCatalog.daemon(named: name) else {
     ProcessSupport.fail("baedal-worker: unknown policy '\(name)' (policies: \(known))")
 }
 let variables = ProcessInfo.processInfo.environment
@@ -63,37 +58,12 @@ if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
         ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT: \(error)")
     }
 }
-let keys = environment.keys
-var policies: [Policy] = []
-
-switch name {
-case Projector.name:
-    policies = [Projector.policy(keys: keys)]
-case StoreInbox.name:
-    policies = [StoreInbox.policy(keys: keys)]
-case DeliveryDispatch.name:
-    policies = [DeliveryDispatch.policy(keys: keys)]
-case PaymentRefund.name:
-    let url = variables["BAEDAL_PAYMENT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8081"
-    guard HTTPLite.split(url) != nil else {
-        ProcessSupport.fail("baedal-worker: BAEDAL_PAYMENT_URL must be an http:// URL, got '\(url)'")
-    }
-    let gateway = LitePaymentGateway(baseURL: url)
-    let pool = RedisPool(configuration: environment.redis, size: 1, logger: logger)
-    policies = [PaymentRefund.policy(keys: keys, gateway: gateway, pool: pool, logger: logger, now: epochMilliseconds)]
-case Notification.name:
-    let webhook = variables["BAEDAL_NOTIFY_WEBHOOK"].flatMap { $0.isEmpty ? nil : $0 }
-    policies = [Notification.policy(keys: keys, webhook: webhook != nil)]
-    if let webhook {
-        guard HTTPLite.split(webhook) != nil else {
-            ProcessSupport.fail("baedal-worker: BAEDAL_NOTIFY_WEBHOOK must be an http:// URL (use a local TLS proxy for https), got '\(webhook)'")
-        }
-        policies.append(WebhookSender.policy(url: webhook, logger: logger))
-    }
-default:
-    ProcessSupport.fail("baedal-worker: unknown policy '\(name)' (policies: \(known))")
+let policies: [Policy]
+do {
+    policies = try daemon.policies(PolicyContext(environment: environment, variables: variables, logger: logger))
+} catch {
+    ProcessSupport.fail("baedal-worker: \(error.description)")
 }
-
 let workers = policies.map { policy in
     ConsumerGroupWorker(policy: policy, settings: WorkerSettings(environment), redis: environment.redis, logger: logger)
 }

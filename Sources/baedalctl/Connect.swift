@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbone
+import Daemon
 import Redis
 
 /// The deployment baedalctl talks to, from the same environment as the daemons.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbone
+import Operations
 
 /// `baedalctl dead list|show ID|replay ID|replay --all|drop ID`.
 struct DeadCommand: ParsableCommand {
@@ -40,7 +41,7 @@ struct DeadCommand: ParsableCommand {
             defer { deployment.connection.close() }
             let letter = try DeadCommand.find(id, deployment)
             print("id          \(letter.id)")
-            for name in DeadLetterStore.headerFields { print("\(pad(name, 11)) \(letter.header[name] ?? "")") }
+            for name in DeadLetter.headerFields { print("\(pad(name, 11)) \(letter.header[name] ?? "")") }
             print("-- the original entry")
             for field in letter.original { print("\(pad(field.name, 11)) \(String(decoding: field.value, as: UTF8.self))") }
         }

@@ -28,13 +28,13 @@ struct RebuildCommand: AsyncParsableCommand {
     var apply = false
 
     func run() async throws {
-        let environment = try BaedalEnvironment()
-        let connection = try RedisConnection(configuration: environment.redis)
+        let deployment = try Deployment.connect()
+        let connection = deployment.connection
         defer { connection.close() }
-        let live = environment.keys
-        let scratch = Keys(prefix: "\(live.prefix):rebuild:\(randomIdentifier(""))")
-        let dashboards = DashboardProjection(keys: DashboardKeys(scratch))
-        let views = ViewProjection(keys: ViewKeys(scratch))
+        let live = deployment.keys
+        let scratch = Keys(prefix: "\(live.prefix):rebuild:\(Identifier.random(""))")
+        let dashboards = DashboardProjection(keys: scratch)
+        let views = ViewProjection(keys: scratch)
 
         var read = 0, malformed = 0
         let total = try StreamName.allCases.filter { [.order, .store, .delivery].contains($0) }
@@ -44,29 +44,23 @@ struct RebuildCommand: AsyncParsableCommand {
             while true {
                 let entries = try connection.send(RedisCommand("XRANGE", live.stream(stream), start, "+", "COUNT", "1000")).array ?? []
                 if entries.isEmpty { break }
-                var commands: [RedisCommand] = []
+                var page: [Effects] = []
                 for entry in entries {
                     guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
                     start = "(" + id
-                    let values = parts[1].array ?? []
-                    var fields: [StreamField] = []
-                    var index = 0
-                    while index + 1 < values.count {
-                        fields.append(StreamField(values[index].string ?? "", values[index + 1].bytes ?? []))
-                        index += 2
-                    }
+                    let fields = parts[1].pairs.map { StreamField($0.name.string ?? "", $0.value.bytes ?? []) }
                     read += 1
                     do {
                         let event = try EventEnvelope(StreamMessage(stream: live.stream(stream), id: id, fields: fields))
                         let effects = target == .dashboards
                             ? try dashboards.effects(of: event, on: stream)
                             : try views.effects(of: event, on: stream)
-                        for write in effects.writes { commands.append(Self.command(for: write)) }
+                        page.append(effects)
                     } catch {
                         malformed += 1
                     }
                 }
-                _ = try connection.pipeline(commands)
+                try EffectApplier.write(page, on: connection)  // the projector's own interpreter
                 Self.progress("rebuild \(target.rawValue): \(read)/\(total) entries read")
                 if entries.count < 1000 { break }
             }
@@ -104,8 +98,7 @@ struct RebuildCommand: AsyncParsableCommand {
     private func keyPairs(_ connection: RedisConnection, live: Keys, scratch: Keys) throws -> [(String, String)] {
         switch target {
         case .dashboards:
-            let liveKeys = DashboardKeys(live), scratchKeys = DashboardKeys(scratch)
-            return [(liveKeys.foodOrders, scratchKeys.foodOrders), (liveKeys.riderDeliveries, scratchKeys.riderDeliveries)]
+            return Dashboards.Board.allCases.map { (Dashboards.key(live, $0), Dashboards.key(scratch, $0)) }
         case .views:
             var suffixes = Set<String>()
             for pattern in ["customer:*:orders", "store:*:cooking"] {
@@ -145,19 +138,6 @@ struct RebuildCommand: AsyncParsableCommand {
         case "list": return (try connection.send(RedisCommand("LRANGE", key, "0", "-1")).array ?? []).compactMap(\.string).sorted()
         case "none": return []
         case let other: return ["<\(other ?? "?")>"]
-        }
-    }
-
-    static func command(for write: Effects.Write) -> RedisCommand {
-        switch write {
-        case .increment(let key, let field, let delta): RedisCommand("HINCRBY", key, field, String(delta))
-        case .append(let stream, let fields):
-            {
-                var command = RedisCommand("XADD", stream, "*")
-                for field in fields { command.append(field.name); command.append(bytes: field.value) }
-                return command
-            }()
-        case .command(_, _, let command): command
         }
     }
 

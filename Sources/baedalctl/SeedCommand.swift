@@ -32,10 +32,11 @@ struct SeedCommand: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        let environment = try BaedalEnvironment()
-        let pool = RedisPool(configuration: environment.redis, size: 1)
+        let deployment = try Deployment.connect()  // exit 3 when Redis is unreachable
+        deployment.connection.close()
+        let pool = RedisPool(configuration: deployment.environment.redis, size: 1)
         defer { pool.close() }
-        let catalog = StoreCatalog(keys: environment.keys, pool: pool)
+        let catalog = StoreCatalog(keys: deployment.keys, redis: pool)
         for (store, items) in Self.demo {
             if !force, try await catalog.store(store.storeId) != nil {
                 print("kept    \(store.storeId) (exists)")

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Backbone
+import JSON
+import Operations
 
 /// `baedalctl status [--json]`: every stream, its groups, their lag and pending, the consumers
 /// and their idle time, and the dead letters: one screen where redis-cli needs ten commands.

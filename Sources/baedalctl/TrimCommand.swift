@@ -1,10 +1,7 @@
 import ArgumentParser
 import Backbone
-import Dashboards
-import Deliveries
-import Notifications
-import Payments
-import Stores
+import Operations
+import Policies
 
 /// `baedalctl trim [--apply]`: removes only what every group has been given and acknowledged.
 struct TrimCommand: ParsableCommand {
@@ -17,23 +14,13 @@ struct TrimCommand: ParsableCommand {
     @Flag(help: "remove the entries (without it, only say what would go)")
     var apply = false
 
-    /// The groups that read each stream (the policies' own lists).
-    static let readers: [StreamName: [String]] = [
-        .order: [StoreInbox.name, PaymentRefund.name, DeliveryDispatch.name, Notification.name, Projector.name],
-        .store: [PaymentRefund.name, DeliveryDispatch.name, Notification.name, Projector.name],
-        .delivery: [DeliveryDispatch.name, Notification.name, Projector.name],
-        .payment: [PaymentRefund.name],
-        .paymentVoids: [PaymentRefund.name],
-        .notifyWebhook: [WebhookSender.name],
-    ]
-
     func run() throws {
         let deployment = try Deployment.connect()
         defer { deployment.connection.close() }
         let trim = SafeTrim(keys: deployment.keys)
         var total = 0
         for stream in StreamName.allCases {
-            let plan = try trim.plan(deployment.keys.stream(stream), expected: Self.readers[stream] ?? [], on: deployment.connection)
+            let plan = try trim.plan(deployment.keys.stream(stream), expected: PolicyCatalog.readers[stream] ?? [], on: deployment.connection)
             if plan.removable == 0 {
                 print("\(pad(plan.stream, 34)) keep all (\(plan.reason ?? "nothing to trim"))")
                 continue

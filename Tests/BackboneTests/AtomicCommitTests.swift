@@ -1,5 +1,6 @@
 import Backbone
 import Foundation
+import JSON
 import Redis
 import Testing
 import TestSupport

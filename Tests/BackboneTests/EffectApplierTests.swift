@@ -1,4 +1,5 @@
 @testable import Backbone
+import JSON
 import Redis
 import Testing
 import TestSupport

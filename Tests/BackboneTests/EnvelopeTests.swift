@@ -1,4 +1,6 @@
 import Backbone
+import Daemon
+import JSON
 import Testing
 
 @Suite("Envelope and environment")

@@ -1,4 +1,5 @@
 import Backbone
+import JSON
 import Logging
 import Synchronization
 import Testing

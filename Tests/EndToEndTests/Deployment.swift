@@ -2,13 +2,14 @@ import AsyncHTTPClient
 import Foundation
 import Identity
 import NIOCore
+import Policies
 import Redis
 import TestSupport
 
 /// A whole Baedal on this machine for one test: its own redis-server, `baedal-payment`,
 /// `baedal-api` and the workers, all real processes on free ports, the demo stores seeded.
 final class Deployment: @unchecked Sendable {
-    static let policies = ["store-inbox", "payment-refund", "delivery-dispatch", "notification", "projector"]
+    static let policies = PolicyCatalog.names
     static let secret = "end-to-end-secret-0123456789abcdef0123"
 
     let redis: RedisServer

@@ -1,0 +1,43 @@
+import Redis
+
+/// One aggregate's change: its new state and the events that announce it, written together or
+/// not at all, if and only if the aggregate is still at `expectedVersion`.
+public struct AggregateCommit: Sendable {
+    /// The aggregate's hash, e.g. `baedal:order:o-123`. Its `version` field is the commit's business.
+    public var aggregateKey: String
+    /// The version the command read (0 for a new aggregate).
+    public var expectedVersion: Int
+    /// Fields to set on the aggregate's hash (not `version`).
+    public var state: [(String, String)]
+    /// Events to append, each to its context's stream.
+    public var events: [(stream: String, event: EventEnvelope)]
+    /// When set, the first commit with this key wins; a repeat returns `duplicate(firstResult)`.
+    public var idempotency: Idempotency?
+    /// When set, the commit is refused (`blocked`) while this key exists: another party has
+    /// claimed the right to decide first (e.g. a charge was voided for this order id).
+    public var blockedBy: String?
+
+    public struct Idempotency: Sendable {
+        public var key: String
+        /// What a repeat of the request gets back (e.g. the first response's JSON).
+        public var result: String
+        public var ttlMilliseconds: Int
+
+        public init(key: String, result: String, ttlMilliseconds: Int = 24 * 3_600_000) {
+            self.key = key
+            self.result = result
+            self.ttlMilliseconds = ttlMilliseconds
+        }
+    }
+
+    public init(aggregateKey: String, expectedVersion: Int, state: [(String, String)], events: [(stream: String, event: EventEnvelope)],
+                idempotency: Idempotency? = nil, blockedBy: String? = nil) {
+        precondition(!state.contains(where: { $0.0 == "version" }), "the commit owns the 'version' field")
+        self.aggregateKey = aggregateKey
+        self.expectedVersion = expectedVersion
+        self.state = state
+        self.events = events
+        self.idempotency = idempotency
+        self.blockedBy = blockedBy
+    }
+}

@@ -1,0 +1,102 @@
+import Redis
+
+/// Writes aggregate commits in one Lua script: idempotency check, version check, type checks of
+/// every key, then the state, the events and the idempotency record. No dual write, no outbox.
+public struct AtomicCommitter: Sendable {
+    public init() {}
+
+    /// Commits on a connection of the caller's (tests, tools).
+    public func commit(_ commit: AggregateCommit, on connection: RedisConnection) throws(RedisError) -> CommitResult {
+        let (keys, arguments) = Self.invocation(commit)
+        return try Self.result(try Self.script.run(on: connection, keys: keys, arguments: arguments))
+    }
+
+    /// Commits through any executor (a request path's client or pool).
+    public func commit(_ commit: AggregateCommit, using redis: any RedisExecutor) async throws -> CommitResult {
+        let (keys, arguments) = Self.invocation(commit)
+        return try Self.result(try await redis.run(Self.script, keys: keys, arguments: arguments))
+    }
+
+    static func invocation(_ commit: AggregateCommit) -> (keys: [String], arguments: RedisCommand) {
+        let idempotencyKey = commit.idempotency?.key ?? commit.aggregateKey
+        let keys = [commit.aggregateKey, idempotencyKey, commit.blockedBy ?? commit.aggregateKey] + commit.events.map(\.stream)
+        var arguments = RedisCommand([
+            String(commit.expectedVersion),
+            commit.idempotency == nil ? "0" : "1",
+            String(commit.idempotency?.ttlMilliseconds ?? 0),
+            commit.idempotency?.result ?? "",
+            String(commit.state.count),
+        ])
+        for (field, value) in commit.state {
+            arguments.append(field)
+            arguments.append(value)
+        }
+        for (_, event) in commit.events {
+            arguments.append(event.type)
+            arguments.append(event.orderId)
+            arguments.append(String(event.at))
+            arguments.append(event.data)
+        }
+        return (keys, arguments)
+    }
+
+    static func result(_ reply: RESPValue) throws(RedisError) -> CommitResult {
+        guard let parts = reply.array, let outcome = parts.first?.string else {
+            throw .unexpectedReply(expected: "a commit outcome", got: "\(reply)")
+        }
+        switch outcome {
+        case "committed":
+            guard parts.count >= 2, let version = parts[1].int else { break }
+            return .committed(version: version, eventIds: parts.dropFirst(2).compactMap(\.string))
+        case "conflict":
+            guard parts.count == 2, let current = parts[1].int else { break }
+            return .conflict(currentVersion: current)
+        case "blocked":
+            return .blocked
+        case "duplicate":
+            guard parts.count == 2, let first = parts[1].string else { break }
+            return .duplicate(firstResult: first)
+        default:
+            break
+        }
+        throw .unexpectedReply(expected: "a commit outcome", got: "\(reply)")
+    }
+
+    static let script = RedisScript(source: #"""
+    #!lua
+    -- KEYS: aggregate hash, idempotency key (the aggregate again when unused), blocking key (the
+    --       aggregate again when unused), one stream per event
+    -- ARGV: expected version, uses idempotency (0/1), idempotency ttl ms, result to remember,
+    --       state pair count, (field value)*, then per event: type orderId at data
+    local useKey = ARGV[2] == '1'
+    if useKey then
+      local first = redis.call('GET', KEYS[2])
+      if first then return { 'duplicate', first } end
+    end
+    if KEYS[3] ~= KEYS[1] and redis.call('EXISTS', KEYS[3]) == 1 then return { 'blocked' } end
+    local function check(key, allowed)
+      local actual = redis.call('TYPE', key).ok
+      if actual ~= 'none' and actual ~= allowed then
+        return 'WRONGTYPE ' .. key .. ' is a ' .. actual .. ', expected a ' .. allowed
+      end
+    end
+    local problem = check(KEYS[1], 'hash')
+    for k = 4, #KEYS do problem = problem or check(KEYS[k], 'stream') end
+    if problem then return redis.error_reply(problem) end
+    local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+    if current ~= tonumber(ARGV[1]) then return { 'conflict', tostring(current) } end
+    local version = current + 1
+    local statePairs = tonumber(ARGV[5])
+    local hset = { 'HSET', KEYS[1], 'version', tostring(version) }
+    for a = 6, 5 + 2 * statePairs do hset[#hset + 1] = ARGV[a] end
+    redis.call(unpack(hset))
+    local result = { 'committed', tostring(version) }
+    local a = 6 + 2 * statePairs
+    for k = 4, #KEYS do
+      result[#result + 1] = redis.call('XADD', KEYS[k], '*', 'type', ARGV[a], 'orderId', ARGV[a + 1], 'at', ARGV[a + 2], 'data', ARGV[a + 3])
+      a = a + 4
+    end
+    if useKey then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3]) end
+    return result
+    """#)
+}

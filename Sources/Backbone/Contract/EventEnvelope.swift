@@ -1,0 +1,45 @@
+/// What every stream entry carries (the contract): `type`, `orderId`, `at` (ms since the epoch) and
+/// `data`, the event as JSON. `redis-cli XRANGE` reads it as a log.
+public struct EventEnvelope: Sendable, Hashable {
+    public var type: String
+    public var orderId: String
+    public var at: Int64
+    public var data: String
+
+    public init(type: String, orderId: String, at: Int64, data: String) {
+        self.type = type
+        self.orderId = orderId
+        self.at = at
+        self.data = data
+    }
+
+    /// The stream entry's fields, in the contract's order.
+    public var fields: [(String, String)] {
+        [("type", type), ("orderId", orderId), ("at", String(at)), ("data", data)]
+    }
+
+    /// Reads the envelope of a delivered entry. `type`, `orderId` and `data` must be there and be
+    /// UTF-8 text; `orderId` must be an id (`Identifier`: policies build keys from it); `at`, when
+    /// present, must be a whole number (entries written by hand may leave it out).
+    public init(_ message: StreamMessage) throws(MalformedEvent) {
+        let type = try Self.text("type", of: message)
+        guard !type.isEmpty else { throw MalformedEvent("the entry has an empty 'type' field") }
+        let orderId = try Self.text("orderId", of: message)
+        if let problem = Identifier.problem(orderId) { throw MalformedEvent("'orderId' \(problem)") }
+        let data = try Self.text("data", of: message)
+        var at: Int64 = 0
+        if let value = message.value("at") {
+            guard let number = Int64(String(decoding: value, as: UTF8.self)) else {
+                throw MalformedEvent("'at' is not milliseconds since the epoch: '\(String(decoding: value.prefix(40), as: UTF8.self))'")
+            }
+            at = number
+        }
+        self.init(type: type, orderId: orderId, at: at, data: data)
+    }
+
+    private static func text(_ name: String, of message: StreamMessage) throws(MalformedEvent) -> String {
+        guard let bytes = message.value(name) else { throw MalformedEvent("the entry has no '\(name)' field") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw MalformedEvent("'\(name)' is not UTF-8 text") }
+        return text
+    }
+}

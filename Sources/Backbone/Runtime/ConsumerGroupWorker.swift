@@ -1,0 +1,333 @@
+import Daemon
+import Logging
+import Metrics
+import Redis
+import ServiceLifecycle
+import Synchronization
+
+/// One instance of a policy in its Redis consumer group. It carries every delivery guarantee so
+/// the policy is only its decision:
+/// - new entries are read in batches with `XREADGROUP`; each instance gets different ones;
+/// - entries idle on any consumer longer than the claim time are taken over with `XAUTOCLAIM`;
+/// - effects are applied together with the `XACK` in one script, only by the delivery that
+///   acknowledges: exactly-once writes even when a stalled consumer wakes up late;
+/// - malformed entries and ones that keep failing go to the dead-letter stream;
+/// - a vanished group (Redis restarted without its data) is recreated, loudly;
+/// - on shutdown it stops reading, finishes and acknowledges what it holds, and returns.
+public final class ConsumerGroupWorker: Service, Sendable {
+    public let policy: Policy
+    public let settings: WorkerSettings
+    private let reader: RedisClient
+    private let writer: RedisClient
+    private let logger: Logger
+    private let handler: Handler
+    private let applier: EffectApplier
+    private let deadLetter: DeadLetter
+    private let stopping = Atomic<Bool>(false)
+    /// Redis failed since the last good batch: systemd's STATUS says so until it works again.
+    private let degraded = Atomic<Bool>(false)
+    private let streams: [String]
+
+    private let acknowledged: Counter
+    private let claimed: Counter
+    private let vanished: Counter
+
+    public init(policy: Policy, settings: WorkerSettings, redis: RedisConfiguration, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "policy"] = "\(policy.name)"
+        logger[metadataKey: "consumer"] = "\(settings.consumer)"
+        self.policy = policy
+        self.settings = settings
+        self.logger = logger
+        var readConfiguration = redis
+        readConfiguration.readTimeoutMilliseconds = max(redis.readTimeoutMilliseconds, settings.blockMilliseconds + 10_000)
+        self.reader = RedisClient(configuration: readConfiguration, label: "\(policy.name).reader", logger: logger)
+        self.writer = RedisClient(configuration: redis, label: "\(policy.name).writer", logger: logger)
+        self.applier = EffectApplier(group: policy.name, consumer: settings.consumer)
+        self.deadLetter = DeadLetter(deadStream: settings.keys.dead, group: policy.name, consumer: settings.consumer)
+        self.streams = policy.streams.map(settings.keys.stream)
+        self.handler = chain([
+            StandardMiddleware.replayedOnlyFor(policy.name),
+            StandardMiddleware.logging(logger),
+            StandardMiddleware.deadLetter(deadLetter, maxDeliveries: settings.maxDeliveries, logger: logger),
+            // Inside the dead letters: a message buried counts as failed here and dead-lettered there.
+            StandardMiddleware.metrics(policy: policy.name),
+            StandardMiddleware.retry(),
+        ], policy.handle)
+        let dimensions = [("policy", policy.name)]
+        acknowledged = Counter(label: "baedal_messages_acknowledged_total", dimensions: dimensions)
+        claimed = Counter(label: "baedal_messages_claimed_total", dimensions: dimensions)
+        vanished = Counter(label: "baedal_messages_vanished_total", dimensions: dimensions)
+    }
+
+    /// Runs until `stop()` or a graceful shutdown (SIGTERM through the service group).
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await self.work()
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Stop reading now; the batch in hand is finished and acknowledged before `run()` returns.
+    public func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        reader.interrupt()
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
+
+    private func work() async {
+        logger.notice("starting", metadata: ["streams": "\(streams.joined(separator: ","))", "redis": "\(reader.configuration)"])
+        while !isStopping {
+            do {
+                try await ensureGroups(loudly: false)
+                break
+            } catch {
+                await pause(after: error)
+            }
+        }
+        if !isStopping {
+            SystemdNotifier.notify("READY=1\nSTATUS=\(policy.name): handling \(streams.joined(separator: ", ")) as \(settings.consumer)")
+            logger.notice("ready")
+        }
+        await handleOwnPending()
+        var nextClaim = ContinuousClock.now
+        var nextGauges = ContinuousClock.now
+        var lastWatchdog = ContinuousClock.now
+        // The next batch is read while this one is handled and applied: Redis serves the read on
+        // one connection while the writes of the batch before travel on the other.
+        var prefetch: Task<[StreamMessage], any Error>?
+        while !isStopping {
+            do {
+                if ContinuousClock.now >= nextClaim {
+                    try await claimIdleMessages()
+                    nextClaim = .now + .milliseconds(settings.claimIntervalMilliseconds)
+                }
+                if ContinuousClock.now >= nextGauges {
+                    await recordGroupGauges()
+                    nextGauges = .now + .seconds(5)
+                }
+                let read = prefetch ?? Task { try await self.readNew() }
+                prefetch = nil
+                let batch = try await read.value
+                if !isStopping && !batch.isEmpty { prefetch = Task { try await self.readNew() } }
+                try await handle(batch)
+                if degraded.exchange(false, ordering: .relaxed) {
+                    SystemdNotifier.notify("STATUS=\(policy.name): handling \(streams.joined(separator: ", ")) as \(settings.consumer)")
+                }
+            } catch let error as RedisError where error.serverCode == "NOGROUP" {
+                logger.critical("consumer group vanished (was Redis restarted without its data?); recreating it", metadata: ["error": "\(error)"])
+                try? await ensureGroups(loudly: true)
+            } catch {
+                if isStopping { break }
+                await pause(after: error)
+            }
+            if ContinuousClock.now - lastWatchdog > .seconds(1) {
+                SystemdNotifier.notify("WATCHDOG=1")
+                lastWatchdog = .now
+            }
+        }
+        // A read that was under way when the stop came may have brought messages: finish them.
+        if let prefetch, let batch = try? await prefetch.value {
+            try? await handle(batch)
+        }
+        SystemdNotifier.notify("STOPPING=1")
+        logger.notice("stopping: finishing the messages in hand")
+        await handleOwnPending()
+        reader.close()
+        writer.close()
+        logger.notice("stopped")
+    }
+
+    /// The group's lag and pending count per stream, as gauges (`baedal_group_lag`,
+    /// `baedal_group_pending`), for dashboards and alerts.
+    private func recordGroupGauges() async {
+        guard let replies = try? await writer.pipelineKeepingErrors(streams.map { RedisCommand("XINFO", "GROUPS", $0) }) else { return }
+        for (stream, reply) in zip(streams, replies) {
+            for group in reply.array ?? [] {
+                let fields = group.fields
+                guard fields["name"]?.string == policy.name else { continue }
+                let dimensions = [("policy", policy.name), ("stream", stream)]
+                if let lag = fields["lag"]?.int { Gauge(label: "baedal_group_lag", dimensions: dimensions).record(lag) }
+                Gauge(label: "baedal_group_pending", dimensions: dimensions).record(fields["pending"]?.int ?? 0)
+            }
+        }
+    }
+
+    /// After a failure: connection problems back off inside the client (the short pause only
+    /// keeps a Redis that accepts and drops connections from spinning the loop); anything else
+    /// waits a second.
+    private func pause(after error: any Error) async {
+        if let redisError = error as? RedisError, redisError.isConnectionProblem {
+            if !degraded.exchange(true, ordering: .relaxed) {
+                SystemdNotifier.notify("STATUS=\(policy.name): redis unreachable, retrying")
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+            return
+        }
+        logger.error("unexpected error in the consumer loop", metadata: ["error": "\(error)"])
+        try? await Task.sleep(for: .seconds(1))
+    }
+
+    /// `XGROUP CREATE ... 0 MKSTREAM` on every stream: a new group starts from the beginning, so
+    /// events written while no worker ever ran are handled too.
+    private func ensureGroups(loudly: Bool) async throws {
+        let commands = streams.map { RedisCommand("XGROUP", "CREATE", $0, policy.name, "0", "MKSTREAM") }
+        let replies = try await writer.pipelineKeepingErrors(commands)
+        for (stream, reply) in zip(streams, replies) {
+            switch reply {
+            case .error(let message) where message.hasPrefix("BUSYGROUP"):
+                continue
+            case .error(let message):
+                throw RedisError.server(message)
+            default:
+                if loudly {
+                    logger.critical("recreated consumer group from the start of the stream", metadata: ["stream": "\(stream)"])
+                } else {
+                    logger.notice("created consumer group", metadata: ["stream": "\(stream)"])
+                }
+            }
+        }
+    }
+
+    private func readNew() async throws -> [StreamMessage] {
+        var command = RedisCommand(["XREADGROUP", "GROUP", policy.name, settings.consumer,
+                                    "COUNT", String(settings.batchSize), "BLOCK", String(settings.blockMilliseconds), "STREAMS"])
+        command.append(contentsOf: streams)
+        command.append(contentsOf: streams.map { _ in ">" })
+        return try await reader.withConnection { [command] connection throws(RedisError) in
+            try connection.send(command) { reply in StreamReplies.readGroup(reply, deliveries: 1).flatMap(\.messages) }
+        }
+    }
+
+    /// Handles every message, then applies all their effects with their acks in one step.
+    /// A message whose handler failed stays pending and comes back after the claim time.
+    private func handle(_ batch: [StreamMessage]) async throws {
+        if batch.isEmpty { return }
+        var outcomes: [EffectApplier.Outcome] = []
+        var handled: [StreamMessage] = []
+        outcomes.reserveCapacity(batch.count)
+        handled.reserveCapacity(batch.count)
+        for message in batch {
+            guard let effects = try? await handler(message) else { continue }
+            outcomes.append(.init(stream: message.stream, id: message.id, effects: effects))
+            handled.append(message)
+        }
+        do {
+            try await apply(outcomes)
+        } catch let error as RedisError where error.isPermanent {
+            // One message's writes are refused (a key of the wrong type, an overflow): find it, keep the rest.
+            logger.error("applying a batch failed; applying its messages one by one", metadata: ["error": "\(error)"])
+            for (outcome, message) in zip(outcomes, handled) {
+                try await applyAlone(outcome, message: message)
+            }
+        }
+    }
+
+    private func apply(_ outcomes: [EffectApplier.Outcome]) async throws {
+        if outcomes.isEmpty { return }
+        let result = try await writer.withConnection { [applier] connection throws(RedisError) in
+            try applier.apply(outcomes, on: connection)
+        }
+        acknowledged.increment(by: result.acknowledged)
+        if !result.skipped.isEmpty {
+            logger.info("messages were claimed by another consumer while this one held them; their writes were dropped", metadata: [
+                "count": "\(result.skipped.count)", "ids": "\(result.skipped.prefix(5).map(\.id).joined(separator: ","))",
+            ])
+        }
+    }
+
+    /// Applies one message's effects; when Redis refuses them for good (the key is of another
+    /// type, a count would overflow), the message is dead-lettered at once with the reason: a
+    /// retry could not help, and it must not hold up the messages behind it.
+    private func applyAlone(_ outcome: EffectApplier.Outcome, message: StreamMessage) async throws {
+        do {
+            try await apply([outcome])
+        } catch let error as RedisError where error.isPermanent {
+            logger.error("applying a message's effects failed; dead-lettering it", metadata: [
+                "orderId": "\(message.string("orderId") ?? "-")", "id": "\(message.id)", "deliveries": "\(message.deliveries)", "error": "\(error)",
+            ])
+            try await apply([EffectApplier.Outcome(stream: outcome.stream, id: outcome.id,
+                                                   effects: deadLetter.effects(for: message, reason: "its effects could not be applied: \(error)"))])
+        }
+    }
+
+    /// Takes over messages idle longer than the claim time on any consumer (a crashed or stalled
+    /// one, or this one after a failure) and handles them like new ones.
+    private func claimIdleMessages() async throws {
+        for stream in streams {
+            var start = "0-0"
+            for _ in 0..<20 {
+                let command = RedisCommand([
+                    "XAUTOCLAIM", stream, policy.name, settings.consumer, String(settings.claimIdleMilliseconds), start,
+                    "COUNT", String(settings.batchSize),
+                ])
+                let (next, entries, deleted) = try await writer.withConnection { connection throws(RedisError) in
+                    try connection.send(command) { reply throws(RedisError) in try StreamReplies.autoClaim(reply, stream: stream) }
+                }
+                try await forgetVanished(entries.vanished, removed: deleted, stream: stream)
+                if !entries.messages.isEmpty {
+                    claimed.increment(by: entries.messages.count)
+                    logger.info("claimed idle messages", metadata: ["stream": "\(stream)", "count": "\(entries.messages.count)"])
+                    try await handle(try await withDeliveryCounts(entries.messages))
+                }
+                if next == "0-0" || isStopping { break }
+                start = next
+            }
+        }
+    }
+
+    /// Reads this consumer's own pending entries (from a previous life with the same name, or
+    /// read just before a shutdown) and handles them.
+    private func handleOwnPending() async {
+        var cursors = streams.map { _ in "0" }
+        do {
+            while true {
+                var command = RedisCommand(["XREADGROUP", "GROUP", policy.name, settings.consumer, "COUNT", String(settings.batchSize), "STREAMS"])
+                command.append(contentsOf: streams)
+                command.append(contentsOf: cursors)
+                let replies = try await reader.withConnection { [command] connection throws(RedisError) in
+                    try connection.send(command) { reply in StreamReplies.readGroup(reply, deliveries: 1) }
+                }
+                var batch: [StreamMessage] = []
+                var sawAny = false
+                for entries in replies {
+                    guard let position = streams.firstIndex(of: entries.stream), let lastId = entries.lastId else { continue }
+                    sawAny = true
+                    cursors[position] = lastId
+                    try await forgetVanished(entries.vanished, stream: entries.stream)
+                    batch += entries.messages
+                }
+                if !sawAny { return }
+                try await handle(try await withDeliveryCounts(batch))
+            }
+        } catch {
+            logger.warning("could not finish this consumer's pending messages; another instance will claim them", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Entries trimmed away while pending: acknowledge them instead of claiming them forever.
+    /// `removed` are ones Redis already took off the pending list (XAUTOCLAIM does since 7.0).
+    private func forgetVanished(_ ids: [String], removed: [String] = [], stream: String) async throws {
+        if ids.isEmpty && removed.isEmpty { return }
+        vanished.increment(by: ids.count + removed.count)
+        logger.warning("pending entries no longer exist in the stream (trimmed); dropping them",
+                       metadata: ["stream": "\(stream)", "count": "\(ids.count + removed.count)"])
+        if ids.isEmpty { return }
+        _ = try await writer.send(RedisCommand(["XACK", stream, policy.name] + ids))
+    }
+
+    /// Replaces each message's delivery count by the group's (claims and re-reads raise it).
+    private func withDeliveryCounts(_ messages: [StreamMessage]) async throws -> [StreamMessage] {
+        if messages.isEmpty { return [] }
+        let replies = try await writer.pipeline(messages.map {
+            RedisCommand(["XPENDING", $0.stream, policy.name, $0.id, $0.id, "1"])
+        })
+        return zip(messages, replies).map { message, reply in
+            var message = message
+            if let entry = reply.array?.first?.array, entry.count == 4, let count = entry[3].int { message.deliveries = count }
+            return message
+        }
+    }
+}

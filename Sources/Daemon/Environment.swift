@@ -1,0 +1,46 @@
+import FoundationEssentials
+import Redis
+
+/// The settings every process reads from its environment (the contract's table).
+public struct BaedalEnvironment: Sendable {
+    public var redis: RedisConfiguration
+    /// `BAEDAL_PREFIX`: every key of the deployment starts with it (`Keys` builds them).
+    public var prefix: String
+    public var consumer: String
+    public var claimIdleMilliseconds: Int
+    public var maxDeliveries: Int
+
+    /// A setting that cannot be used; the executables print it on one line and exit with 2.
+    public struct Invalid: Error, Sendable, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
+    }
+
+    public init(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) {
+        let url = environment["BAEDAL_REDIS_URL"] ?? "redis://127.0.0.1:6379"
+        do {
+            redis = try RedisConfiguration(url: url)
+        } catch {
+            throw Invalid(description: "BAEDAL_REDIS_URL: \(error)")
+        }
+        let prefix = environment["BAEDAL_PREFIX"] ?? "baedal"
+        guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else {
+            throw Invalid(description: "BAEDAL_PREFIX must be a non-empty word, got '\(prefix)'")
+        }
+        self.prefix = prefix
+        consumer = environment["BAEDAL_CONSUMER"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        claimIdleMilliseconds = try Self.positive("BAEDAL_CLAIM_IDLE_MS", environment, default: 30_000)
+        maxDeliveries = try Self.positive("BAEDAL_MAX_DELIVERIES", environment, default: 5)
+    }
+
+    /// A positive whole number, at most `max` (by default a billion: no duration or count of this
+    /// platform is larger, and every arithmetic on it stays far from overflowing).
+    public static func positive(_ name: String, _ environment: [String: String], default value: Int, max: Int = 1_000_000_000) throws(Invalid) -> Int {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let number = Int(text), number > 0, number <= max else {
+            throw Invalid(description: "\(name) must be a whole number from 1 to \(max), got '\(text.prefix(40))'")
+        }
+        return number
+    }
+}

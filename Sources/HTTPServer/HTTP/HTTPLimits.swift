@@ -1,0 +1,21 @@
+import Daemon
+import NIOCore
+
+/// How long a client may take, for every Baedal HTTP server (`BAEDAL_HTTP_*_MS`):
+/// - a request's head within `BAEDAL_HTTP_HEADER_TIMEOUT_MS` (10 s) of its first byte,
+/// - the whole request within `BAEDAL_HTTP_REQUEST_TIMEOUT_MS` (30 s) of its first byte,
+/// - a kept-alive connection may wait `BAEDAL_HTTP_IDLE_TIMEOUT_MS` (60 s) for its next request.
+/// A slow client is disconnected (with a 408 when no response has begun); nobody else waits.
+public struct HTTPLimits: Sendable, Hashable {
+    public var headerTimeoutMilliseconds = 10_000
+    public var requestTimeoutMilliseconds = 30_000
+    public var idleTimeoutMilliseconds = 60_000
+
+    public init() {}
+
+    public init(_ variables: [String: String]) throws(BaedalEnvironment.Invalid) {
+        headerTimeoutMilliseconds = try BaedalEnvironment.positive("BAEDAL_HTTP_HEADER_TIMEOUT_MS", variables, default: 10_000)
+        requestTimeoutMilliseconds = try BaedalEnvironment.positive("BAEDAL_HTTP_REQUEST_TIMEOUT_MS", variables, default: 30_000)
+        idleTimeoutMilliseconds = try BaedalEnvironment.positive("BAEDAL_HTTP_IDLE_TIMEOUT_MS", variables, default: 60_000)
+    }
+}

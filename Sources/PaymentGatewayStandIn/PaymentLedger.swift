@@ -1,0 +1,95 @@
+import Backbone
+import JSON
+import Redis
+
+/// The gateway stand-in's own records: `baedal:payment:<id>` hashes, `baedal:payments:by-order`
+/// (orderId → paymentId) and idempotency keys. Each change and its event (`PaymentApproved`,
+/// `PaymentCancelled` on `baedal:events:payment`) is one atomic script.
+public struct PaymentLedger: Sendable {
+    public let keys: Keys
+    public let redis: any RedisExecutor
+
+    public init(keys: Keys, redis: any RedisExecutor) {
+        self.keys = keys
+        self.redis = redis
+    }
+
+    func key(of paymentId: String) -> String { keys.key("payment", paymentId) }
+    var byOrder: String { keys.key("payments", "by-order") }
+
+    public enum Outcome: Sendable, Hashable {
+        case approved(LedgerPayment)
+        /// The idempotency key was used before: the first payment, unchanged.
+        case repeated(LedgerPayment)
+    }
+
+    /// Approves a payment, once per idempotency key.
+    public func approve(_ payment: LedgerPayment, idempotencyKey: String, at now: Int64) async throws -> Outcome {
+        let event = EventEnvelope(type: "PaymentApproved", orderId: payment.orderId, at: now, data: Self.eventData(payment))
+        let reply = try await redis.run(
+            Self.approveScript,
+            keys: [keys.idempotency("payment", key: idempotencyKey), key(of: payment.paymentId), byOrder, keys.stream(.payment)],
+            arguments: RedisCommand([payment.paymentId, payment.orderId, payment.customerId, String(payment.amount),
+                                     event.type, String(event.at), event.data]))
+        guard let parts = reply.array, parts.count == 2, let outcome = parts[0].string, let paymentId = parts[1].string else {
+            throw RedisError.unexpectedReply(expected: "an approval", got: "\(reply)")
+        }
+        if outcome == "approved" { return .approved(payment) }
+        guard let first = try await find(paymentId) else {
+            throw RedisError.unexpectedReply(expected: "the first payment of the key", got: "no payment \(paymentId)")
+        }
+        return .repeated(first)
+    }
+
+    public func find(_ paymentId: String) async throws -> LedgerPayment? {
+        let values = try await redis.send(RedisCommand("HMGET", key(of: paymentId), "orderId", "customerId", "amount", "status")).array ?? []
+        guard values.count == 4, let orderId = values[0].string, let amount = values[2].int,
+              let status = values[3].string.flatMap(LedgerPayment.Status.init(rawValue:)) else { return nil }
+        return LedgerPayment(paymentId: paymentId, orderId: orderId, customerId: values[1].string ?? "", amount: amount, status: status)
+    }
+
+    public func find(orderId: String) async throws -> LedgerPayment? {
+        guard let paymentId = try await redis.send(RedisCommand("HGET", byOrder, orderId)).string else { return nil }
+        return try await find(paymentId)
+    }
+
+    /// Cancels an approved payment; cancelling a cancelled one changes nothing. Nil: no such payment.
+    public func cancel(_ paymentId: String, at now: Int64) async throws -> LedgerPayment? {
+        guard var payment = try await find(paymentId) else { return nil }
+        guard payment.status == .approved else { return payment }
+        payment.status = .cancelled
+        let event = EventEnvelope(type: "PaymentCancelled", orderId: payment.orderId, at: now, data: Self.eventData(payment))
+        _ = try await redis.run(Self.cancelScript, keys: [key(of: paymentId), keys.stream(.payment)],
+                                arguments: RedisCommand([event.type, event.orderId, String(event.at), event.data]))
+        return payment
+    }
+
+    static func eventData(_ payment: LedgerPayment) -> String {
+        JSONWriter.object { json in
+            json.field("orderId", payment.orderId)
+            json.field("paymentId", payment.paymentId)
+            json.field("customerId", payment.customerId)
+            json.field("amount", payment.amount)
+        }
+    }
+
+    static let approveScript = RedisScript(source: #"""
+    -- KEYS: idempotency key, payment hash, by-order hash, payment stream
+    -- ARGV: paymentId orderId customerId amount eventType at data
+    local first = redis.call('GET', KEYS[1])
+    if first then return { 'repeated', first } end
+    redis.call('HSET', KEYS[2], 'orderId', ARGV[2], 'customerId', ARGV[3], 'amount', ARGV[4], 'status', 'approved')
+    redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
+    redis.call('XADD', KEYS[4], '*', 'type', ARGV[5], 'orderId', ARGV[2], 'at', ARGV[6], 'data', ARGV[7])
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', 86400000)
+    return { 'approved', ARGV[1] }
+    """#)
+
+    static let cancelScript = RedisScript(source: #"""
+    -- KEYS: payment hash, payment stream; ARGV: eventType orderId at data
+    if redis.call('HGET', KEYS[1], 'status') ~= 'approved' then return 0 end
+    redis.call('HSET', KEYS[1], 'status', 'cancelled')
+    redis.call('XADD', KEYS[2], '*', 'type', ARGV[1], 'orderId', ARGV[2], 'at', ARGV[3], 'data', ARGV[4])
+    return 1
+    """#)
+}

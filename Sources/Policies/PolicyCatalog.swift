@@ -1,0 +1,68 @@
+import Backbone
+import Daemon
+import Dashboards
+import Deliveries
+import HTTPLite
+import Notifications
+import Payments
+import Redis
+import Stores
+
+/// Every policy daemon of the platform, named once. `baedal-worker` runs them from here,
+/// `baedalctl trim` learns from here which groups read each stream, and a test holds
+/// `scripts/run.sh` and `ops/systemd/baedal.target` to this list.
+public enum PolicyCatalog {
+    public static let daemons: [PolicyDaemon] = [
+        PolicyDaemon(name: StoreInbox.name, summary: "puts every placed order on its store's board",
+                     groups: [.init(name: StoreInbox.name, streams: [.order])]) { context in
+            [StoreInbox.policy(keys: context.keys)]
+        },
+        PolicyDaemon(name: PaymentRefund.name,
+                     summary: "refunds cancelled and rejected orders, settles unanswered charges, follows the gateway's own cancels",
+                     groups: [.init(name: PaymentRefund.name, streams: [.order, .store, .paymentVoids, .payment])],
+                     settings: ["BAEDAL_PAYMENT_URL"]) { context throws(BaedalEnvironment.Invalid) in
+            let url = context.setting("BAEDAL_PAYMENT_URL") ?? "http://127.0.0.1:8081"
+            guard HTTPLite.split(url) != nil else {
+                throw BaedalEnvironment.Invalid(description: "BAEDAL_PAYMENT_URL must be an http:// URL, got '\(url)'")
+            }
+            let redis = RedisPool(configuration: context.environment.redis, size: 1, logger: context.logger)
+            return [PaymentRefund.policy(keys: context.keys, gateway: LitePaymentGateway(baseURL: url), redis: redis,
+                                         logger: context.logger, now: epochMilliseconds)]
+        },
+        PolicyDaemon(name: DeliveryDispatch.name, summary: "opens and cancels deliveries and keeps the riders' boards",
+                     groups: [.init(name: DeliveryDispatch.name, streams: [.order, .store, .delivery])]) { context in
+            [DeliveryDispatch.policy(keys: context.keys, now: epochMilliseconds)]
+        },
+        PolicyDaemon(name: CustomerNotifier.name, summary: "writes one message per status change to the customer's inbox (and webhook)",
+                     groups: [.init(name: CustomerNotifier.name, streams: [.order, .store, .delivery]),
+                              .init(name: WebhookSender.name, streams: [.notifyWebhook])],
+                     settings: ["BAEDAL_NOTIFY_WEBHOOK"]) { context throws(BaedalEnvironment.Invalid) in
+            guard let webhook = context.setting("BAEDAL_NOTIFY_WEBHOOK") else {
+                return [CustomerNotifier.policy(keys: context.keys, webhook: false)]
+            }
+            guard HTTPLite.split(webhook) != nil else {
+                throw BaedalEnvironment.Invalid(description: "BAEDAL_NOTIFY_WEBHOOK must be an http:// URL (use a local TLS proxy for https), got '\(webhook)'")
+            }
+            return [CustomerNotifier.policy(keys: context.keys, webhook: true), WebhookSender.policy(url: webhook, logger: context.logger)]
+        },
+        PolicyDaemon(name: Projector.name, summary: "keeps the dashboards, my page and the cooking queues",
+                     groups: [.init(name: Projector.name, streams: [.order, .store, .delivery])]) { context in
+            [Projector.policy(keys: context.keys)]
+        },
+    ]
+
+    public static var names: [String] { daemons.map(\.name) }
+
+    public static func daemon(named name: String) -> PolicyDaemon? { daemons.first { $0.name == name } }
+
+    /// The groups that read each stream: what must have joined a stream before any of it is trimmed.
+    public static var readers: [StreamName: [String]] {
+        var readers: [StreamName: [String]] = [:]
+        for daemon in daemons {
+            for group in daemon.groups {
+                for stream in group.streams { readers[stream, default: []].append(group.name) }
+            }
+        }
+        return readers
+    }
+}
