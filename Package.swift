@@ -60,7 +60,9 @@ let package = Package(
         // MARK: Bounded contexts: each its domain (pure), its policy and its read models.
         .target(name: "Orders", dependencies: ["Backbone", "JSON", "Redis"]),
         .target(name: "Stores", dependencies: ["Backbone", "JSON", "Redis"]),
-        .target(name: "Payments", dependencies: ["Backbone", "JSON", "Redis", "Orders", "HTTPLite", logging]),
+        .target(name: "Payments", dependencies: ["Backbone", "JSON", "Redis", "Orders", "PaymentGatewayAPI", "HTTPLite", logging]),
+        // The payment gateway's API as both sides speak it (a payment and its JSON): no context of ours.
+        .target(name: "PaymentGatewayAPI", dependencies: ["JSON"]),
         .target(name: "Deliveries", dependencies: ["Backbone", "JSON", "Redis"]),
         .target(name: "Notifications", dependencies: ["Backbone", "JSON", "Redis", "Orders", "HTTPLite", logging]),
         .target(name: "Dashboards", dependencies: ["Backbone", "JSON", "Redis"]),
@@ -68,7 +70,7 @@ let package = Package(
         .target(name: "Identity", dependencies: ["JSON", .product(name: "JWTKit", package: "jwt-kit")]),
 
         // MARK: Application: the use cases the API runs.
-        .target(name: "Ordering", dependencies: ["Orders", "Stores", "Payments", "Dashboards", "Backbone", "JSON", "Redis", logging, metrics, crypto]),
+        .target(name: "Ordering", dependencies: ["Orders", "Stores", "Payments", "PaymentGatewayAPI", "Dashboards", "Backbone", "JSON", logging, metrics, crypto]),
         // MARK: Wiring: every policy daemon, named once.
         .target(name: "Policies", dependencies: ["Backbone", "Daemon", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "HTTPLite", "Redis", logging]),
 
@@ -81,11 +83,11 @@ let package = Package(
         ]),
         // The REST API: one controller per context, authentication, error mapping, the gateway client.
         .target(name: "API", dependencies: [
-            "HTTPServer", "Ordering", "Orders", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Identity",
+            "HTTPServer", "Ordering", "Orders", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Identity",
             "Backbone", "Daemon", "JSON", "Redis", "HTTPLite", hummingbird, httpClient, logging, metrics, prometheus, nioCore, nioHTTP1, nioPosix, httpTypes,
         ]),
         // The payment gateway stand-in: a third party in real life, so it knows none of our contexts.
-        .target(name: "PaymentGatewayStandIn", dependencies: ["HTTPServer", "Backbone", "Daemon", "JSON", "Redis", hummingbird, logging, prometheus]),
+        .target(name: "PaymentGatewayStandIn", dependencies: ["HTTPServer", "PaymentGatewayAPI", "Backbone", "Daemon", "JSON", "Redis", hummingbird, logging, prometheus]),
 
         // MARK: Executables: thin mains.
         .executableTarget(name: "baedal-api", dependencies: ["API", "HTTPServer", "Daemon", "Observability", logging]),
@@ -103,13 +105,13 @@ let package = Package(
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Daemon", "JSON", "Redis", "TestSupport", logging]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone"]),
         .testTarget(name: "PoliciesTests", dependencies: [
-            "Policies", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Orders", "Backbone", "JSON", "Redis", logging,
+            "Policies", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Orders", "Backbone", "Redis", "TestSupport", logging,
         ]),
-        .testTarget(name: "OrderingTests", dependencies: ["Ordering", "Orders", "Stores", "Payments", "Backbone", "Redis", "TestSupport", logging]),
+        .testTarget(name: "OrderingTests", dependencies: ["Ordering", "Orders", "Stores", "Payments", "PaymentGatewayAPI", "Backbone", "Redis", "TestSupport", logging]),
         .testTarget(name: "APITests", dependencies: [
-            "API", "HTTPServer", "Backbone", "Redis", "Identity", "TestSupport", logging, prometheus,
+            "API", "Backbone", "Redis", "Identity", "TestSupport", hummingbird, logging, prometheus,
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, nioCore]),
     ]
 )

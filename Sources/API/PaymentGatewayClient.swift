@@ -6,10 +6,12 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import PaymentGatewayAPI
 import Payments
 
 /// The one synchronous call between contexts: the order side asks the payment gateway over HTTP
-/// (the contract's `POST /payments`, `POST /payments/{id}/cancel`, `GET /payments/{id}`).
+/// through async-http-client (the contract's `POST /payments` and `POST /payments/{id}/cancel`,
+/// and the stand-in's `GET /payments?orderId=` that settles an unanswered charge).
 public struct PaymentGatewayClient: PaymentCharging {
     public struct Settings: Sendable {
         public var baseURL: String

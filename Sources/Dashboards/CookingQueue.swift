@@ -8,10 +8,7 @@ public struct CookingQueue: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
 
-    public init(keys: Keys, redis: any RedisExecutor) {
-        self.keys = keys
-        self.redis = redis
-    }
+    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
     public static func key(_ keys: Keys, store storeId: String) -> String { keys.key("store", storeId, "cooking") }
 

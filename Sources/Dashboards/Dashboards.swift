@@ -13,10 +13,7 @@ public struct Dashboards: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
 
-    public init(keys: Keys, redis: any RedisExecutor) {
-        self.keys = keys
-        self.redis = redis
-    }
+    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
     public static func key(_ keys: Keys, _ board: Board) -> String { keys.key("dashboard", board.rawValue) }
 

@@ -9,16 +9,12 @@ public struct MyPage: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
 
-    public init(keys: Keys, redis: any RedisExecutor) {
-        self.keys = keys
-        self.redis = redis
-    }
+    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
     public static func key(_ keys: Keys, customer customerId: String) -> String { keys.key("customer", customerId, "orders") }
 
     /// The ids of the customer's latest orders (about newest first).
     public func orderIds(customer customerId: String, limit: Int = 200) async throws -> [String] {
-        let reply = try await redis.send(RedisCommand("LRANGE", Self.key(keys, customer: customerId), "0", String(limit - 1)))
-        return (reply.array ?? []).compactMap(\.string)
+        try await redis.send(RedisCommand("LRANGE", Self.key(keys, customer: customerId), "0", String(limit - 1))).strings
     }
 }

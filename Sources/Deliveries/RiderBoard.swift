@@ -9,16 +9,12 @@ public struct RiderBoard: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
 
-    public init(keys: Keys, redis: any RedisExecutor) {
-        self.keys = keys
-        self.redis = redis
-    }
+    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
     public static func key(_ keys: Keys, region: String) -> String { keys.key("deliveries", region, "waiting") }
 
     /// The ids of the region's waiting jobs, oldest first.
     public func orderIds(region: String, limit: Int = 200) async throws -> [String] {
-        let reply = try await redis.send(RedisCommand("ZRANGE", Self.key(keys, region: region), "0", String(limit - 1)))
-        return (reply.array ?? []).compactMap(\.string)
+        try await redis.send(RedisCommand("ZRANGE", Self.key(keys, region: region), "0", String(limit - 1))).strings
     }
 }

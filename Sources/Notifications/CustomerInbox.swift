@@ -7,16 +7,12 @@ public struct CustomerInbox: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
 
-    public init(keys: Keys, redis: any RedisExecutor) {
-        self.keys = keys
-        self.redis = redis
-    }
+    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
     public static func key(_ keys: Keys, customer customerId: String) -> String { keys.key("customer", customerId, "notifications") }
 
     /// The messages as JSON objects (`{"orderId","status","text","at","eventId"}`), newest first.
     public func messages(customer customerId: String, limit: Int = 500) async throws -> [String] {
-        let reply = try await redis.send(RedisCommand("ZREVRANGE", Self.key(keys, customer: customerId), "0", String(limit - 1)))
-        return (reply.array ?? []).compactMap(\.string)
+        try await redis.send(RedisCommand("ZREVRANGE", Self.key(keys, customer: customerId), "0", String(limit - 1))).strings
     }
 }

@@ -39,16 +39,16 @@ public struct StreamInspector: Sendable {
 
     public func stream(_ key: String, on connection: RedisConnection) throws(RedisError) -> Stream {
         let info = try connection.sendKeepingErrors(RedisCommand("XINFO", "STREAM", key))
-        guard case .array(let values) = info else { return Stream(key: key, length: 0, groups: []) }
-        let fields = Self.map(values)
+        guard case .array = info else { return Stream(key: key, length: 0, groups: []) }
+        let fields = info.fields
         var stream = Stream(key: key, length: fields["length"]?.int ?? 0, groups: [])
         stream.firstId = fields["first-entry"]?.array?.first?.string
         stream.lastId = fields["last-entry"]?.array?.first?.string
         for group in try connection.send(RedisCommand("XINFO", "GROUPS", key)).array ?? [] {
-            let g = Self.map(group.array ?? [])
+            let g = group.fields
             let name = g["name"]?.string ?? "?"
             let consumers = (try connection.send(RedisCommand("XINFO", "CONSUMERS", key, name)).array ?? []).map { consumer in
-                let c = Self.map(consumer.array ?? [])
+                let c = consumer.fields
                 return Consumer(name: c["name"]?.string ?? "?", pending: c["pending"]?.int ?? 0, idleMilliseconds: c["idle"]?.int ?? 0)
             }
             stream.groups.append(Group(name: name, pending: g["pending"]?.int ?? 0, lag: g["lag"]?.int,
@@ -80,7 +80,7 @@ public struct StreamInspector: Sendable {
                 var pending = Pending(stream: stream.key, id: id, consumer: parts[1].string ?? "?", idleMilliseconds: parts[2].int ?? 0,
                                       deliveries: parts[3].int ?? 0)
                 if let original = try connection.send(RedisCommand("XRANGE", stream.key, id, id)).array?.first?.array?.last?.array {
-                    let fields = Self.map(original)
+                    let fields = RESPValue.array(original).fields
                     pending.type = fields["type"]?.string
                     pending.orderId = fields["orderId"]?.string
                 }
@@ -88,15 +88,5 @@ public struct StreamInspector: Sendable {
             }
         }
         return found ? result : nil
-    }
-
-    static func map(_ values: [RESPValue]) -> [String: RESPValue] {
-        var map: [String: RESPValue] = [:]
-        var index = 0
-        while index + 1 < values.count {
-            if let name = values[index].string { map[name] = values[index + 1] }
-            index += 2
-        }
-        return map
     }
 }

@@ -4,6 +4,7 @@ import JSON
 import Logging
 import Metrics
 import Orders
+import PaymentGatewayAPI
 import Payments
 import Stores
 

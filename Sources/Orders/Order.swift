@@ -1,19 +1,5 @@
 import Backbone
 
-/// One line of an order, priced by the server from the store's menu.
-public struct OrderLine: Sendable, Hashable {
-    public var foodId: String
-    public var qty: Int
-    /// The unit price in whole won, as the menu said when the order was placed.
-    public var price: Int
-
-    public init(foodId: String, qty: Int, price: Int) {
-        self.foodId = foodId
-        self.qty = qty
-        self.price = price
-    }
-}
-
 /// The order aggregate: its state, and every decision about it. Pure: no I/O here.
 public struct Order: Sendable, Hashable {
     public static let maxQuantity = OrderLimits.maxQuantity
@@ -180,23 +166,4 @@ public struct Order: Sendable, Hashable {
         case .rider: riderId != nil && actor.id == riderId
         }
     }
-}
-
-/// The order's answer to a payment cancelled at the gateway (`Order.paymentCancelled`).
-public enum PaymentCancellation: Sendable, Hashable {
-    public static let reason = "the payment was cancelled by the payment gateway"
-    /// Cancel it: the change to commit.
-    case cancel(OrderChange)
-    /// Too late to cancel (picked or later): an operator must settle it with the customer.
-    case needsOperator(String)
-    /// Cancelled or rejected already (Baedal's own refund): nothing to do.
-    case settled
-    /// Not this order's payment.
-    case unrelated
-}
-
-/// A decision's outcome: the order as it is now, and what to announce.
-public struct OrderChange: Sendable, Hashable {
-    public var order: Order
-    public var events: [OrderEvent]
 }

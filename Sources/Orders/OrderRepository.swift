@@ -9,10 +9,7 @@ public struct OrderRepository: Sendable {
     public let redis: any RedisExecutor
     private let committer = AtomicCommitter()
 
-    public init(keys: Keys, redis: any RedisExecutor) {
-        self.keys = keys
-        self.redis = redis
-    }
+    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
     public func key(of orderId: String) -> String { keys.key("order", orderId) }
 

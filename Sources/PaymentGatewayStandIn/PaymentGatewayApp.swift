@@ -3,6 +3,7 @@ import Daemon
 import HTTPServer
 import Hummingbird
 import JSON
+import PaymentGatewayAPI
 import Logging
 import Prometheus
 import Redis
@@ -87,9 +88,9 @@ public struct PaymentGatewayApp: Sendable {
             return JSONBody.response(#"{"error":"declined","message":"the amount is above the card's limit"}"#,
                                      status: .init(code: 402, reasonPhrase: "Payment Required"))
         }
-        let payment = LedgerPayment(paymentId: Identifier.random("p-"), orderId: orderId, customerId: customerId, amount: amount, status: .approved)
+        let payment = Payment(paymentId: Identifier.random("p-"), orderId: orderId, customerId: customerId, amount: amount, status: .approved)
         let outcome = try await ledger.approve(payment, idempotencyKey: key, at: epochMilliseconds())
-        let stored: LedgerPayment
+        let stored: Payment
         switch outcome {
         case .approved(let approved):
             stored = approved

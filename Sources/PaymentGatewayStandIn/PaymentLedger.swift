@@ -1,5 +1,6 @@
 import Backbone
 import JSON
+import PaymentGatewayAPI
 import Redis
 
 /// The gateway stand-in's own records: `baedal:payment:<id>` hashes, `baedal:payments:by-order`
@@ -9,22 +10,19 @@ public struct PaymentLedger: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
 
-    public init(keys: Keys, redis: any RedisExecutor) {
-        self.keys = keys
-        self.redis = redis
-    }
+    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
     func key(of paymentId: String) -> String { keys.key("payment", paymentId) }
     var byOrder: String { keys.key("payments", "by-order") }
 
     public enum Outcome: Sendable, Hashable {
-        case approved(LedgerPayment)
+        case approved(Payment)
         /// The idempotency key was used before: the first payment, unchanged.
-        case repeated(LedgerPayment)
+        case repeated(Payment)
     }
 
     /// Approves a payment, once per idempotency key.
-    public func approve(_ payment: LedgerPayment, idempotencyKey: String, at now: Int64) async throws -> Outcome {
+    public func approve(_ payment: Payment, idempotencyKey: String, at now: Int64) async throws -> Outcome {
         let event = EventEnvelope(type: "PaymentApproved", orderId: payment.orderId, at: now, data: Self.eventData(payment))
         let reply = try await redis.run(
             Self.approveScript,
@@ -41,20 +39,20 @@ public struct PaymentLedger: Sendable {
         return .repeated(first)
     }
 
-    public func find(_ paymentId: String) async throws -> LedgerPayment? {
+    public func find(_ paymentId: String) async throws -> Payment? {
         let values = try await redis.send(RedisCommand("HMGET", key(of: paymentId), "orderId", "customerId", "amount", "status")).array ?? []
         guard values.count == 4, let orderId = values[0].string, let amount = values[2].int,
-              let status = values[3].string.flatMap(LedgerPayment.Status.init(rawValue:)) else { return nil }
-        return LedgerPayment(paymentId: paymentId, orderId: orderId, customerId: values[1].string ?? "", amount: amount, status: status)
+              let status = values[3].string.flatMap(Payment.Status.init(rawValue:)) else { return nil }
+        return Payment(paymentId: paymentId, orderId: orderId, customerId: values[1].string ?? "", amount: amount, status: status)
     }
 
-    public func find(orderId: String) async throws -> LedgerPayment? {
+    public func find(orderId: String) async throws -> Payment? {
         guard let paymentId = try await redis.send(RedisCommand("HGET", byOrder, orderId)).string else { return nil }
         return try await find(paymentId)
     }
 
     /// Cancels an approved payment; cancelling a cancelled one changes nothing. Nil: no such payment.
-    public func cancel(_ paymentId: String, at now: Int64) async throws -> LedgerPayment? {
+    public func cancel(_ paymentId: String, at now: Int64) async throws -> Payment? {
         guard var payment = try await find(paymentId) else { return nil }
         guard payment.status == .approved else { return payment }
         payment.status = .cancelled
@@ -64,7 +62,7 @@ public struct PaymentLedger: Sendable {
         return payment
     }
 
-    static func eventData(_ payment: LedgerPayment) -> String {
+    static func eventData(_ payment: Payment) -> String {
         JSONWriter.object { json in
             json.field("orderId", payment.orderId)
             json.field("paymentId", payment.paymentId)

@@ -1,4 +1,5 @@
 import HTTPLite
+import PaymentGatewayAPI
 
 /// The workers' gateway client, over `HTTPLite`.
 public struct LitePaymentGateway: PaymentGateway {

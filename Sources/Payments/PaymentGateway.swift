@@ -1,4 +1,5 @@
 import JSON
+import PaymentGatewayAPI
 
 /// What the refund policy needs of the payment gateway: the contract's
 /// `POST /payments/{id}/cancel`, and the stand-in's `GET /payments?orderId=` (what a real PG

@@ -11,10 +11,7 @@ public struct PaymentVoids: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
 
-    public init(keys: Keys, redis: any RedisExecutor) {
-        self.keys = keys
-        self.redis = redis
-    }
+    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
     /// Set before a void cancels anything: from then on the order can no longer be placed (its
     /// commit is `blockedBy` this key), so a void and a late commit never both succeed.

@@ -46,6 +46,9 @@ public enum RESPValue: Sendable, Hashable {
         return nil
     }
 
+    /// The string elements of an array reply (`ZRANGE`, `LRANGE`, `SMEMBERS`), in order.
+    public var strings: [String] { (array ?? []).compactMap(\.string) }
+
     /// A flat reply of alternating names and values (`HGETALL`, `XINFO`, a stream entry's
     /// fields) as pairs, in order; an odd last element is dropped.
     public var pairs: [(name: RESPValue, value: RESPValue)] {

@@ -8,16 +8,12 @@ public struct StoreBoard: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
 
-    public init(keys: Keys, redis: any RedisExecutor) {
-        self.keys = keys
-        self.redis = redis
-    }
+    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
     public static func key(_ keys: Keys, store storeId: String) -> String { keys.key("store", storeId, "board") }
 
     /// The ids of the store's orders, newest first.
     public func orderIds(store storeId: String, limit: Int = 200) async throws -> [String] {
-        let reply = try await redis.send(RedisCommand("ZREVRANGE", Self.key(keys, store: storeId), "0", String(limit - 1)))
-        return (reply.array ?? []).compactMap(\.string)
+        try await redis.send(RedisCommand("ZREVRANGE", Self.key(keys, store: storeId), "0", String(limit - 1))).strings
     }
 }

@@ -8,10 +8,7 @@ public struct StoreCatalog: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
 
-    public init(keys: Keys, redis: any RedisExecutor) {
-        self.keys = keys
-        self.redis = redis
-    }
+    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
     public func key(of storeId: String) -> String { keys.key("store", storeId) }
     public var index: String { keys.key("stores") }

@@ -41,9 +41,7 @@ func fill(_ count: Int) throws {
 
 func groupInfo(_ stream: String) throws -> [String: RESPValue] {
     for entry in try connection.send(RedisCommand("XINFO", "GROUPS", stream)).array ?? [] {
-        let fields = entry.array ?? []
-        var info: [String: RESPValue] = [:]
-        for index in stride(from: 0, to: fields.count - 1, by: 2) { info[fields[index].string ?? ""] = fields[index + 1] }
+        let info = entry.fields
         if info["name"]?.string == "projector" { return info }
     }
     return [:]
@@ -64,10 +62,7 @@ func drain(workers: Int, binary: String) throws {
     // A fresh start: no group, no dashboards.
     _ = try connection.sendKeepingErrors(RedisCommand("XGROUP", "DESTROY", stream, "projector"))
     _ = try connection.send(RedisCommand("DEL", keys.key("dashboard", "food-orders"), keys.key("dashboard", "rider-deliveries")))
-    let lastId = try connection.send(RedisCommand("XINFO", "STREAM", stream)).array.flatMap { fields -> String? in
-        for index in stride(from: 0, to: fields.count - 1, by: 2) where fields[index].string == "last-generated-id" { return fields[index + 1].string }
-        return nil
-    } ?? ""
+    let lastId = try connection.send(RedisCommand("XINFO", "STREAM", stream)).fields["last-generated-id"]?.string ?? ""
 
     let started = Date()
     var processes: [Process] = []
@@ -98,9 +93,10 @@ func drain(workers: Int, binary: String) throws {
     // The figures mean nothing if the counts are wrong.
     var expected: [String: Int] = [:]
     for i in 0..<length { for (food, qty) in items(i) { expected[food, default: 0] += qty } }
-    let flat = try connection.send(RedisCommand("HGETALL", keys.key("dashboard", "food-orders"))).array?.compactMap(\.string) ?? []
     var actual: [String: Int] = [:]
-    for index in stride(from: 0, to: flat.count - 1, by: 2) { actual[flat[index]] = Int(flat[index + 1]) }
+    for (food, units) in try connection.send(RedisCommand("HGETALL", keys.key("dashboard", "food-orders"))).pairs {
+        actual[food.string ?? ""] = units.int
+    }
     let exact = actual == expected
     print(String(format: "drain       %d worker process%@: %d events in %.2f s = %.0f events/s; peak RSS %.1f MB per process (max); dashboards exact: %@",
                  workers, workers == 1 ? "" : "es", length, seconds, Double(length) / seconds, Double(peak) / 1024, exact ? "yes" : "NO"))

@@ -133,22 +133,18 @@ struct RebuildCommand: AsyncParsableCommand {
     /// A key's contents in a comparable form (hash fields or sorted-set members with scores).
     static func contents(_ connection: RedisConnection, _ key: String) throws -> [String] {
         switch try connection.send(RedisCommand("TYPE", key)).string {
-        case "hash": return (try connection.send(RedisCommand("HGETALL", key)).array ?? []).compactMap(\.string).pairs.sorted()
-        case "zset": return (try connection.send(RedisCommand("ZRANGE", key, "0", "-1", "WITHSCORES")).array ?? []).compactMap(\.string).pairs.sorted()
+        case "hash": return try connection.send(RedisCommand("HGETALL", key)).pairs.map(Self.pair).sorted()
+        case "zset": return try connection.send(RedisCommand("ZRANGE", key, "0", "-1", "WITHSCORES")).pairs.map(Self.pair).sorted()
         case "list": return (try connection.send(RedisCommand("LRANGE", key, "0", "-1")).array ?? []).compactMap(\.string).sorted()
         case "none": return []
         case let other: return ["<\(other ?? "?")>"]
         }
     }
 
+    /// `name=value`, comparable across the live and rebuilt keys.
+    static func pair(_ pair: (name: RESPValue, value: RESPValue)) -> String { "\(pair.name.string ?? "")=\(pair.value.string ?? "")" }
+
     static func progress(_ line: String) {
         FileHandleStandardError.write("\r" + line)
-    }
-}
-
-extension Array where Element == String {
-    /// `[a, 1, b, 2]` → `["a=1", "b=2"]`.
-    var pairs: [String] {
-        stride(from: 0, to: count - 1, by: 2).map { "\(self[$0])=\(self[$0 + 1])" }
     }
 }

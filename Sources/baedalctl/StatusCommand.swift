@@ -65,33 +65,3 @@ struct StatusCommand: ParsableCommand {
         return json.text
     }
 }
-
-/// `baedalctl pending GROUP`: what a group's consumers hold, for how long, delivered how often.
-struct PendingCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "pending",
-        abstract: "List the entries a group has been given and not acknowledged yet."
-    )
-
-    @Argument(help: "the group: a policy name such as projector")
-    var group: String
-
-    @Option(help: "at most this many per stream")
-    var count = 50
-
-    func run() throws {
-        let deployment = try Deployment.connect()
-        defer { deployment.connection.close() }
-        guard let pending = try StreamInspector(keys: deployment.keys).pending(group: group, count: count, on: deployment.connection) else {
-            FileHandleStandardError.write("baedalctl: no stream has a group '\(group)'\n")
-            throw ExitCode(1)
-        }
-        if pending.isEmpty {
-            print("group \(group): nothing pending")
-            return
-        }
-        for entry in pending {
-            print("\(pad(entry.stream, 28)) \(pad(entry.id, 18)) \(pad(entry.type ?? "(trimmed)", 18)) order \(pad(entry.orderId ?? "-", 28)) consumer \(pad(entry.consumer, 24)) idle \(pad(humanDuration(milliseconds: entry.idleMilliseconds), 7)) deliveries \(entry.deliveries)")
-        }
-    }
-}

@@ -8,7 +8,7 @@ import TestSupport
 /// Issue 5: what an operator uses: baedalctl against a real Redis, health while Redis is down,
 /// metrics that move.
 @Suite("Operations: baedalctl, health, metrics", .serialized)
-struct OperationsTests {
+struct BaedalctlAndMetricsTests {
     func baedalctl(_ arguments: [String], _ server: RedisServer) async throws -> (status: Int32?, output: String) {
         let process = try BaedalProcess("baedalctl", arguments, environment: ["BAEDAL_REDIS_URL": server.url])
         let status = await process.waitForExit(seconds: 30)

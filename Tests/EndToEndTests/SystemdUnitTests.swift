@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 @Suite("ops/: systemd units and configuration")
-struct OpsTests {
+struct SystemdUnitTests {
     static let ops = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("ops")
 

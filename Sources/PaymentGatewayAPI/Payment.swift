@@ -1,7 +1,8 @@
-import Backbone
 import JSON
 
-/// A payment as the gateway keeps it.
+/// A payment as the payment gateway's API shows it (the contract's `GET /payments/{id}`):
+/// `{"paymentId","orderId","customerId","amount","status"}`. Both sides speak it: the gateway
+/// stand-in writes it, Baedal's payments context reads it; neither knows more of the other.
 public struct Payment: Sendable, Hashable {
     public enum Status: String, Sendable, Hashable {
         case approved, cancelled

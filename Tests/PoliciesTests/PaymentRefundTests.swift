@@ -1,0 +1,101 @@
+import Backbone
+import Logging
+import Orders
+import PaymentGatewayAPI
+import Payments
+import Redis
+import Synchronization
+import Testing
+import TestSupport
+
+/// `payment-refund` with a gateway of the test's own (it records what it is asked) and a real
+/// Redis: refunds, the settling of unanswered charges, and the gateway's own cancels.
+@Suite("payment-refund's decisions", .serialized)
+struct PaymentRefundTests {
+    final class Gateway: PaymentGateway, Sendable {
+        let payments = Mutex<[String: Payment]>([:])
+        let cancelled = Mutex<[String]>([])
+
+        func cancel(paymentId: String) async throws(PaymentFailure) {
+            cancelled.withLock { $0.append(paymentId) }
+        }
+
+        func payment(forOrder orderId: String) async throws(PaymentFailure) -> Payment? {
+            payments.withLock { $0[orderId] }
+        }
+    }
+
+    let server: RedisServer
+    let redis: RedisPool
+    let keys = Keys(prefix: "baedal")
+    let gateway = Gateway()
+    final class Clock: Sendable {
+        let now = Mutex<Int64>(1_000_000)
+    }
+    let clock = Clock()
+
+    init() throws {
+        server = try RedisServer()
+        redis = RedisPool(configuration: server.configuration, size: 1)
+    }
+
+    var handle: Handler {
+        PaymentRefund.policy(keys: keys, gateway: gateway, redis: redis, logger: Logger(label: "test"), now: { [clock] in clock.now.withLock { $0 } }).handle
+    }
+
+    func message(_ stream: StreamName, _ type: String, orderId: String, at: Int64 = 1_000_000, _ data: String) -> StreamMessage {
+        StreamMessage(stream: keys.stream(stream), id: "1-0", fields: [
+            StreamField("type", type), StreamField("orderId", orderId), StreamField("at", String(at)), StreamField("data", data),
+        ])
+    }
+
+    @Test func aCancelOrRejectionRefundsItsPayment() async throws {
+        _ = try await handle(message(.order, "OrderCancelled", orderId: "o-1", #"{"paymentId":"p-1","customerId":"c-1"}"#))
+        _ = try await handle(message(.store, "OrderRejected", orderId: "o-2", #"{"paymentId":"p-2","customerId":"c-1"}"#))
+        #expect(gateway.cancelled.withLock { $0 } == ["p-1", "p-2"])
+        await #expect(throws: MalformedEvent.self) { try await handle(message(.order, "OrderCancelled", orderId: "o-3", #"{}"#)) }
+    }
+
+    @Test func anUnansweredChargeIsVoidedOnlyWhenItWasMadeAndNoOrderExists() async throws {
+        let request = #"{"orderId":"o-9","customerId":"c-1","reason":"timed out"}"#
+        // The gateway knows nothing yet and the request is young: it may still be approving it.
+        await #expect(throws: PaymentRefund.Unsettled.self) { try await handle(message(.paymentVoids, PaymentVoids.requested, orderId: "o-9", request)) }
+        // Old enough: the charge was never made.
+        clock.now.withLock { $0 += PaymentRefund.settleAfterMilliseconds + 1 }
+        #expect(try await handle(message(.paymentVoids, PaymentVoids.requested, orderId: "o-9", request)) == .none)
+        #expect(gateway.cancelled.withLock { $0 }.isEmpty)
+        // Made, and no order: marked (the order can no longer be placed), then cancelled.
+        gateway.payments.withLock { $0["o-9"] = Payment(paymentId: "p-9", orderId: "o-9", customerId: "c-1", amount: 1_000, status: .approved) }
+        _ = try await handle(message(.paymentVoids, PaymentVoids.requested, orderId: "o-9", request))
+        #expect(gateway.cancelled.withLock { $0 } == ["p-9"])
+        #expect(try await redis.send(RedisCommand("EXISTS", PaymentVoids.marker(keys, orderId: "o-9"))).int == 1)
+        // Made, but the order exists after all: nothing is cancelled.
+        gateway.payments.withLock { $0["o-8"] = Payment(paymentId: "p-8", orderId: "o-8", customerId: "c-1", amount: 1_000, status: .approved) }
+        _ = try await redis.send(RedisCommand("HSET", keys.key("order", "o-8"), "status", "placed"))
+        _ = try await handle(message(.paymentVoids, PaymentVoids.requested, orderId: "o-8", request))
+        #expect(gateway.cancelled.withLock { $0 } == ["p-9"])
+    }
+
+    @Test func theGatewaysOwnCancelCancelsALiveOrderAndFlagsAPickedOne() async throws {
+        let orders = OrderRepository(keys: keys, redis: redis)
+        for (id, status) in [("o-live", OrderStatus.cooking), ("o-picked", .picked), ("o-done", .cancelled)] {
+            var order = try Order.place(id: id, customerId: "c-1", storeId: "s-1", lines: [OrderLine(foodId: "f", qty: 1, price: 1_000)],
+                                        region: "gangnam", address: "a", paymentId: "p-\(id)", at: 1).order
+            order.status = status
+            _ = try await orders.commit(OrderChange(order: order, events: []), at: 1)
+        }
+        let data = { (id: String) in #"{"paymentId":"p-\#(id)","customerId":"c-1","amount":1000}"# }
+        #expect(try await handle(message(.payment, "PaymentCancelled", orderId: "o-live", data("o-live"))) == .none)
+        #expect(try await orders.load("o-live")?.status == .cancelled)
+        #expect(try await redis.send(RedisCommand("XRANGE", keys.stream(.order), "-", "+")).array?.count == 1, "OrderCancelled")
+
+        let flagged = try await handle(message(.payment, "PaymentCancelled", orderId: "o-picked", data("o-picked")))
+        #expect(try await orders.load("o-picked")?.status == .picked)
+        guard case .append(let stream, let fields) = flagged.writes.first else { Issue.record("no flag"); return }
+        #expect(stream == keys.flags)
+        #expect(fields.first?.value == Array("PaymentCancelledAfterPickup".utf8))
+
+        #expect(try await handle(message(.payment, "PaymentCancelled", orderId: "o-done", data("o-done"))) == .none)
+        #expect(try await handle(message(.payment, "PaymentCancelled", orderId: "o-none", data("o-none"))) == .none, "no such order")
+    }
+}
