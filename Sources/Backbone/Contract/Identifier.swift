@@ -13,6 +13,16 @@ public enum Identifier {
 
     /// Why `text` is not an id (for a 400 or a dead letter), or nil when it is one.
     public static func problem(_ text: String) -> String? {
+        // Nearly every id is short ASCII (`o-5f0c…`, `s-gangnam-chicken`): one pass over its bytes.
+        var ascii = true
+        for byte in text.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F: continue
+            default: ascii = false
+            }
+            break
+        }
+        if ascii, !text.isEmpty, text.utf8.count <= maxLength { return nil }
         var count = 0
         for scalar in text.unicodeScalars {
             count += 1

@@ -49,7 +49,12 @@ public struct Keys: Sendable, Hashable {
 
     /// Appends one key part, escaping what could be read as a separator, an escape or a glob.
     static func escape(_ part: String, into key: inout String) {
-        if !part.utf8.contains(where: needsEscape) {
+        var clean = true
+        for byte in part.utf8 where needsEscape(byte) {
+            clean = false
+            break
+        }
+        if clean {
             key += part
             return
         }
