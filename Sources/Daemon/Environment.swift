@@ -9,6 +9,10 @@ public struct BaedalEnvironment: Sendable {
     public var consumer: String
     public var claimIdleMilliseconds: Int
     public var maxDeliveries: Int
+    /// A failed message is delivered again after this long, doubling on every failure…
+    public var retryFirstMilliseconds: Int
+    /// …up to this long.
+    public var retryMaxMilliseconds: Int
 
     /// A setting that cannot be used; the executables print it on one line and exit with 2.
     public struct Invalid: Error, Sendable, CustomStringConvertible {
@@ -31,7 +35,12 @@ public struct BaedalEnvironment: Sendable {
         consumer = environment["BAEDAL_CONSUMER"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         claimIdleMilliseconds = try Self.positive("BAEDAL_CLAIM_IDLE_MS", environment, default: 30_000)
-        maxDeliveries = try Self.positive("BAEDAL_MAX_DELIVERIES", environment, default: 5)
+        maxDeliveries = try Self.positive("BAEDAL_MAX_DELIVERIES", environment, default: 25, max: 1_000)
+        retryFirstMilliseconds = try Self.positive("BAEDAL_RETRY_FIRST_MS", environment, default: 1_000)
+        retryMaxMilliseconds = try Self.positive("BAEDAL_RETRY_MAX_MS", environment, default: 600_000)
+        guard retryFirstMilliseconds <= retryMaxMilliseconds else {
+            throw Invalid(description: "BAEDAL_RETRY_FIRST_MS (\(retryFirstMilliseconds)) must not exceed BAEDAL_RETRY_MAX_MS (\(retryMaxMilliseconds))")
+        }
     }
 
     /// A positive whole number, at most `max` (by default a billion: no duration or count of this

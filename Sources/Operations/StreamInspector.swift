@@ -66,6 +66,10 @@ public struct StreamInspector: Sendable {
         public var deliveries: Int
         public var type: String?
         public var orderId: String?
+        /// When a failed message is delivered again (ms since the epoch), and why it failed
+        /// (`RetryBook`); nil for one that is simply being handled.
+        public var nextDue: Int64?
+        public var lastError: String?
     }
 
     /// The pending entries of `group` on every stream it reads.
@@ -75,7 +79,10 @@ public struct StreamInspector: Sendable {
         for stream in try streams(on: connection) where stream.groups.contains(where: { $0.name == group }) {
             found = true
             let reply = try connection.send(RedisCommand("XPENDING", stream.key, group, "-", "+", String(count)))
-            for entry in reply.array ?? [] {
+            let ids = (reply.array ?? []).compactMap { $0.array?.first?.string }
+            let book = RetryBook(keys: keys, group: group)
+            let scheduled = ids.isEmpty ? [] : RetryBook.entries(ids, stream: stream.key, reply: try connection.send(book.looking(up: ids, stream: stream.key)))
+            for (index, entry) in (reply.array ?? []).enumerated() {
                 guard let parts = entry.array, parts.count == 4, let id = parts[0].string else { continue }
                 var pending = Pending(stream: stream.key, id: id, consumer: parts[1].string ?? "?", idleMilliseconds: parts[2].int ?? 0,
                                       deliveries: parts[3].int ?? 0)
@@ -83,6 +90,10 @@ public struct StreamInspector: Sendable {
                     let fields = RESPValue.array(original).fields
                     pending.type = fields["type"]?.string
                     pending.orderId = fields["orderId"]?.string
+                }
+                if index < scheduled.count, let retry = scheduled[index] {
+                    pending.nextDue = retry.due
+                    pending.lastError = retry.reason
                 }
                 result.append(pending)
             }

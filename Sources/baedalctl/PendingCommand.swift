@@ -26,8 +26,14 @@ struct PendingCommand: ParsableCommand {
             print("group \(group): nothing pending")
             return
         }
+        let now = epochMilliseconds()
         for entry in pending {
-            print("\(pad(entry.stream, 28)) \(pad(entry.id, 18)) \(pad(entry.type ?? "(trimmed)", 18)) order \(pad(entry.orderId ?? "-", 28)) consumer \(pad(entry.consumer, 24)) idle \(pad(humanDuration(milliseconds: entry.idleMilliseconds), 7)) deliveries \(entry.deliveries)")
+            var line = "\(pad(entry.stream, 28)) \(pad(entry.id, 18)) \(pad(entry.type ?? "(trimmed)", 18)) order \(pad(entry.orderId ?? "-", 28)) consumer \(pad(entry.consumer, 24)) idle \(pad(humanDuration(milliseconds: entry.idleMilliseconds), 7)) deliveries \(pad(String(entry.deliveries), 3))"
+            if let due = entry.nextDue {
+                line += due > now ? " next in \(humanDuration(milliseconds: Int(due - now)))" : " due now"
+                if let error = entry.lastError, !error.isEmpty { line += " after: \(error)" }
+            }
+            print(line)
         }
     }
 }

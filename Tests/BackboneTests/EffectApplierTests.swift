@@ -47,6 +47,20 @@ final class EffectApplierTests {
         #expect(try connection.send(RedisCommand("XPENDING", stream, "g")).array?.first == .integer(0))
     }
 
+    /// Re-deliveries come in any order (a consumer's parked messages): every one still counts as
+    /// owned and is applied once (the ownership check asks `XPENDING` for a range of ids).
+    @Test func messagesOutOfStreamOrderAreAppliedAndAcknowledged() throws {
+        let ids = try delivered(5)
+        let outcomes = [ids[3], ids[0], ids[4], ids[1], ids[2]].map {
+            EffectApplier.Outcome(stream: stream, id: $0, effects: Effects([.increment(key: "t:order", field: "f", by: 1)]))
+        }
+        let result = try applier.apply(outcomes, on: connection)
+        #expect(result.acknowledged == 5)
+        #expect(result.skipped.isEmpty)
+        #expect(try hash("t:order") == ["f": "5"])
+        #expect(try connection.send(RedisCommand("XPENDING", stream, "g")).array?.first == .integer(0))
+    }
+
     @Test func aMessageClaimedByAnotherConsumerIsSkippedAndTheRestApplied() throws {
         let ids = try delivered(3)
         // c2 takes over the middle message (as XAUTOCLAIM would after the claim time).

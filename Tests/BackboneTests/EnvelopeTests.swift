@@ -31,7 +31,8 @@ struct EnvelopeTests {
         #expect(defaults.redis.port == 6379)
         #expect(defaults.keys.dead == "baedal:dead")
         #expect(defaults.claimIdleMilliseconds == 30_000)
-        #expect(defaults.maxDeliveries == 5)
+        #expect(defaults.maxDeliveries == 25)
+        #expect(defaults.retryFirstMilliseconds == 1_000 && defaults.retryMaxMilliseconds == 600_000)
         #expect(!defaults.consumer.isEmpty)
         let custom = try BaedalEnvironment(["BAEDAL_PREFIX": "blue", "BAEDAL_CONSUMER": "w-2", "BAEDAL_CLAIM_IDLE_MS": "500"])
         #expect(custom.keys.stream(.delivery) == "blue:events:delivery")
@@ -40,5 +41,6 @@ struct EnvelopeTests {
         #expect(throws: BaedalEnvironment.Invalid.self) { try BaedalEnvironment(["BAEDAL_REDIS_URL": "localhost:6379"]) }
         #expect(throws: BaedalEnvironment.Invalid.self) { try BaedalEnvironment(["BAEDAL_MAX_DELIVERIES": "0"]) }
         #expect(throws: BaedalEnvironment.Invalid.self) { try BaedalEnvironment(["BAEDAL_CLAIM_IDLE_MS": "soon"]) }
+        #expect(throws: BaedalEnvironment.Invalid.self) { try BaedalEnvironment(["BAEDAL_RETRY_FIRST_MS": "5000", "BAEDAL_RETRY_MAX_MS": "1000"]) }
     }
 }

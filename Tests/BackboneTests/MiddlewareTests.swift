@@ -11,32 +11,6 @@ struct MiddlewareTests {
 
     struct Flaky: Error {}
 
-    @Test func retryRetriesTransientFailuresThenGivesUp() async throws {
-        let calls = Atomic<Int>(0)
-        let failing = StandardMiddleware.retry(attempts: 3, initialBackoffMilliseconds: 1)({ _ in
-            calls.add(1, ordering: .relaxed)
-            throw Flaky()
-        })
-        await #expect(throws: Flaky.self) { try await failing(message) }
-        #expect(calls.load(ordering: .relaxed) == 3)
-
-        let succeedsSecondTime = StandardMiddleware.retry(attempts: 3, initialBackoffMilliseconds: 1)({ _ in
-            if calls.add(1, ordering: .relaxed).newValue % 2 == 0 { throw Flaky() }
-            return .none
-        })
-        #expect(try await succeedsSecondTime(message) == .none)
-    }
-
-    @Test func retryDoesNotRetryMalformedEvents() async {
-        let calls = Atomic<Int>(0)
-        let handler = StandardMiddleware.retry(attempts: 5, initialBackoffMilliseconds: 1)({ _ in
-            calls.add(1, ordering: .relaxed)
-            throw MalformedEvent("bad")
-        })
-        await #expect(throws: MalformedEvent.self) { try await handler(message) }
-        #expect(calls.load(ordering: .relaxed) == 1)
-    }
-
     @Test func malformedEventsAreDeadLetteredAtOnce() async throws {
         let handler = StandardMiddleware.deadLetter(deadLetter, maxDeliveries: 5, logger: Logger(label: "t"))({ _ in throw MalformedEvent("no items") })
         let effects = try await handler(message)

@@ -116,6 +116,7 @@ struct HostileInputTests {
         #expect(await eventually(seconds: 10) {
             (try? deployment.redisCommand("ZCARD", "baedal:store:s-gangnam-chicken:board").int) == 1
                 && (try? deployment.redisCommand("ZCARD", "baedal:customer:c-victim:notifications").int) == 2
+                && (try? deployment.redisCommand("LLEN", "baedal:customer:c-victim:orders").int) == 1
         })
         let before = try snapshot(deployment)
         let rider = try await deployment.rider("r-hostile")

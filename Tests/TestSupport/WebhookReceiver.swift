@@ -5,7 +5,9 @@ import Glibc
 #endif
 
 /// A tiny HTTP/1.1 server on a free port that records every request it gets: for tests of
-/// outgoing webhooks. The first `failFirst` requests are answered 500, the rest 200.
+/// outgoing webhooks. The first `failFirst` requests are answered 500, and so is every request
+/// while `refusing` is set (an outage of the receiver); the rest 200. `accepted` lists the
+/// requests answered 200.
 public final class WebhookReceiver: @unchecked Sendable {
     public struct Received: Sendable {
         public var headers: [String: String]
@@ -16,7 +18,15 @@ public final class WebhookReceiver: @unchecked Sendable {
     private let listener: Int32
     private let lock = NSLock()
     private var received: [Received] = []
+    private var acceptedRequests: [Received] = []
     private var failuresLeft: Int
+    private var refusingNow = false
+
+    /// While true, every request is answered 503.
+    public var refusing: Bool {
+        get { lock.withLock { refusingNow } }
+        set { lock.withLock { refusingNow = newValue } }
+    }
 
     public init(failFirst: Int = 0) throws {
         failuresLeft = failFirst
@@ -40,6 +50,7 @@ public final class WebhookReceiver: @unchecked Sendable {
     deinit { close(listener) }
 
     public var requests: [Received] { lock.withLock { received } }
+    public var accepted: [Received] { lock.withLock { acceptedRequests } }
     public var url: String { "http://127.0.0.1:\(port)/hooks/baedal" }
 
     private func serve() {
@@ -78,8 +89,11 @@ public final class WebhookReceiver: @unchecked Sendable {
             let body = String(decoding: buffer[(headerEnd + 4)..<(headerEnd + 4 + length)], as: UTF8.self)
             buffer.removeFirst(headerEnd + 4 + length)
             let fail = lock.withLock { () -> Bool in
-                received.append(Received(headers: headers, body: body))
+                let request = Received(headers: headers, body: body)
+                received.append(request)
+                if refusingNow { return true }
                 if failuresLeft > 0 { failuresLeft -= 1; return true }
+                acceptedRequests.append(request)
                 return false
             }
             let response = fail ? "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n" : "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"

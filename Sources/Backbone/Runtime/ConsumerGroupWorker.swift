@@ -9,6 +9,8 @@ import Synchronization
 /// the policy is only its decision:
 /// - new entries are read in batches with `XREADGROUP`; each instance gets different ones;
 /// - entries idle on any consumer longer than the claim time are taken over with `XAUTOCLAIM`;
+/// - a message whose handling failed is parked and delivered again on `RetrySchedule`'s delays
+///   (the messages behind it go on), recorded in `RetryBook` so any instance can take it over;
 /// - effects are applied together with the `XACK` in one script, only by the delivery that
 ///   acknowledges: exactly-once writes even when a stalled consumer wakes up late;
 /// - malformed entries and ones that keep failing go to the dead-letter stream;
@@ -27,6 +29,9 @@ public final class ConsumerGroupWorker: Service, Sendable {
     /// Redis failed since the last good batch: systemd's STATUS says so until it works again.
     private let degraded = Atomic<Bool>(false)
     private let streams: [String]
+    private let schedule: RetrySchedule
+    private let book: RetryBook
+    private let parked = ParkedMessages()
 
     private let acknowledged: Counter
     private let claimed: Counter
@@ -46,13 +51,14 @@ public final class ConsumerGroupWorker: Service, Sendable {
         self.applier = EffectApplier(group: policy.name, consumer: settings.consumer)
         self.deadLetter = DeadLetter(deadStream: settings.keys.dead, group: policy.name, consumer: settings.consumer)
         self.streams = policy.streams.map(settings.keys.stream)
+        self.schedule = settings.retry
+        self.book = RetryBook(keys: settings.keys, group: policy.name)
         self.handler = chain([
             StandardMiddleware.replayedOnlyFor(policy.name),
-            StandardMiddleware.logging(logger),
+            StandardMiddleware.logging(logger, schedule: settings.retry),
             StandardMiddleware.deadLetter(deadLetter, maxDeliveries: settings.maxDeliveries, logger: logger),
             // Inside the dead letters: a message buried counts as failed here and dead-lettered there.
             StandardMiddleware.metrics(policy: policy.name),
-            StandardMiddleware.retry(),
         ], policy.handle)
         let dimensions = [("policy", policy.name)]
         acknowledged = Counter(label: "baedal_messages_acknowledged_total", dimensions: dimensions)
@@ -91,8 +97,9 @@ public final class ConsumerGroupWorker: Service, Sendable {
             SystemdNotifier.notify("READY=1\nSTATUS=\(policy.name): handling \(streams.joined(separator: ", ")) as \(settings.consumer)")
             logger.notice("ready")
         }
-        await handleOwnPending()
+        await handleOwnPending(atShutdown: false)
         var nextClaim = ContinuousClock.now
+        var nextKeep = ContinuousClock.now
         var nextGauges = ContinuousClock.now
         var lastWatchdog = ContinuousClock.now
         // The next batch is read while this one is handled and applied: Redis serves the read on
@@ -104,14 +111,19 @@ public final class ConsumerGroupWorker: Service, Sendable {
                     try await claimIdleMessages()
                     nextClaim = .now + .milliseconds(settings.claimIntervalMilliseconds)
                 }
+                if ContinuousClock.now >= nextKeep {
+                    try await keepParked()
+                    nextKeep = .now + .milliseconds(settings.keepIntervalMilliseconds)
+                }
                 if ContinuousClock.now >= nextGauges {
                     await recordGroupGauges()
                     nextGauges = .now + .seconds(5)
                 }
-                let read = prefetch ?? Task { try await self.readNew() }
+                try await deliverDue()
+                let read = prefetch ?? Task { try await self.readNew(blockMilliseconds: self.blockTime()) }
                 prefetch = nil
                 let batch = try await read.value
-                if !isStopping && !batch.isEmpty { prefetch = Task { try await self.readNew() } }
+                if !isStopping && !batch.isEmpty { prefetch = Task { try await self.readNew(blockMilliseconds: self.blockTime()) } }
                 try await handle(batch)
                 if degraded.exchange(false, ordering: .relaxed) {
                     SystemdNotifier.notify("STATUS=\(policy.name): handling \(streams.joined(separator: ", ")) as \(settings.consumer)")
@@ -133,8 +145,8 @@ public final class ConsumerGroupWorker: Service, Sendable {
             try? await handle(batch)
         }
         SystemdNotifier.notify("STOPPING=1")
-        logger.notice("stopping: finishing the messages in hand")
-        await handleOwnPending()
+        logger.notice("stopping: finishing the messages in hand", metadata: ["parked": "\(parked.count)"])
+        await handleOwnPending(atShutdown: true)
         reader.close()
         writer.close()
         logger.notice("stopped")
@@ -191,9 +203,15 @@ public final class ConsumerGroupWorker: Service, Sendable {
         }
     }
 
-    private func readNew() async throws -> [StreamMessage] {
+    /// How long a read may wait for new entries: never past the next parked message's due time.
+    private func blockTime() -> Int {
+        guard let next = parked.nextDue else { return settings.blockMilliseconds }
+        return Int(max(10, min(Int64(settings.blockMilliseconds), next - epochMilliseconds())))
+    }
+
+    private func readNew(blockMilliseconds: Int) async throws -> [StreamMessage] {
         var command = RedisCommand(["XREADGROUP", "GROUP", policy.name, settings.consumer,
-                                    "COUNT", String(settings.batchSize), "BLOCK", String(settings.blockMilliseconds), "STREAMS"])
+                                    "COUNT", String(settings.batchSize), "BLOCK", String(blockMilliseconds), "STREAMS"])
         command.append(contentsOf: streams)
         command.append(contentsOf: streams.map { _ in ">" })
         return try await reader.withConnection { [command] connection throws(RedisError) in
@@ -202,20 +220,31 @@ public final class ConsumerGroupWorker: Service, Sendable {
     }
 
     /// Handles every message, then applies all their effects with their acks in one step.
-    /// A message whose handler failed stays pending and comes back after the claim time.
+    /// A message whose handler failed stays pending, parked until its next delivery is due.
     private func handle(_ batch: [StreamMessage]) async throws {
         if batch.isEmpty { return }
         var outcomes: [EffectApplier.Outcome] = []
         var handled: [StreamMessage] = []
+        var failed: [RetryBook.Entry] = []
         outcomes.reserveCapacity(batch.count)
         handled.reserveCapacity(batch.count)
         for message in batch {
-            guard let effects = try? await handler(message) else { continue }
-            outcomes.append(.init(stream: message.stream, id: message.id, effects: effects))
-            handled.append(message)
+            do {
+                let effects = try await handler(message)
+                outcomes.append(.init(stream: message.stream, id: message.id, effects: effects))
+                handled.append(message)
+            } catch {
+                let due = schedule.due(afterDelivery: message.deliveries, now: epochMilliseconds())
+                failed.append(RetryBook.Entry(stream: message.stream, id: message.id, due: due, deliveries: message.deliveries, reason: "\(error)"))
+            }
         }
+        if !failed.isEmpty {
+            _ = try await writer.send(book.recording(failed))
+            parked.park(failed)
+        }
+        var skipped: [EffectApplier.Outcome] = []
         do {
-            try await apply(outcomes)
+            skipped = try await apply(outcomes)
         } catch let error as RedisError where error.isPermanent {
             // One message's writes are refused (a key of the wrong type, an overflow): find it, keep the rest.
             logger.error("applying a batch failed; applying its messages one by one", metadata: ["error": "\(error)"])
@@ -223,10 +252,18 @@ public final class ConsumerGroupWorker: Service, Sendable {
                 try await applyAlone(outcome, message: message)
             }
         }
+        // Messages delivered before and acknowledged now wait no more.
+        let retried = handled.filter { message in message.deliveries > 1 && !skipped.contains { $0.id == message.id && $0.stream == message.stream } }
+        if !retried.isEmpty {
+            _ = try? await writer.send(book.clearing(retried.map { ($0.stream, $0.id) }))
+        }
     }
 
-    private func apply(_ outcomes: [EffectApplier.Outcome]) async throws {
-        if outcomes.isEmpty { return }
+    /// Applies and acknowledges; returns the outcomes that were not applied because another
+    /// consumer owns their message now.
+    @discardableResult
+    private func apply(_ outcomes: [EffectApplier.Outcome]) async throws -> [EffectApplier.Outcome] {
+        if outcomes.isEmpty { return [] }
         let result = try await writer.withConnection { [applier] connection throws(RedisError) in
             try applier.apply(outcomes, on: connection)
         }
@@ -236,6 +273,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
                 "count": "\(result.skipped.count)", "ids": "\(result.skipped.prefix(5).map(\.id).joined(separator: ","))",
             ])
         }
+        return result.skipped
     }
 
     /// Applies one message's effects; when Redis refuses them for good (the key is of another
@@ -254,23 +292,24 @@ public final class ConsumerGroupWorker: Service, Sendable {
     }
 
     /// Takes over messages idle longer than the claim time on any consumer (a crashed or stalled
-    /// one, or this one after a failure) and handles them like new ones.
+    /// one) without counting a delivery (`JUSTID`), then delivers those that are due and parks
+    /// those whose next delivery lies ahead.
     private func claimIdleMessages() async throws {
         for stream in streams {
             var start = "0-0"
             for _ in 0..<20 {
                 let command = RedisCommand([
                     "XAUTOCLAIM", stream, policy.name, settings.consumer, String(settings.claimIdleMilliseconds), start,
-                    "COUNT", String(settings.batchSize),
+                    "COUNT", String(settings.batchSize), "JUSTID",
                 ])
-                let (next, entries, deleted) = try await writer.withConnection { connection throws(RedisError) in
-                    try connection.send(command) { reply throws(RedisError) in try StreamReplies.autoClaim(reply, stream: stream) }
+                let (next, ids, deleted) = try await writer.withConnection { connection throws(RedisError) in
+                    try connection.send(command) { reply throws(RedisError) in try StreamReplies.autoClaimIds(reply) }
                 }
-                try await forgetVanished(entries.vanished, removed: deleted, stream: stream)
-                if !entries.messages.isEmpty {
-                    claimed.increment(by: entries.messages.count)
-                    logger.info("claimed idle messages", metadata: ["stream": "\(stream)", "count": "\(entries.messages.count)"])
-                    try await handle(try await withDeliveryCounts(entries.messages))
+                try await forgetVanished([], removed: deleted, stream: stream)
+                if !ids.isEmpty {
+                    claimed.increment(by: ids.count)
+                    logger.info("claimed idle messages", metadata: ["stream": "\(stream)", "count": "\(ids.count)"])
+                    try await takeOver(ids, stream: stream, parkLater: true)
                 }
                 if next == "0-0" || isStopping { break }
                 start = next
@@ -278,29 +317,84 @@ public final class ConsumerGroupWorker: Service, Sendable {
         }
     }
 
-    /// Reads this consumer's own pending entries (from a previous life with the same name, or
-    /// read just before a shutdown) and handles them.
-    private func handleOwnPending() async {
-        var cursors = streams.map { _ in "0" }
+    /// Messages this consumer now holds: those due (or never scheduled) are delivered now, the
+    /// rest parked until due (or, at shutdown, left for another instance to take over).
+    private func takeOver(_ ids: [String], stream: String, parkLater: Bool) async throws {
+        if ids.isEmpty { return }
+        let now = epochMilliseconds()
+        let entries = RetryBook.entries(ids, stream: stream, reply: try await writer.send(book.looking(up: ids, stream: stream)))
+        var due: [String] = []
+        var later: [RetryBook.Entry] = []
+        for (id, entry) in zip(ids, entries) {
+            if let entry, entry.due > now { later.append(entry) } else { due.append(id) }
+        }
+        if parkLater { parked.park(later) }
+        try await deliver(due, stream: stream)
+    }
+
+    /// Delivers messages of this consumer again, in stream order: `XCLAIM` counts the delivery
+    /// and returns them.
+    private func deliver(_ unordered: [String], stream: String) async throws {
+        let ids = unordered.sorted(by: StreamIDOrder.ascending)
+        for chunk in stride(from: 0, to: ids.count, by: settings.batchSize).map({ Array(ids[$0..<min($0 + settings.batchSize, ids.count)]) }) {
+            var command = RedisCommand(["XCLAIM", stream, policy.name, settings.consumer, "0"])
+            command.append(contentsOf: chunk)
+            let entries = try await writer.withConnection { [command] connection throws(RedisError) in
+                try connection.send(command) { reply in StreamReplies.claimed(reply, stream: stream) }
+            }
+            let gone = Set(chunk).subtracting(entries.messages.map(\.id))
+            if !gone.isEmpty {
+                // Acknowledged meanwhile, or trimmed away: nothing to deliver, nothing to wait for.
+                _ = try await writer.send(book.clearing(gone.map { (stream, $0) }))
+            }
+            try await forgetVanished(entries.vanished, stream: stream)
+            try await handle(try await withDeliveryCounts(entries.messages))
+        }
+    }
+
+    /// Parked messages whose time has come.
+    private func deliverDue() async throws {
+        for (stream, ids) in parked.takeDue(now: epochMilliseconds()) {
+            try await deliver(ids, stream: stream)
+        }
+    }
+
+    /// Reclaims the parked messages from this consumer to itself (`JUSTID`: no delivery counted)
+    /// well within the claim time, so no other instance takes them over before they are due;
+    /// messages no longer pending (acknowledged elsewhere, trimmed) are forgotten.
+    private func keepParked() async throws {
+        for (stream, ids) in parked.held {
+            for chunk in stride(from: 0, to: ids.count, by: 1_000).map({ Array(ids[$0..<min($0 + 1_000, ids.count)]) }) {
+                var command = RedisCommand(["XCLAIM", stream, policy.name, settings.consumer, "0"])
+                command.append(contentsOf: chunk)
+                command.append("JUSTID")
+                let kept = Set(try await writer.send(command).strings)
+                let gone = chunk.filter { !kept.contains($0) }
+                if !gone.isEmpty {
+                    parked.forget(gone, stream: stream)
+                    _ = try await writer.send(book.clearing(gone.map { (stream, $0) }))
+                }
+            }
+        }
+    }
+
+    /// This consumer's own pending messages (from a previous life with the same name, or read
+    /// just before a shutdown): those due are delivered; those parked for later stay parked (at
+    /// start) or are left for another instance to take over when due (at shutdown).
+    private func handleOwnPending(atShutdown: Bool) async {
         do {
-            while true {
-                var command = RedisCommand(["XREADGROUP", "GROUP", policy.name, settings.consumer, "COUNT", String(settings.batchSize), "STREAMS"])
-                command.append(contentsOf: streams)
-                command.append(contentsOf: cursors)
-                let replies = try await reader.withConnection { [command] connection throws(RedisError) in
-                    try connection.send(command) { reply in StreamReplies.readGroup(reply, deliveries: 1) }
+            for stream in streams {
+                var start = "-"
+                while true {
+                    let reply = try await writer.send(RedisCommand([
+                        "XPENDING", stream, policy.name, start, "+", String(settings.batchSize), settings.consumer,
+                    ]))
+                    let ids = (reply.array ?? []).compactMap { $0.array?.first?.string }
+                    if ids.isEmpty { break }
+                    try await takeOver(ids, stream: stream, parkLater: !atShutdown)
+                    if ids.count < settings.batchSize { break }
+                    start = "(" + ids.last!
                 }
-                var batch: [StreamMessage] = []
-                var sawAny = false
-                for entries in replies {
-                    guard let position = streams.firstIndex(of: entries.stream), let lastId = entries.lastId else { continue }
-                    sawAny = true
-                    cursors[position] = lastId
-                    try await forgetVanished(entries.vanished, stream: entries.stream)
-                    batch += entries.messages
-                }
-                if !sawAny { return }
-                try await handle(try await withDeliveryCounts(batch))
             }
         } catch {
             logger.warning("could not finish this consumer's pending messages; another instance will claim them", metadata: ["error": "\(error)"])

@@ -68,7 +68,13 @@ public struct EffectApplier: Sendable {
         for run in runs {
             arguments.append(run.stream)
             arguments.append(run.range.count)
-            for position in run.range { arguments.append(outcomes[position].id) }
+            // The script asks `XPENDING` for the range from the first id to the last: they must be
+            // in stream order (a batch read from a stream is; re-deliveries need not be).
+            var ids = run.range.map { outcomes[$0].id }
+            if !zip(ids, ids.dropFirst()).allSatisfy({ StreamIDOrder.ascending($0, $1) }) {
+                ids.sort(by: StreamIDOrder.ascending)
+            }
+            for id in ids { arguments.append(id) }
         }
         // The writes: runs of increments added up, other writes where they stand.
         var writes = RedisCommand()

@@ -22,13 +22,19 @@ enum StreamReplies {
         }
     }
 
-    /// `XAUTOCLAIM` answers `[next-start, [entry, ...], [deleted-id, ...]]` (the last since 7.0).
-    static func autoClaim(_ reply: RESPView, stream: String) throws(RedisError) -> (next: String, entries: Entries, deleted: [String]) {
+    /// `XAUTOCLAIM ... JUSTID` answers `[next-start, [id, ...], [deleted-id, ...]]` (the last since 7.0).
+    static func autoClaimIds(_ reply: RESPView) throws(RedisError) -> (next: String, ids: [String], deleted: [String]) {
         guard reply.count >= 2, reply[1].isArray else {
-            throw .unexpectedReply(expected: "an XAUTOCLAIM reply", got: "\(reply.value)")
+            throw .unexpectedReply(expected: "an XAUTOCLAIM JUSTID reply", got: "\(reply.value)")
         }
+        let ids = (0..<reply[1].count).map { reply[1][$0].string }
         let deleted = reply.count > 2 ? (0..<reply[2].count).map { reply[2][$0].string } : []
-        return (reply[0].string, entries(reply[1], stream: stream, deliveries: 1), deleted)
+        return (reply[0].string, ids, deleted)
+    }
+
+    /// `XCLAIM` answers the claimed entries, `[[id, [field, value, ...]], ...]`.
+    static func claimed(_ reply: RESPView, stream: String) -> Entries {
+        entries(reply, stream: stream, deliveries: 1)
     }
 
     /// An entry is `[id, [field, value, ...]]`; a trimmed-away one comes back as `[id, nil]`.

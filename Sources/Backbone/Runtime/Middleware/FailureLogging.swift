@@ -1,8 +1,9 @@
 import Logging
 
 extension StandardMiddleware {
-    /// One log line per failure, with the order id; successes only at debug level.
-    public static func logging(_ logger: Logger) -> Middleware {
+    /// One log line per failure, with the order id and when the message is delivered again
+    /// (`schedule`); successes only at debug level.
+    public static func logging(_ logger: Logger, schedule: RetrySchedule = RetrySchedule()) -> Middleware {
         { next in
             { message in
                 do {
@@ -15,9 +16,10 @@ extension StandardMiddleware {
                     }
                     return effects
                 } catch {
-                    logger.warning("handling failed; the message stays pending and will be redelivered", metadata: [
+                    logger.warning("handling failed; the message stays pending and is delivered again later", metadata: [
                         "orderId": "\(message.string("orderId") ?? "-")", "stream": "\(message.stream)", "id": "\(message.id)",
-                        "deliveries": "\(message.deliveries)", "error": "\(error)",
+                        "deliveries": "\(message.deliveries)", "retryInMs": "\(schedule.delay(afterDelivery: message.deliveries))",
+                        "error": "\(error)",
                     ])
                     throw error
                 }
