@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "Identity", dependencies: ["JSON", .product(name: "JWTKit", package: "jwt-kit")]),
 
         // MARK: Application: the use cases the API runs.
-        .target(name: "Ordering", dependencies: ["Orders", "Stores", "Payments", "PaymentGatewayAPI", "Dashboards", "Backbone", "JSON", logging, metrics, crypto]),
+        .target(name: "Ordering", dependencies: ["Orders", "Stores", "Payments", "PaymentGatewayAPI", "Dashboards", "Backbone", "JSON", "Redis", logging, metrics, crypto]),
         // MARK: Wiring: every policy daemon, named once.
         .target(name: "Policies", dependencies: ["Backbone", "Daemon", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "HTTPLite", "Redis", logging]),
 

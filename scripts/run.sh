@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # `make run` / `make stop`: a local Redis with its data under .run/, the payment gateway stand-in,
 # the API and one instance of every policy, in the background. Pids and logs live in .run/.
+# HA=1: instead of one Redis, a primary and two replicas (ports REDIS_PORT, +1, +2) and three
+# Sentinels (SENTINEL_PORT, +1, +2; quorum 2, failover after 1 s), every process on
+# redis-sentinel://; their data and configurations (which Redis and Sentinel rewrite) in .run/ha/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN="$PWD/.run"
 PORT="${REDIS_PORT:-6379}"
+HA="${HA:-0}"
+SENTINEL_PORT="${SENTINEL_PORT:-26379}"
 BIN="${BIN:-$PWD/.build/debug}"
 POLICIES=(store-inbox payment-refund delivery-dispatch notification projector)
-export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis://127.0.0.1:$PORT}"
+if [ "$HA" = 1 ]; then
+  export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis-sentinel://127.0.0.1:$SENTINEL_PORT,127.0.0.1:$((SENTINEL_PORT + 1)),127.0.0.1:$((SENTINEL_PORT + 2))/baedal}"
+else
+  export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis://127.0.0.1:$PORT}"
+fi
 export BAEDAL_PREFIX="${BAEDAL_PREFIX:-baedal}"
 export BAEDAL_API_PORT="${BAEDAL_API_PORT:-8080}"
 export BAEDAL_PAYMENT_PORT="${BAEDAL_PAYMENT_PORT:-8081}"
@@ -39,9 +48,58 @@ wait_ready() {
   return 1
 }
 
+# The highly available topology: nodes first (replicas online), then the Sentinels.
+start_ha() {
+  local ha="$RUN/ha" node port
+  mkdir -p "$ha"
+  for offset in 0 1 2; do
+    port=$((PORT + offset)); node="$ha/node-$port"
+    mkdir -p "$node"
+    # Written once: afterwards Sentinel keeps each node's role in it (CONFIG REWRITE on failover).
+    if [ ! -f "$node.conf" ]; then
+      { echo "include $PWD/ops/redis/baedal.conf"; echo "include $PWD/ops/redis/baedal-ha.conf"
+        echo "port $port"; echo "bind 127.0.0.1"; echo "dir $node"; echo "supervised no"
+        [ "$offset" != 0 ] && echo "replicaof 127.0.0.1 $PORT"; } >"$node.conf"
+    fi
+    if alive "$node.pid"; then
+      printf '%-22s already running (pid %s) on 127.0.0.1:%s\n' "redis-$port" "$(cat "$node.pid")" "$port"
+    else
+      redis-server "$node.conf" --daemonize yes --pidfile "$node.pid" --logfile "$node.log"
+      for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+      printf '%-22s started on 127.0.0.1:%s (%s), data in .run/ha/node-%s\n' "redis-$port" "$port" \
+        "$(redis-cli -p "$port" role 2>/dev/null | head -1)" "$port"
+    fi
+  done
+  for _ in $(seq 100); do
+    [ "$(redis-cli -p "$PORT" info replication 2>/dev/null | grep -c 'state=online')" -ge 2 ] && break
+    local primary; primary=$(redis-cli -p "$SENTINEL_PORT" sentinel get-master-addr-by-name baedal 2>/dev/null | tail -1)
+    [ -n "$primary" ] && [ "$(redis-cli -p "$primary" info replication 2>/dev/null | grep -c 'state=online')" -ge 2 ] && break
+    sleep 0.1
+  done
+  for offset in 0 1 2; do
+    port=$((SENTINEL_PORT + offset)); node="$ha/sentinel-$port"
+    if [ ! -f "$node.conf" ]; then
+      { echo "port $port"; echo "bind 127.0.0.1"; echo "dir $ha"
+        echo "sentinel monitor baedal 127.0.0.1 $PORT 2"
+        echo "sentinel down-after-milliseconds baedal 1000"
+        echo "sentinel failover-timeout baedal 5000"
+        echo "sentinel parallel-syncs baedal 1"; } >"$node.conf"
+    fi
+    if alive "$node.pid"; then
+      printf '%-22s already running (pid %s) on 127.0.0.1:%s\n' "sentinel-$port" "$(cat "$node.pid")" "$port"
+    else
+      redis-server "$node.conf" --sentinel --daemonize yes --pidfile "$node.pid" --logfile "$node.log"
+      for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+      printf '%-22s started on 127.0.0.1:%s, watching the group baedal\n' "sentinel-$port" "$port"
+    fi
+  done
+}
+
 start() {
   mkdir -p "$RUN/redis"
-  if alive "$RUN/redis.pid"; then
+  if [ "$HA" = 1 ]; then
+    start_ha
+  elif alive "$RUN/redis.pid"; then
     echo "redis                  already running (pid $(cat "$RUN/redis.pid")) on 127.0.0.1:$PORT"
   elif redis-cli -p "$PORT" ping >/dev/null 2>&1; then
     echo "redis                  a Redis that make run did not start answers on 127.0.0.1:$PORT; using it (its data is not under .run/)"
@@ -83,6 +141,13 @@ Try it (tokens come from baedalctl with the same secret):
 
 make stop stops it all (Redis keeps its data in .run/redis).
 EOT
+  if [ "$HA" = 1 ]; then
+    cat <<EOT
+Highly available: the primary is whatever the Sentinels say (redis-cli -p $SENTINEL_PORT SENTINEL get-master-addr-by-name baedal);
+$ctl status shows the topology. Try a failover: freeze the primary with kill -STOP \$(cat .run/ha/node-PORT.pid)
+(PORT: the primary's), watch $ctl status name another, then kill -CONT it: Sentinel makes it a replica.
+EOT
+  fi
 }
 
 stop_pid() {
@@ -99,6 +164,9 @@ stop_pid() {
 
 stop() {
   for pidfile in "$RUN"/worker-*.pid "$RUN"/baedal-api.pid "$RUN"/baedal-payment.pid; do
+    [ -e "$pidfile" ] && stop_pid "$pidfile"
+  done
+  for pidfile in "$RUN"/ha/sentinel-*.pid "$RUN"/ha/node-*.pid; do
     [ -e "$pidfile" ] && stop_pid "$pidfile"
   done
   if alive "$RUN/redis.pid"; then

@@ -33,7 +33,11 @@ public final class BaedalAPI: Sendable {
         self.registry = registry
         self.logger = logger
         let redis = settings.environment.redis
-        pool = RedisPool(configuration: redis, size: settings.redisConnections, logger: logger)
+        // A request's commands are quick: a primary that stops answering (frozen, cut off) costs a
+        // request 3 s, not the 15 s a worker's blocking read needs.
+        var requests = redis
+        requests.readTimeoutMilliseconds = 3_000
+        pool = RedisPool(configuration: requests, size: settings.redisConnections, logger: logger)
         health = RedisHealth(configuration: redis, logger: logger)
         let circuit = Gauge(label: "baedal_payment_circuit_state")
         circuit.record(0)
@@ -49,7 +53,7 @@ public final class BaedalAPI: Sendable {
 
     public func router() -> Router<BaedalContext> {
         let keys = settings.environment.keys
-        let orders = OrderRepository(keys: keys, redis: pool)
+        let orders = OrderRepository(keys: keys, redis: pool, replication: settings.environment.replication)
         let catalog = StoreCatalog(keys: keys, redis: pool)
         let gateway = PaymentGatewayClient(
             settings: .init(baseURL: settings.paymentURL, timeout: .milliseconds(settings.paymentTimeoutMilliseconds)), http: http)

@@ -9,6 +9,9 @@ public struct BaedalEnvironment: Sendable {
     public var consumer: String
     public var claimIdleMilliseconds: Int
     public var maxDeliveries: Int
+    /// A write a user is told succeeded has reached this many replicas first (`BAEDAL_MIN_REPLICAS`:
+    /// 0 for `redis://`, 1 for `redis-sentinel://`), waiting at most `BAEDAL_MIN_REPLICAS_TIMEOUT_MS`.
+    public var replication: Replication
     /// A failed message is delivered again after this long, doubling on every failure…
     public var retryFirstMilliseconds: Int
     /// …up to this long.
@@ -36,6 +39,17 @@ public struct BaedalEnvironment: Sendable {
             ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         claimIdleMilliseconds = try Self.positive("BAEDAL_CLAIM_IDLE_MS", environment, default: 30_000)
         maxDeliveries = try Self.positive("BAEDAL_MAX_DELIVERIES", environment, default: 25, max: 1_000)
+        let minReplicas: Int
+        if let text = environment["BAEDAL_MIN_REPLICAS"], !text.isEmpty {
+            guard let number = Int(text), (0...16).contains(number) else {
+                throw Invalid(description: "BAEDAL_MIN_REPLICAS must be a whole number from 0 to 16, got '\(text.prefix(40))'")
+            }
+            minReplicas = number
+        } else {
+            minReplicas = redis.sentinel == nil ? 0 : 1
+        }
+        replication = Replication(replicas: minReplicas,
+                                  timeoutMilliseconds: try Self.positive("BAEDAL_MIN_REPLICAS_TIMEOUT_MS", environment, default: 1_000, max: 60_000))
         retryFirstMilliseconds = try Self.positive("BAEDAL_RETRY_FIRST_MS", environment, default: 1_000)
         retryMaxMilliseconds = try Self.positive("BAEDAL_RETRY_MAX_MS", environment, default: 600_000)
         guard retryFirstMilliseconds <= retryMaxMilliseconds else {

@@ -16,6 +16,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "body_too_large", "the body is over \(BaedalContext.maxBodyBytes / 1024) KiB")
+        } catch let error as RedisError where error.mayHaveWritten && !error.isConnectionProblem {
+            // Written on the primary, not yet on enough replicas: not promised; a retry is safe.
+            context.logger.warning("write not confirmed by the replicas", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw APIError.unavailable("not_replicated", "\(error); retry with the same Idempotency-Key shortly", retryAfterSeconds: 1)
         } catch let error as RedisError where error.isConnectionProblem {
             context.logger.error("redis unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             throw APIError.unavailable("unavailable", "the backbone is unreachable; try again shortly", retryAfterSeconds: 1)

@@ -6,6 +6,7 @@ import Metrics
 import Orders
 import PaymentGatewayAPI
 import Payments
+import Redis
 import Stores
 
 /// The use case "place an order": priced on the server from the menu, charged synchronously,
@@ -79,6 +80,14 @@ public struct PlaceOrder: Sendable {
                 AggregateCommit.Idempotency(key: orders.receiptKey(customer: customer.id, idempotencyKey: $0), result: receipt)
             }
             result = try await orders.commit(change, at: placedAt, idempotency: remembered, blockedBy: PaymentVoids.marker(keys, orderId: orderId))
+        } catch let error as RedisError where error.mayHaveWritten {
+            // Written on the primary but not (known to be) on its replicas: the order may stand or
+            // may be lost in a failover. payment-refund settles the charge later, voiding it only
+            // if no order exists then; a retry with the same key meanwhile finds the order.
+            logger.warning("the order's commit is not confirmed; payment-refund will settle its charge",
+                           metadata: ["paymentId": "\(payment.paymentId)", "error": "\(error)"])
+            await requestVoid(orderId: orderId, customerId: customer.id, reason: "commit not confirmed: \(error)", logger: logger)
+            throw error
         } catch {
             logger.error("the order could not be written after its payment was approved; cancelling the payment",
                          metadata: ["paymentId": "\(payment.paymentId)", "error": "\(error)"])

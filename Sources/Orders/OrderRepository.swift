@@ -7,9 +7,13 @@ import Redis
 public struct OrderRepository: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
+    /// How many replicas a change must reach before it is reported (`BAEDAL_MIN_REPLICAS`).
+    public let replication: Replication
     private let committer = AtomicCommitter()
 
-    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
+    public init(keys: Keys, redis: any RedisExecutor, replication: Replication = .none) {
+        (self.keys, self.redis, self.replication) = (keys, redis, replication)
+    }
 
     public func key(of orderId: String) -> String { keys.key("order", orderId) }
 
@@ -41,9 +45,15 @@ public struct OrderRepository: Sendable {
         keys.idempotency("order", customer, key: idempotencyKey)
     }
 
-    /// The receipt a customer's `Idempotency-Key` got the first time, if it was used before.
+    /// The receipt a customer's `Idempotency-Key` got the first time, if it was used before, once
+    /// it is as safe as a new order would be (it reached the replicas the repository waits for).
     public func receipt(customer: String, idempotencyKey: String) async throws -> String? {
-        try await redis.send(RedisCommand("GET", receiptKey(customer: customer, idempotencyKey: idempotencyKey))).string
+        let key = receiptKey(customer: customer, idempotencyKey: idempotencyKey)
+        guard let receipt = try await redis.send(RedisCommand("GET", key)).string else { return nil }
+        if replication.replicas > 0 {
+            try replication.check(try await redis.confirm(touching: RedisCommand("PEXPIRE", key, String(24 * 3_600_000)), replication: replication))
+        }
+        return receipt
     }
 
     static func order(id: String, reply: RESPValue) -> Order? {
@@ -65,7 +75,7 @@ public struct OrderRepository: Sendable {
             idempotency: idempotency,
             blockedBy: blockedBy
         )
-        return try await committer.commit(commit, using: redis)
+        return try await committer.commit(commit, using: redis, replication: replication)
     }
 
     /// Runs a command against the order as stored: read, decide, commit; on a conflict, read

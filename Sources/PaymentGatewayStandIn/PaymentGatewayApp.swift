@@ -19,7 +19,7 @@ public struct PaymentGatewayApp: Sendable {
 
     public init(settings: PaymentGatewaySettings, redis: any RedisExecutor, health: RedisHealth, registry: PrometheusCollectorRegistry, logger: Logger) {
         self.settings = settings
-        self.ledger = PaymentLedger(keys: settings.environment.keys, redis: redis)
+        self.ledger = PaymentLedger(keys: settings.environment.keys, redis: redis, replication: settings.environment.replication)
         self.health = health
         self.registry = registry
         self.logger = logger

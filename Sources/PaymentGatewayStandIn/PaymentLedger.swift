@@ -9,8 +9,12 @@ import Redis
 public struct PaymentLedger: Sendable {
     public let keys: Keys
     public let redis: any RedisExecutor
+    /// How many replicas an approval or a cancel must reach before it is answered.
+    public let replication: Replication
 
-    public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
+    public init(keys: Keys, redis: any RedisExecutor, replication: Replication = .none) {
+        (self.keys, self.redis, self.replication) = (keys, redis, replication)
+    }
 
     func key(of paymentId: String) -> String { keys.key("payment", paymentId) }
     var byOrder: String { keys.key("payments", "by-order") }
@@ -24,15 +28,22 @@ public struct PaymentLedger: Sendable {
     /// Approves a payment, once per idempotency key.
     public func approve(_ payment: Payment, idempotencyKey: String, at now: Int64) async throws -> Outcome {
         let event = EventEnvelope(type: "PaymentApproved", orderId: payment.orderId, at: now, data: Self.eventData(payment))
-        let reply = try await redis.run(
+        let idempotency = keys.idempotency("payment", key: idempotencyKey)
+        let (reply, replicas) = try await redis.run(
             Self.approveScript,
-            keys: [keys.idempotency("payment", key: idempotencyKey), key(of: payment.paymentId), byOrder, keys.stream(.payment)],
+            keys: [idempotency, key(of: payment.paymentId), byOrder, keys.stream(.payment)],
             arguments: RedisCommand([payment.paymentId, payment.orderId, payment.customerId, String(payment.amount),
-                                     event.type, String(event.at), event.data]))
+                                     event.type, String(event.at), event.data]),
+            replication: replication)
         guard let parts = reply.array, parts.count == 2, let outcome = parts[0].string, let paymentId = parts[1].string else {
             throw RedisError.unexpectedReply(expected: "an approval", got: "\(reply)")
         }
-        if outcome == "approved" { return .approved(payment) }
+        if outcome == "approved" {
+            try replication.check(replicas)
+            return .approved(payment)
+        }
+        // A repeat: the first approval may not have reached the replicas yet.
+        try replication.check(try await redis.confirm(touching: RedisCommand("PEXPIRE", idempotency, "86400000"), replication: replication))
         guard let first = try await find(paymentId) else {
             throw RedisError.unexpectedReply(expected: "the first payment of the key", got: "no payment \(paymentId)")
         }
@@ -57,8 +68,10 @@ public struct PaymentLedger: Sendable {
         guard payment.status == .approved else { return payment }
         payment.status = .cancelled
         let event = EventEnvelope(type: "PaymentCancelled", orderId: payment.orderId, at: now, data: Self.eventData(payment))
-        _ = try await redis.run(Self.cancelScript, keys: [key(of: paymentId), keys.stream(.payment)],
-                                arguments: RedisCommand([event.type, event.orderId, String(event.at), event.data]))
+        let (_, replicas) = try await redis.run(Self.cancelScript, keys: [key(of: paymentId), keys.stream(.payment)],
+                                                arguments: RedisCommand([event.type, event.orderId, String(event.at), event.data]),
+                                                replication: replication)
+        try replication.check(replicas)
         return payment
     }
 

@@ -23,11 +23,13 @@ import Redis
 public enum PaymentRefund {
     public static let name = "payment-refund"
 
-    /// A charge that was not answered is only given up as "never made" after this long.
+    /// An unanswered charge is settled only this long after it was reported: a gateway still
+    /// working on it has answered by then, and a customer retrying with the same
+    /// `Idempotency-Key` (told 503, retry in 1–2 s) has placed the order it was for.
     public static let settleAfterMilliseconds: Int64 = 10_000
 
     public struct Unsettled: Error, CustomStringConvertible {
-        public var description: String { "the gateway has no payment for this order yet; it may still be approving it" }
+        public var description: String { "too early to settle: the gateway or the customer's retry may still complete it" }
     }
 
     public static func policy(keys: Keys, gateway: any PaymentGateway, redis: any RedisExecutor, logger: Logger,
@@ -42,8 +44,8 @@ public enum PaymentRefund {
                 try await gateway.cancel(paymentId: paymentId)
                 logger.info("refunded", metadata: ["orderId": "\(event.orderId)", "paymentId": "\(paymentId)", "after": "\(event.type)"])
             case PaymentVoids.requested:
+                if now() - event.at < settleAfterMilliseconds { throw Unsettled() }
                 guard let payment = try await gateway.payment(forOrder: event.orderId) else {
-                    if now() - event.at < settleAfterMilliseconds { throw Unsettled() }
                     logger.info("void settled: the gateway never charged", metadata: ["orderId": "\(event.orderId)"])
                     return .none
                 }

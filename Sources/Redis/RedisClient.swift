@@ -32,7 +32,8 @@ public final class RedisClient: Sendable {
 
     public init(configuration: RedisConfiguration, label: String = "redis", maxBackoffMilliseconds: Int = 3_000, logger: Logger = Logger(label: "baedal.redis")) {
         self.configuration = configuration
-        self.maxBackoffMilliseconds = maxBackoffMilliseconds
+        // Behind Sentinel a failed connect is a failover under way: ask again soon.
+        self.maxBackoffMilliseconds = configuration.sentinel == nil ? maxBackoffMilliseconds : min(maxBackoffMilliseconds, 1_000)
         self.queue = DispatchQueue(label: "baedal.\(label)")
         self.logger = logger
     }

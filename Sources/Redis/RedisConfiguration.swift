@@ -1,28 +1,70 @@
-/// Where Redis is and how to log in, parsed from `redis://[user:password@]host[:port][/db]`.
+/// Where Redis is and how to log in, parsed from `redis://[user:password@]host[:port][/db]`, or
+/// from `redis-sentinel://[user:password@]host:port[,host:port…]/MASTER[/db]`: the primary of the
+/// group `MASTER`, asked of those Sentinels at every (re)connect and followed through failovers.
 public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
+    /// A host and a port.
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// The Sentinels that know the primary of the group `masterName`.
+    public struct Sentinel: Sendable, Hashable {
+        public var endpoints: [Endpoint]
+        public var masterName: String
+
+        public init(endpoints: [Endpoint], masterName: String) {
+            self.endpoints = endpoints
+            self.masterName = masterName
+        }
+    }
+
+    /// The server to connect to (for `redis-sentinel://`: the first Sentinel, never connected
+    /// to for data; the primary is resolved at every connect).
     public var host: String
     public var port: Int
     public var username: String?
     public var password: String?
     public var database: Int
+    /// Set for `redis-sentinel://`.
+    public var sentinel: Sentinel?
     /// Longest wait for a TCP connect.
     public var connectTimeoutMilliseconds: Int = 2_000
     /// Longest wait for a reply; keep it above any `BLOCK` a command asks for.
     public var readTimeoutMilliseconds: Int = 15_000
+    /// Longest wait for a Sentinel's connect and answer (the spec: short, then the next one).
+    public var sentinelTimeoutMilliseconds: Int = 500
 
-    public init(host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0) {
+    public init(host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0,
+                sentinel: Sentinel? = nil) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
+        self.sentinel = sentinel
     }
 
     public init(url: String) throws(RedisError) {
         func fail(_ reason: String) -> RedisError { .invalidURL(url: url, reason: reason) }
-        let scheme = "redis://"
-        guard url.hasPrefix(scheme) else { throw fail("it must start with redis://") }
-        var rest = Substring(url.dropFirst(scheme.count))
+        let isSentinel: Bool
+        var rest: Substring
+        if url.hasPrefix("redis://") {
+            isSentinel = false
+            rest = Substring(url.dropFirst("redis://".count))
+        } else if url.hasPrefix("redis-sentinel://") {
+            isSentinel = true
+            rest = Substring(url.dropFirst("redis-sentinel://".count))
+        } else {
+            throw fail("it must start with redis:// or redis-sentinel://")
+        }
         var username: String?
         var password: String?
         if let at = rest.lastIndex(of: "@") {
@@ -37,17 +79,69 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
                 password = try Self.percentDecoded(credentials, url: url)
             }
         }
-        var database = 0
+        var path: [Substring] = []
         if let slash = rest.firstIndex(of: "/") {
-            let path = rest[rest.index(after: slash)...]
+            path = rest[rest.index(after: slash)...].split(separator: "/", omittingEmptySubsequences: false)
             rest = rest[..<slash]
-            if !path.isEmpty {
-                guard let db = Int(path), db >= 0, db <= 65_535 else { throw fail("database '\(path)' is not a number") }
-                database = db
-            }
+            if path.last?.isEmpty == true { path.removeLast() }  // a trailing slash
         }
-        var host = rest
-        var port = 6379
+        var database = 0
+        var sentinel: Sentinel?
+        if isSentinel {
+            guard let name = path.first, !name.isEmpty else { throw fail("the primary's group name is missing (…/MASTER)") }
+            guard !name.contains(where: { $0 == " " || $0 == "?" || $0 == "#" }) else { throw fail("unexpected characters in the group name '\(name)'") }
+            guard path.count <= 2 else { throw fail("expected /MASTER[/db] after the Sentinels") }
+            if path.count == 2 { database = try Self.database(path[1], url: url) }
+            let endpoints = try rest.split(separator: ",", omittingEmptySubsequences: false).map { part throws(RedisError) in
+                try Self.endpoint(part, defaultPort: 26_379, url: url)
+            }
+            guard !endpoints.isEmpty else { throw fail("no Sentinel is named") }
+            sentinel = Sentinel(endpoints: endpoints, masterName: String(name))
+        } else {
+            guard path.count <= 1 else { throw fail("expected at most one /db after the host") }
+            if let db = path.first { database = try Self.database(db, url: url) }
+            guard !rest.contains(",") else { throw fail("several hosts need redis-sentinel://") }
+        }
+        let first: Endpoint
+        if let sentinel { first = sentinel.endpoints[0] } else { first = try Self.endpoint(rest, defaultPort: 6379, url: url) }
+        self.init(host: first.host, port: first.port, username: username, password: password, database: database, sentinel: sentinel)
+    }
+
+    /// The server as `host:port` (for `redis-sentinel://`, the Sentinels and the group).
+    public var endpoint: String {
+        if let sentinel { return sentinel.endpoints.map(\.description).joined(separator: ",") + "/" + sentinel.masterName }
+        return Endpoint(host: host, port: port).description
+    }
+
+    /// The URL again, with any password hidden: safe for logs.
+    public var description: String {
+        var text = sentinel == nil ? "redis://" : "redis-sentinel://"
+        if let username { text += username }
+        if password != nil { text += ":***" }
+        if username != nil || password != nil { text += "@" }
+        text += endpoint
+        if database != 0 { text += "/\(database)" }
+        return text
+    }
+
+    /// The same login and database on another server (a Sentinel's primary).
+    public func at(_ endpoint: Endpoint) -> RedisConfiguration {
+        var configuration = self
+        configuration.host = endpoint.host
+        configuration.port = endpoint.port
+        configuration.sentinel = nil
+        return configuration
+    }
+
+    private static func database(_ text: Substring, url: String) throws(RedisError) -> Int {
+        guard let db = Int(text), db >= 0, db <= 65_535 else { throw .invalidURL(url: url, reason: "database '\(text)' is not a number") }
+        return db
+    }
+
+    private static func endpoint(_ text: Substring, defaultPort: Int, url: String) throws(RedisError) -> Endpoint {
+        func fail(_ reason: String) -> RedisError { .invalidURL(url: url, reason: reason) }
+        var host = text
+        var port = defaultPort
         if host.hasPrefix("[") {  // [::1]:6379
             guard let close = host.firstIndex(of: "]") else { throw fail("unclosed '[' in host") }
             let after = host[host.index(after: close)...]
@@ -65,20 +159,7 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         guard !host.isEmpty else { throw fail("the host is missing") }
         guard (1...65_535).contains(port) else { throw fail("port \(port) is out of range") }
         guard !host.contains(where: { $0 == "?" || $0 == "#" || $0 == " " }) else { throw fail("unexpected characters in host '\(host)'") }
-        self.init(host: String(host), port: port, username: username, password: password, database: database)
-    }
-
-    public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-
-    /// The URL again, with any password hidden: safe for logs.
-    public var description: String {
-        var text = "redis://"
-        if let username { text += username }
-        if password != nil { text += ":***" }
-        if username != nil || password != nil { text += "@" }
-        text += endpoint
-        if database != 0 { text += "/\(database)" }
-        return text
+        return Endpoint(host: String(host), port: port)
     }
 
     private static func percentDecoded(_ text: Substring, url: String) throws(RedisError) -> String {

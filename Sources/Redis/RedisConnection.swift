@@ -21,9 +21,30 @@ public final class RedisConnection: @unchecked Sendable {
     private let socket = Mutex<Int32>(-1)
 
     public private(set) var isBroken = false
+    /// For a Sentinel-resolved connection, the primary it reached.
+    public private(set) var primary: RedisConfiguration.Endpoint?
 
-    /// Connects, then authenticates and selects the database the configuration names.
-    public init(configuration: RedisConfiguration) throws(RedisError) {
+    /// Connects, then authenticates and selects the database the configuration names. For
+    /// `redis-sentinel://` it connects to the primary the Sentinels name now, and checks with
+    /// `ROLE` that it is one (the spec: a Sentinel may still name a demoted primary).
+    public convenience init(configuration: RedisConfiguration) throws(RedisError) {
+        guard let resolver = SentinelResolver.shared(for: configuration) else {
+            try self.init(plain: configuration)
+            return
+        }
+        let primary = try resolver.primary()
+        try self.init(plain: configuration.at(primary))
+        let role = try send(RedisCommand("ROLE"))
+        guard role.array?.first?.string == "master" else {
+            close()
+            throw .connectionFailed(endpoint: primary.description,
+                                    reason: "the Sentinels named it the primary of '\(resolver.sentinel.masterName)', but it answers as \(role.array?.first?.string ?? "?")")
+        }
+        self.primary = primary
+    }
+
+    /// Connects to exactly the configured server (no Sentinel), then AUTH and SELECT.
+    public init(plain configuration: RedisConfiguration) throws(RedisError) {
         self.configuration = configuration
         let connectTimeout = Self.timeval(milliseconds: configuration.connectTimeoutMilliseconds)
         guard let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port), connectTimeout) else {
@@ -80,7 +101,9 @@ public final class RedisConnection: @unchecked Sendable {
         var raw: UnsafeMutableRawPointer?
         if redisGetReply(context, &raw) != REDIS_OK || raw == nil { throw breakConnection() }
         defer { baedal_arena_reset(arena) }
-        return try body(raw!.assumingMemoryBound(to: redisReply.self))
+        let reply = raw!.assumingMemoryBound(to: redisReply.self)
+        noticeFailover(reply)
+        return try body(reply)
     }
 
     /// Queues the command's RESP bytes in hiredis's output buffer (sent by the next read).
@@ -109,7 +132,9 @@ public final class RedisConnection: @unchecked Sendable {
         for _ in commands {
             var raw: UnsafeMutableRawPointer?
             if redisGetReply(context, &raw) != REDIS_OK || raw == nil { throw breakConnection() }
-            replies.append(RESPValue(raw!.assumingMemoryBound(to: redisReply.self)))
+            let reply = raw!.assumingMemoryBound(to: redisReply.self)
+            noticeFailover(reply)
+            replies.append(RESPValue(reply))
             baedal_arena_reset(arena)
         }
         return replies
@@ -141,6 +166,15 @@ public final class RedisConnection: @unchecked Sendable {
         context = nil
         arena = nil
         isBroken = true
+    }
+
+    /// A server that answers `READONLY` (a demoted primary), `LOADING` or `MASTERDOWN` is not the
+    /// primary we need: the connection is given up, so the next call connects (and, with
+    /// Sentinel, asks for the primary) again.
+    private func noticeFailover(_ reply: UnsafePointer<redisReply>) {
+        guard reply.pointee.type == REDIS_REPLY_ERROR, let text = reply.pointee.str else { return }
+        let code = RedisError.server(String(cString: text)).serverCode ?? ""
+        if RedisError.notPrimaryCodes.contains(code) { isBroken = true }
     }
 
     private func liveContext() throws(RedisError) -> UnsafeMutablePointer<redisContext> {

@@ -12,6 +12,9 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     case unexpectedReply(expected: String, got: String)
     /// The client was shut down.
     case closed
+    /// A write reached the primary but not `required` replicas within the time allowed: it may
+    /// be lost if the primary fails now. Retrying it (with its idempotency key) is safe.
+    case notReplicated(acknowledged: Int, required: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +24,8 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         case .server(let message): return "Redis error: \(message)"
         case .unexpectedReply(let expected, let got): return "unexpected Redis reply: expected \(expected), got \(got)"
         case .closed: return "Redis client is closed"
+        case .notReplicated(let acknowledged, let required):
+            return "the write reached \(acknowledged) of the \(required) replicas it needs in time; it is not yet safe from a failover"
         }
     }
 
@@ -44,10 +49,27 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         "NOSCRIPT", "NOGROUP",
     ]
 
-    /// True when the connection (not the command) failed: worth reconnecting and trying again.
+    /// Whether a write that failed with this error may nonetheless stand: its reply was lost, or
+    /// it reached the primary but not enough replicas. (Every other error means it was not applied.)
+    public var mayHaveWritten: Bool {
+        switch self {
+        case .connectionLost, .notReplicated: return true
+        default: return false
+        }
+    }
+
+    /// Error codes of a server that cannot take our writes now (a demoted primary, one still
+    /// loading, one whose primary is down): the connection is replaced and, with Sentinel, the
+    /// primary asked for again.
+    public static let notPrimaryCodes: Set<String> = ["READONLY", "LOADING", "MASTERDOWN"]
+
+    /// True when the connection (not the command) failed, or reached a server that is not the
+    /// primary (any more): worth reconnecting and trying again. A write that failed this way was
+    /// not applied, except `connectionLost`, whose outcome is unknown.
     public var isConnectionProblem: Bool {
         switch self {
         case .connectionFailed, .connectionLost: return true
+        case .server: return serverCode.map(Self.notPrimaryCodes.contains) ?? false
         default: return false
         }
     }

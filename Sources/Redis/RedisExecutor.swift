@@ -10,6 +10,36 @@ public protocol RedisExecutor: Sendable {
     func pipelineKeepingErrors(_ commands: [RedisCommand]) async throws -> [RESPValue]
     /// A Lua script by its SHA, loaded on first use and again after `NOSCRIPT`.
     func run(_ script: RedisScript, keys: [String], arguments: RedisCommand) async throws -> RESPValue
+    /// The script, then `WAIT` on the same connection: its reply, and how many replicas have its
+    /// writes (and everything the primary took before them) within the replication's timeout.
+    func run(_ script: RedisScript, keys: [String], arguments: RedisCommand, replication: Replication) async throws -> (reply: RESPValue, replicas: Int)
+    /// A write (`touch`, harmless, of a key the caller cares about) then `WAIT` on one connection:
+    /// how many replicas have everything the primary took so far (what another connection wrote
+    /// before included: replication is one ordered stream).
+    func confirm(touching touch: RedisCommand, replication: Replication) async throws -> Int
+}
+
+/// How many replicas a write that a user is told succeeded must reach first, and how long to
+/// wait for them (`BAEDAL_MIN_REPLICAS`: Redis replication is asynchronous, `WAIT` makes it a
+/// checked promise for the writes that matter).
+public struct Replication: Sendable, Hashable {
+    public var replicas: Int
+    public var timeoutMilliseconds: Int
+
+    public init(replicas: Int, timeoutMilliseconds: Int = 1_000) {
+        self.replicas = replicas
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    /// Nothing to wait for (a single Redis).
+    public static let none = Replication(replicas: 0)
+
+    /// Throws `notReplicated` when fewer than the required replicas confirmed.
+    public func check(_ acknowledged: Int) throws(RedisError) {
+        if acknowledged < replicas { throw .notReplicated(acknowledged: acknowledged, required: replicas) }
+    }
+
+    var wait: RedisCommand { RedisCommand("WAIT", String(replicas), String(timeoutMilliseconds)) }
 }
 
 extension RedisExecutor {
@@ -23,6 +53,21 @@ extension RedisClient: RedisExecutor {
     public func run(_ script: RedisScript, keys: [String], arguments: RedisCommand) async throws -> RESPValue {
         try await withConnection { connection throws(RedisError) in try script.run(on: connection, keys: keys, arguments: arguments) }
     }
+
+    public func run(_ script: RedisScript, keys: [String], arguments: RedisCommand, replication: Replication) async throws -> (reply: RESPValue, replicas: Int) {
+        try await withConnection { connection throws(RedisError) in
+            let reply = try script.run(on: connection, keys: keys, arguments: arguments)
+            guard replication.replicas > 0 else { return (reply, 0) }
+            return (reply, try connection.send(replication.wait).int ?? 0)
+        }
+    }
+
+    public func confirm(touching touch: RedisCommand, replication: Replication) async throws -> Int {
+        guard replication.replicas > 0 else { return 0 }
+        return try await withConnection { connection throws(RedisError) in
+            try connection.pipeline([touch, replication.wait]).last?.int ?? 0
+        }
+    }
 }
 
 extension RedisPool: RedisExecutor {
@@ -32,5 +77,13 @@ extension RedisPool: RedisExecutor {
 
     public func pipelineKeepingErrors(_ commands: [RedisCommand]) async throws -> [RESPValue] {
         try await client.pipelineKeepingErrors(commands)
+    }
+
+    public func run(_ script: RedisScript, keys: [String], arguments: RedisCommand, replication: Replication) async throws -> (reply: RESPValue, replicas: Int) {
+        try await client.run(script, keys: keys, arguments: arguments, replication: replication)
+    }
+
+    public func confirm(touching touch: RedisCommand, replication: Replication) async throws -> Int {
+        try await client.confirm(touching: touch, replication: replication)
     }
 }

@@ -18,7 +18,9 @@ do {
 }
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.payment")
 let registry = PrometheusSetup.bootstrap()
-let pool = RedisPool(configuration: settings.environment.redis, size: 8, logger: logger)
+var requests = settings.environment.redis
+requests.readTimeoutMilliseconds = 3_000  // a frozen primary costs a request 3 s, not 15
+let pool = RedisPool(configuration: requests, size: 8, logger: logger)
 let health = RedisHealth(configuration: settings.environment.redis, logger: logger)
 let gateway = PaymentGatewayApp(settings: settings, redis: pool, health: health, registry: registry, logger: logger)
 await HTTPDaemon.serve(router: gateway.router(), host: settings.host, port: settings.port, limits: settings.http, name: "baedal-payment",

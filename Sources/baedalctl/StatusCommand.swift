@@ -2,13 +2,14 @@ import ArgumentParser
 import Backbone
 import JSON
 import Operations
+import Redis
 
 /// `baedalctl status [--json]`: every stream, its groups, their lag and pending, the consumers
 /// and their idle time, and the dead letters: one screen where redis-cli needs ten commands.
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show every stream: length, groups with lag and pending, consumers and their idle time, dead letters."
+        abstract: "Show Redis's topology (primary, replicas, Sentinels) and every stream: length, groups with lag and pending, consumers and their idle time, dead letters."
     )
 
     @Flag(help: "print JSON instead of a table")
@@ -17,11 +18,14 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let deployment = try Deployment.connect()
         defer { deployment.connection.close() }
+        let topology = try RedisTopology.inspect(deployment.environment.redis, primary: deployment.connection)
         let streams = try StreamInspector(keys: deployment.keys).streams(on: deployment.connection)
+        let flags = try deployment.connection.send(RedisCommand("XLEN", deployment.keys.flags)).int ?? 0
         if json {
-            print(Self.json(streams))
+            print(Self.json(streams, topology: topology, flags: flags))
             return
         }
+        Self.printTopology(topology, sentinel: deployment.environment.redis.sentinel != nil)
         for stream in streams {
             print("\(pad(stream.key, 34)) length \(stream.length)\(stream.lastId.map { "  last \($0)" } ?? "")")
             for group in stream.groups {
@@ -34,9 +38,55 @@ struct StatusCommand: ParsableCommand {
         }
         let dead = streams.first { $0.key == deployment.keys.dead }?.length ?? 0
         print(dead == 0 ? "dead letters: none" : "dead letters: \(dead) — baedalctl dead list")
+        if flags > 0 { print("flagged for an operator: \(flags) — redis-cli XRANGE \(deployment.keys.flags) - +") }
     }
 
-    static func json(_ streams: [StreamInspector.Stream]) -> String {
+    static func printTopology(_ topology: RedisTopology, sentinel: Bool) {
+        let agreement = sentinel
+            ? " (named by \(topology.sentinels.filter { $0.primary == topology.primary }.count) of \(topology.sentinels.count) Sentinels\(topology.sentinelsAgree ? "" : ": they DISAGREE"))"
+            : ""
+        print("redis primary \(topology.primary)\(agreement)")
+        if topology.replicas.isEmpty { print("  no replicas") }
+        for replica in topology.replicas {
+            print("  replica \(pad(replica.endpoint, 21)) \(pad(replica.state, 8)) acked \(replica.lagSeconds.map { "\($0)s ago" } ?? "?")  behind \(replica.behindBytes.map { "\($0) bytes" } ?? "?")")
+        }
+        for view in topology.sentinels {
+            print("  sentinel \(pad(view.endpoint, 20)) names \(view.primary ?? "(no answer)")")
+        }
+    }
+
+    static func json(_ streams: [StreamInspector.Stream], topology: RedisTopology, flags: Int) -> String {
+        var json = JSONWriter()
+        json.object { json in
+            json.key("redis")
+            json.object { json in
+                json.field("primary", topology.primary)
+                json.key("replicas")
+                json.array(topology.replicas) { json, replica in
+                    json.object { json in
+                        json.field("endpoint", replica.endpoint)
+                        json.field("state", replica.state)
+                        if let lag = replica.lagSeconds { json.field("lagSeconds", lag) }
+                        if let behind = replica.behindBytes { json.field("behindBytes", behind) }
+                    }
+                }
+                json.key("sentinels")
+                json.array(topology.sentinels) { json, view in
+                    json.object { json in
+                        json.field("endpoint", view.endpoint)
+                        if let primary = view.primary { json.field("primary", primary) }
+                    }
+                }
+                if !topology.sentinels.isEmpty { json.key("sentinelsAgree"); json.raw(topology.sentinelsAgree ? "true" : "false") }
+            }
+            json.field("flags", flags)
+            json.key("streams")
+            json.raw(Self.streamsJSON(streams))
+        }
+        return json.text
+    }
+
+    static func streamsJSON(_ streams: [StreamInspector.Stream]) -> String {
         var json = JSONWriter()
         json.array(streams) { json, stream in
             json.object { json in

@@ -117,8 +117,11 @@ struct BaedalctlAndMetricsTests {
         #expect(status.output.contains("group projector") && status.output.contains("lag 1") && status.output.contains("pending 3"), "\(status.output)")
         #expect(status.output.contains("host-projector-1"))
         #expect(status.output.contains("dead letters: none"))
+        #expect(status.output.contains("redis primary 127.0.0.1:\(server.port)") && status.output.contains("no replicas"), "\(status.output)")
         let json = try await baedalctl(["status", "--json"], server)
-        let parsed = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]] ?? []
+        let document = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any] ?? [:]
+        #expect((document["redis"] as? [String: Any])?["primary"] as? String == "127.0.0.1:\(server.port)")
+        let parsed = document["streams"] as? [[String: Any]] ?? []
         let order = try #require(parsed.first { $0["stream"] as? String == "baedal:events:order" })
         let group = try #require((order["groups"] as? [[String: Any]])?.first)
         #expect(group["pending"] as? Int == 3)

@@ -13,6 +13,8 @@ final class Deployment: @unchecked Sendable {
     static let secret = "end-to-end-secret-0123456789abcdef0123"
 
     let redis: RedisServer
+    /// Set when the deployment runs on a primary, replicas and Sentinels (`redis-sentinel://`).
+    let ha: RedisHighAvailability?
     let apiPort: Int
     let paymentPort: Int
     var api: BaedalProcess?
@@ -24,12 +26,13 @@ final class Deployment: @unchecked Sendable {
 
     /// `payment` and `api` add to the environment of those processes; `workers` are started at once.
     init(payment: [String: String] = [:], api: [String: String] = [:], workers: [String] = Deployment.policies,
-         claimIdleMilliseconds: Int = 1_000) async throws {
-        redis = try RedisServer()
+         claimIdleMilliseconds: Int = 1_000, ha: RedisHighAvailability? = nil) async throws {
+        self.ha = ha
+        redis = try ha?.servers[0] ?? RedisServer()
         apiPort = try freePort()
         paymentPort = try freePort()
         base = [
-            "BAEDAL_REDIS_URL": redis.url, "BAEDAL_JWT_SECRET": Self.secret,
+            "BAEDAL_REDIS_URL": ha?.url ?? redis.url, "BAEDAL_JWT_SECRET": Self.secret,
             "BAEDAL_API_PORT": String(apiPort), "BAEDAL_PAYMENT_PORT": String(paymentPort),
             "BAEDAL_PAYMENT_URL": "http://127.0.0.1:\(paymentPort)",
             "BAEDAL_CLAIM_IDLE_MS": String(claimIdleMilliseconds), "BAEDAL_LOG_LEVEL": "info",
@@ -157,10 +160,26 @@ final class Deployment: @unchecked Sendable {
     // MARK: Redis
 
     func redisCommand(_ arguments: String...) throws -> RESPValue {
-        try redis.connect().send(RedisCommand(arguments))
+        try primary().send(RedisCommand(arguments))
+    }
+
+    /// A connection to the primary: the test's Redis, or the one the Sentinels name now.
+    func primary() throws -> RedisConnection {
+        guard let ha else { return try redis.connect() }
+        guard let port = ha.primaryPort, let server = ha.server(port: port) else { throw TestFailure("no primary") }
+        return try server.connect()
     }
 
     func streamLength(_ name: String) throws -> Int { try redisCommand("XLEN", "baedal:events:\(name)").int ?? 0 }
+
+    /// Every entry of a stream as its type and order, in order.
+    func eventTypesWithOrders(_ name: String) throws -> [(type: String, orderId: String)] {
+        (try redisCommand("XRANGE", "baedal:events:\(name)", "-", "+").array ?? []).compactMap { entry in
+            let fields = (entry.array?.last ?? .null).fields
+            guard let type = fields["type"]?.string, let orderId = fields["orderId"]?.string else { return nil }
+            return (type, orderId)
+        }
+    }
 
     /// The `type` field of every entry of a stream, in order.
     func eventTypes(_ name: String, orderId: String? = nil) throws -> [String] {

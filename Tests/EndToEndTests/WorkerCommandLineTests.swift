@@ -20,13 +20,21 @@ struct WorkerCommandLineTests {
         #expect(worker.log.contains("usage"))
     }
 
-    @Test(arguments: ["localhost:6379", "redis://h:notaport", "http://127.0.0.1"])
+    @Test(arguments: ["localhost:6379", "redis://h:notaport", "http://127.0.0.1", "redis-sentinel://h:26379",
+                      "redis-sentinel://h:26379,,h2:26379/baedal", "redis-sentinel://h:x/baedal", "redis-sentinel://:%zz@h:1/baedal"])
     func badRedisURLIsAOneLineErrorWithExitCodeTwo(_ url: String) async throws {
         let worker = try BaedalProcess("baedal-worker", ["projector"], environment: ["BAEDAL_REDIS_URL": url])
         #expect(await worker.waitForExit() == 2)
         let lines = worker.log.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.contains("BAEDAL_REDIS_URL") == true)
+    }
+
+    @Test(arguments: [("BAEDAL_MIN_REPLICAS", "-1"), ("BAEDAL_MIN_REPLICAS", "many"), ("BAEDAL_RETRY_FIRST_MS", "0")])
+    func badReplicationOrRetrySettingIsAOneLineErrorWithExitCodeTwo(_ setting: (String, String)) async throws {
+        let worker = try BaedalProcess("baedal-worker", ["projector"], environment: [setting.0: setting.1])
+        #expect(await worker.waitForExit() == 2)
+        #expect(worker.log.split(separator: "\n").count == 1 && worker.log.contains(setting.0), "\(worker.log)")
     }
 
     @Test func badNumberSettingIsAOneLineErrorWithExitCodeTwo() async throws {

@@ -60,6 +60,10 @@ struct PaymentRefundTests {
         let request = #"{"orderId":"o-9","customerId":"c-1","reason":"timed out"}"#
         // The gateway knows nothing yet and the request is young: it may still be approving it.
         await #expect(throws: PaymentRefund.Unsettled.self) { try await handle(message(.paymentVoids, PaymentVoids.requested, orderId: "o-9", request)) }
+        // Even an approved charge waits while young: the customer's retry with the same key may place its order.
+        gateway.payments.withLock { $0["o-7"] = Payment(paymentId: "p-7", orderId: "o-7", customerId: "c-1", amount: 1_000, status: .approved) }
+        await #expect(throws: PaymentRefund.Unsettled.self) { try await handle(message(.paymentVoids, PaymentVoids.requested, orderId: "o-7", request)) }
+        #expect(gateway.cancelled.withLock { $0 }.isEmpty)
         // Old enough: the charge was never made.
         clock.now.withLock { $0 += PaymentRefund.settleAfterMilliseconds + 1 }
         #expect(try await handle(message(.paymentVoids, PaymentVoids.requested, orderId: "o-9", request)) == .none)

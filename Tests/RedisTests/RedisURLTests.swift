@@ -40,9 +40,27 @@ struct RedisURLTests {
         #expect(!configuration.description.contains("hunter2"))
     }
 
+    @Test func sentinelURLsNameEverySentinelAndTheGroup() throws {
+        let configuration = try RedisConfiguration(url: "redis-sentinel://alice:s%40cret@10.0.0.1:26379,10.0.0.2,[::1]:26380/baedal/2")
+        let sentinel = try #require(configuration.sentinel)
+        #expect(sentinel.masterName == "baedal")
+        #expect(sentinel.endpoints == [.init(host: "10.0.0.1", port: 26379), .init(host: "10.0.0.2", port: 26379), .init(host: "::1", port: 26380)])
+        #expect(configuration.username == "alice")
+        #expect(configuration.password == "s@cret")
+        #expect(configuration.database == 2)
+        #expect(configuration.description == "redis-sentinel://alice:***@10.0.0.1:26379,10.0.0.2:26379,[::1]:26380/baedal/2")
+        // The login and database go with the primary it resolves to.
+        let primary = configuration.at(.init(host: "10.0.0.9", port: 6379))
+        #expect(primary.sentinel == nil && primary.host == "10.0.0.9" && primary.password == "s@cret" && primary.database == 2)
+        #expect(try RedisConfiguration(url: "redis-sentinel://h:1/g").database == 0)
+        #expect(try RedisConfiguration(url: "redis://h:1").sentinel == nil)
+    }
+
     @Test(arguments: [
         "http://127.0.0.1:6379", "127.0.0.1:6379", "redis://", "redis://h:port", "redis://h:0",
         "redis://h:70000", "redis://h/db", "redis://h/-1", "redis://:%zz@h", "redis://[::1",
+        "redis-sentinel://h:26379", "redis-sentinel://h:26379/", "redis-sentinel://h:26379,/g", "redis-sentinel://h:x/g",
+        "redis-sentinel:///g", "redis-sentinel://h:26379/g/x", "redis-sentinel://h:26379/g/1/2", "redis://a:1,b:2/0",
     ])
     func rejects(_ url: String) {
         #expect(throws: RedisError.self) { try RedisConfiguration(url: url) }

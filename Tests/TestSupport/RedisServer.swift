@@ -60,6 +60,15 @@ public final class RedisServer: @unchecked Sendable {
         self.process = nil
     }
 
+    /// Freezes the server (SIGSTOP): it neither answers nor replicates until `resume()`.
+    public func pause() {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGSTOP) }
+    }
+
+    public func resume() {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGCONT) }
+    }
+
     /// A Redis restart without persistence: same port, nothing kept.
     public func restart() throws {
         stop()

@@ -11,10 +11,31 @@ public struct AtomicCommitter: Sendable {
         return try Self.result(try Self.script.run(on: connection, keys: keys, arguments: arguments))
     }
 
-    /// Commits through any executor (a request path's client or pool).
-    public func commit(_ commit: AggregateCommit, using redis: any RedisExecutor) async throws -> CommitResult {
+    /// Commits through any executor (a request path's client or pool). With a replication to
+    /// wait for, a commit (or the repeat of an idempotency key) is reported only once it reached
+    /// that many replicas: `RedisError.notReplicated` otherwise, and the caller may retry with the
+    /// same idempotency key (the commit stands on the primary; the retry finds it).
+    public func commit(_ commit: AggregateCommit, using redis: any RedisExecutor, replication: Replication = .none) async throws -> CommitResult {
         let (keys, arguments) = Self.invocation(commit)
-        return try Self.result(try await redis.run(Self.script, keys: keys, arguments: arguments))
+        guard replication.replicas > 0 else {
+            return try Self.result(try await redis.run(Self.script, keys: keys, arguments: arguments))
+        }
+        let (reply, replicas) = try await redis.run(Self.script, keys: keys, arguments: arguments, replication: replication)
+        let result = try Self.result(reply)
+        switch result {
+        case .committed:
+            try replication.check(replicas)
+        case .duplicate:
+            // The first commit of this key may not have reached the replicas yet: a write after it
+            // that they confirm proves they have it.
+            if let idempotency = commit.idempotency {
+                try replication.check(try await redis.confirm(
+                    touching: RedisCommand("PEXPIRE", idempotency.key, String(idempotency.ttlMilliseconds)), replication: replication))
+            }
+        case .conflict, .blocked:
+            break
+        }
+        return result
     }
 
     static func invocation(_ commit: AggregateCommit) -> (keys: [String], arguments: RedisCommand) {
