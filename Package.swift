@@ -48,7 +48,7 @@ let package = Package(
         // The Redis client: connection, replies, URL, pool, scripts, typed errors. Knows Redis, not food.
         .target(name: "Redis", dependencies: ["CHiredis", logging, metrics]),
         // Process plumbing of every executable: settings, logging, sd_notify, Redis health.
-        .target(name: "Daemon", dependencies: ["Redis", logging, lifecycle]),
+        .target(name: "Daemon", dependencies: ["JSON", "Redis", logging, lifecycle]),
         // Events on streams: the contract (keys, envelope, ids), the consumer-group runtime and its
         // middleware, the atomic commit.
         .target(name: "Backbone", dependencies: ["JSON", "Redis", "Daemon", logging, metrics, lifecycle]),
@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "Observability", dependencies: ["Daemon", "HTTPLite", logging, lifecycle, prometheus, metrics]),
         // What both HTTP services share: context, JSON bodies, errors, health, limits, the daemon.
         .target(name: "HTTPServer", dependencies: [
-            "Backbone", "Daemon", "JSON", "Redis", hummingbird, hummingbirdCore, logging, lifecycle, prometheus, nioCore, nioHTTP1, nioHTTPTypes, httpTypes,
+            "Backbone", "Daemon", "JSON", "Redis", hummingbird, hummingbirdCore, logging, metrics, lifecycle, prometheus, nioCore, nioHTTP1, nioHTTPTypes, httpTypes,
         ]),
         // The REST API: one controller per context, authentication, error mapping, the gateway client.
         .target(name: "API", dependencies: [

@@ -10,7 +10,24 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if ! pkg-config --exists hiredis 2>/dev/null; then need+=(libhiredis-dev); fi
 command -v curl >/dev/null 2>&1 || need+=(curl)           # make run: readiness checks, the printed examples
 command -v wrk >/dev/null 2>&1 || need+=(wrk)             # make bench: HTTP load (redis-benchmark is in redis-tools)
-[ ${#need[@]} -eq 0 ] && exit 0
+# The tests' Python (schema validation, the example consumer) lives in a virtual environment.
+PYTHON=$(command -v /usr/bin/python3 || command -v python3 || true)
+if [ -z "$PYTHON" ]; then need+=(python3 python3-venv)
+elif ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then need+=(python3-venv); fi
+
+# Creates or updates .build/venv from scripts/python-requirements.txt (only when the list changed).
+python_venv() {
+  local venv=.build/venv requirements=scripts/python-requirements.txt
+  PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+  if [ -x "$venv/bin/python" ] && cmp -s "$requirements" "$venv/requirements.installed"; then return 0; fi
+  echo "python: installing $(grep -v '^#' "$requirements" | tr '\n' ' ')into $venv"
+  mkdir -p .build
+  "$PYTHON" -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/requirements.installed"
+}
+
+if [ ${#need[@]} -eq 0 ]; then python_venv; exit 0; fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "missing: ${need[*]} — install them with your package manager (this script knows apt-get only)" >&2
@@ -26,3 +43,4 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 echo "installed: ${need[*]}"
+python_venv

@@ -18,6 +18,8 @@ else
   export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis://127.0.0.1:$PORT}"
 fi
 export BAEDAL_PREFIX="${BAEDAL_PREFIX:-baedal}"
+# The logs in .run/ are for people: text (the units and log pipelines use json).
+export BAEDAL_LOG_FORMAT="${BAEDAL_LOG_FORMAT:-text}"
 export BAEDAL_API_PORT="${BAEDAL_API_PORT:-8080}"
 export BAEDAL_PAYMENT_PORT="${BAEDAL_PAYMENT_PORT:-8081}"
 export BAEDAL_PAYMENT_URL="${BAEDAL_PAYMENT_URL:-http://127.0.0.1:$BAEDAL_PAYMENT_PORT}"

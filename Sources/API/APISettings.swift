@@ -21,6 +21,8 @@ public struct APISettings: Sendable {
     public var breakerOpenMilliseconds: Int
     public var redisConnections: Int
     public var http: HTTPLimits
+    /// `BAEDAL_ACCESS_LOG`: a log line per request (on unless `off`).
+    public var accessLog: Bool
 
     public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws(BaedalEnvironment.Invalid) {
         environment = try BaedalEnvironment(variables)
@@ -39,5 +41,6 @@ public struct APISettings: Sendable {
         breakerOpenMilliseconds = try BaedalEnvironment.positive("BAEDAL_BREAKER_OPEN_MS", variables, default: 5_000)
         redisConnections = try BaedalEnvironment.positive("BAEDAL_REDIS_CONNECTIONS", variables, default: 8, max: 256)
         http = try HTTPLimits(variables)
+        accessLog = AccessLog<BaedalContext>.isOn(variables)
     }
 }

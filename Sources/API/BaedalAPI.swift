@@ -63,7 +63,8 @@ public final class BaedalAPI: Sendable {
 
         let router = Router(context: BaedalContext.self, options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: HTTPMetrics())
+        if settings.accessLog { router.add(middleware: AccessLog(logger: logger)) }
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: DomainErrors())
         router.add(middleware: AllowedMethods(table: routes))

@@ -1,22 +1,31 @@
+import JSON
 import Logging
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Baedal's log handler: one line per event on stderr, `time level label : key=value … message`.
-/// Every value (the message, each metadata key and value) is escaped, so a newline in an
-/// owner's region or a token's `sub` can never start a forged line: `\n`, `\r`, `\t`, `\\` and
-/// other control characters are written as escapes.
+/// Baedal's log handler: one line per event on stderr, either text
+/// (`time level label : key=value … message`) or, for log pipelines, one JSON object
+/// (`{"time","level","label","message", …metadata}`: `orderId`, `policy`, `stream`, `id`,
+/// `consumer` and the rest as top-level members). Every value is escaped either way, so a newline
+/// in an owner's region or a token's `sub` can never start a forged line: in text `\n`, `\r`,
+/// `\t`, `\\` and other control characters are written as escapes; in JSON by its own rules.
 public struct LogLine: LogHandler {
+    public enum Format: String, Sendable {
+        case text, json
+    }
+
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
+    private let format: Format
 
-    public init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
+    public init(label: String, level: Logger.Level, format: Format = .text, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
         self.logLevel = level
+        self.format = format
         self.metadataProvider = metadataProvider
     }
 
@@ -30,6 +39,10 @@ public struct LogLine: LogHandler {
         var all = self.metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
         if let explicit { all.merge(explicit) { $1 } }
+        if format == .json {
+            Self.write(Self.json(time: Self.timestamp(), level: level, label: label, message: message.description, metadata: all))
+            return
+        }
         var text = Self.timestamp()
         text += " "
         text += level.rawValue
@@ -46,6 +59,29 @@ public struct LogLine: LogHandler {
         Self.escape(message.description, into: &text)
         text += "\n"
         Self.write(text)
+    }
+
+    /// One JSON object and a newline. Metadata whose name is one of the four fixed members is
+    /// written as `meta.<name>`.
+    static func json(time: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
+        var line = JSONWriter.object { json in
+            json.field("time", time)
+            json.field("level", level.rawValue)
+            json.field("label", label)
+            json.field("message", message)
+            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                json.field(["time", "level", "label", "message"].contains(key) ? "meta.\(key)" : key, "\(value)")
+            }
+        }
+        line += "\n"
+        return line
+    }
+
+    /// The format for `BAEDAL_LOG_FORMAT` (`text` or `json`); without it, text on a terminal and
+    /// JSON otherwise (a file, the journal, a pipe).
+    public static func format(_ setting: String?, standardErrorIsTerminal: Bool) -> Format? {
+        guard let setting, !setting.isEmpty else { return standardErrorIsTerminal ? .text : .json }
+        return Format(rawValue: setting)
     }
 
     /// Appends `value` with every control character (and the backslash) escaped.

@@ -7,10 +7,19 @@ import Glibc
 
 /// What every Baedal executable does the same way at start.
 public enum ProcessSupport {
-    /// swift-log to stderr at `BAEDAL_LOG_LEVEL` (default `info`), one escaped line per event.
+    /// swift-log to stderr at `BAEDAL_LOG_LEVEL` (default `info`), one escaped line per event, as
+    /// text or JSON (`BAEDAL_LOG_FORMAT`; default text on a terminal, JSON otherwise). A setting
+    /// that cannot be used is a one-line error and exit 2.
     public static func bootstrapLogging(label: String) -> Logger {
-        let level = Logger.Level(rawValue: getenv("BAEDAL_LOG_LEVEL").map { String(cString: $0) } ?? "info") ?? .info
-        LoggingSystem.bootstrap { label in LogLine(label: label, level: level) }
+        let levelText = getenv("BAEDAL_LOG_LEVEL").map { String(cString: $0) } ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.isEmpty ? "info" : levelText) else {
+            fail("\(label): BAEDAL_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical, got '\(levelText.prefix(40))'")
+        }
+        let formatText = getenv("BAEDAL_LOG_FORMAT").map { String(cString: $0) }
+        guard let format = LogLine.format(formatText, standardErrorIsTerminal: isatty(2) == 1) else {
+            fail("\(label): BAEDAL_LOG_FORMAT must be text or json, got '\(formatText?.prefix(40) ?? "")'")
+        }
+        LoggingSystem.bootstrap { label in LogLine(label: label, level: level, format: format) }
         return Logger(label: label)
     }
 

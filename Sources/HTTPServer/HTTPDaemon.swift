@@ -26,7 +26,8 @@ public enum HTTPDaemon {
     }
 
     public static func serve(router: Router<BaedalContext>, host: String, port: Int, limits: HTTPLimits, name: String, health: RedisHealth,
-                             logger: Logger, listening: Logger.Metadata = [:], cleanup: () async -> Void) async -> Never {
+                             logger: Logger, listening: Logger.Metadata = [:], services: [any Service] = [],
+                             cleanup: () async -> Void) async -> Never {
         let app = Application(
             router: router,
             server: .http1(configuration: httpConfiguration(limits)),
@@ -37,7 +38,7 @@ public enum HTTPDaemon {
             logger: logger
         )
         let group = ServiceGroup(configuration: .init(
-            services: [app, health, ReadinessNotifier(health: health, status: "serving on \(host):\(port)")],
+            services: [app, health, ReadinessNotifier(health: health, status: "serving on \(host):\(port)")] + services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -28,7 +28,8 @@ public struct PaymentGatewayApp: Sendable {
     public func router() -> Router<BaedalContext> {
         let router = Router(context: BaedalContext.self, options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: HTTPMetrics())
+        if settings.accessLog { router.add(middleware: AccessLog(logger: logger)) }
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AllowedMethods(table: routes))
         HealthController(health: health, registry: registry, details: { [] }).addRoutes(to: router)

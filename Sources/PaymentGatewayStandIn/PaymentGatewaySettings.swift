@@ -17,6 +17,8 @@ public struct PaymentGatewaySettings: Sendable {
     /// Amounts above this are declined.
     public var declineAbove: Int?
     public var http: HTTPLimits
+    /// `BAEDAL_ACCESS_LOG`: a log line per request (on unless `off`).
+    public var accessLog: Bool
 
     public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws(BaedalEnvironment.Invalid) {
         environment = try BaedalEnvironment(variables)
@@ -24,6 +26,7 @@ public struct PaymentGatewaySettings: Sendable {
         port = try BaedalEnvironment.positive("BAEDAL_PAYMENT_PORT", variables, default: 8081, max: 65_535)
         latency = try Self.latency(variables["BAEDAL_PAYMENT_LATENCY_MS"] ?? "0")
         http = try HTTPLimits(variables)
+        accessLog = AccessLog<BaedalContext>.isOn(variables)
         if let text = variables["BAEDAL_PAYMENT_DECLINE_ABOVE"], !text.isEmpty {
             guard let limit = Int(text), limit >= 0 else {
                 throw .init(description: "BAEDAL_PAYMENT_DECLINE_ABOVE must be a whole number of won, got '\(text)'")

@@ -19,4 +19,4 @@ let logger = ProcessSupport.bootstrapLogging(label: "baedal.api")
 let registry = PrometheusSetup.bootstrap()
 let api = await BaedalAPI(settings: settings, registry: registry, logger: logger)
 await HTTPDaemon.serve(router: api.router(), host: settings.host, port: settings.port, limits: settings.http, name: "baedal-api",
-                       health: api.health, logger: logger, cleanup: { await api.shutdown() })
+                       health: api.health, logger: logger, services: [ProcessMetrics()], cleanup: { await api.shutdown() })

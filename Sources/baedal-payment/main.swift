@@ -26,4 +26,4 @@ let gateway = PaymentGatewayApp(settings: settings, redis: pool, health: health,
 await HTTPDaemon.serve(router: gateway.router(), host: settings.host, port: settings.port, limits: settings.http, name: "baedal-payment",
                        health: health, logger: logger,
                        listening: ["latencyMs": "\(settings.latency)", "declineAbove": "\(settings.declineAbove.map(String.init) ?? "none")"],
-                       cleanup: { pool.close() })
+                       services: [ProcessMetrics()], cleanup: { pool.close() })

@@ -46,17 +46,22 @@ do {
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.worker")
 var services: [any Service] = []
 if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
-    guard let port = Int(text), (1...65535).contains(port) else {
-        ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT must be a port number, got '\(text)'")
+    // `N`: exactly that port. `N+`: the first free one from N up (N … N+63), so that every instance
+    // on a host can share one environment file; the port taken is logged and in systemd's STATUS.
+    let range = text.hasSuffix("+") ? Int(text.dropLast()).map { $0...($0 + 63) } : Int(text).map { $0...$0 }
+    guard let range, range.lowerBound >= 1, range.upperBound <= 65535 else {
+        ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT must be a port number, or a port followed by + (the first free one from it), got '\(text.prefix(40))'")
     }
     let registry = PrometheusSetup.bootstrap()
     let health = RedisHealth(configuration: environment.redis, logger: logger)
     let host = variables["BAEDAL_METRICS_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
-    do {
-        services += [health, try MetricsServer(host: host, port: port, health: health, registry: registry, logger: logger)]
-    } catch {
-        ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT: \(error)")
+    var server: MetricsServer?
+    var lastError: (any Error)?
+    for port in range where server == nil {
+        do { server = try MetricsServer(host: host, port: port, health: health, registry: registry, logger: logger) } catch { lastError = error }
     }
+    guard let server else { ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT \(text): \(lastError.map { "\($0)" } ?? "no port free")") }
+    services += [health, server, ProcessMetrics()]
 }
 let policies: [Policy]
 do {

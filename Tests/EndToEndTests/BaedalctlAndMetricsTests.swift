@@ -176,9 +176,15 @@ struct BaedalctlAndMetricsTests {
         let customer = try await deployment.customer("c-metrics")
         for _ in 0..<3 { _ = try await deployment.placed(customer) }
         let text = try await metrics(deployment.apiPort)
-        let buckets = text.split(separator: "\n").filter { $0.hasPrefix("http_server_request_duration_bucket{") && $0.contains("http_route=\"/orders\"") }
+        let buckets = text.split(separator: "\n").filter { $0.hasPrefix("http_server_request_duration_seconds_bucket{") && $0.contains("route=\"/orders\"") }
         #expect(!buckets.isEmpty, "\(text.prefix(3000))")
-        #expect(Self.value(text, "http_server_request_duration_count", ["http_route=\"/orders\"", "POST"]) == 3, "\(text.prefix(3000))")
+        #expect(Self.value(text, "http_server_request_duration_seconds_count", ["route=\"/orders\"", "POST", "status=\"201\""]) == 3, "\(text.prefix(3000))")
+        #expect(Self.value(text, "http_server_requests_total", ["route=\"/orders\"", "POST", "status=\"201\""]) == 3)
+        // Conventions: counters end in _total, durations are _seconds; Hummingbird's own names are gone.
+        #expect(!text.contains("hb_requests") && !text.contains("http_server_request_duration_bucket"))
+        for process in ["process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds", "process_start_time_seconds"] {
+            #expect(text.contains("\n\(process) ") || text.contains("\n\(process){"), "\(process) missing")
+        }
         #expect(Self.value(text, "baedal_orders_placed_total", []) == 3)
         #expect(Self.value(text, "baedal_payment_circuit_state", []) == 0)
     }

@@ -11,11 +11,12 @@ public final class BaedalProcess: @unchecked Sendable {
     public let logFile: URL
     private let process = Process()
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
+    /// Runs one of the project's executables (`executablePath: false`) or any program by its path.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String], executablePath: Bool = false) throws {
         name = "\(executable) \(arguments.joined(separator: " "))"
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-\(executable)-\(UUID().uuidString.prefix(8)).log")
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-\(URL(fileURLWithPath: executable).lastPathComponent)-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = binaryDirectory().appendingPathComponent(executable)
+        process.executableURL = executablePath ? URL(fileURLWithPath: executable) : binaryDirectory().appendingPathComponent(executable)
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BAEDAL_") }
         merged.merge(environment) { $1 }
@@ -71,4 +72,36 @@ public func binaryDirectory() -> URL {
         directory.deleteLastPathComponent()
     }
     return directory
+}
+
+/// The package's root directory (where Package.swift is), for tests that read its files.
+public func packageRoot() -> URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+/// The tests' Python, in the virtual environment `make test` prepares (.build/venv).
+public func venvPython() throws -> String {
+    let path = packageRoot().appendingPathComponent(".build/venv/bin/python").path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw TestFailure("\(path) is missing: run make test (scripts/install-deps.sh creates it)")
+    }
+    return path
+}
+
+/// A program run to its end: its exit status and everything it printed.
+public func runProgram(_ executable: String, _ arguments: [String], environment: [String: String] = [:], seconds: Double = 60) async throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = Task.detached { String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+    let deadline = Date().addingTimeInterval(seconds)
+    while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    return (process.terminationStatus, await output.value)
 }
