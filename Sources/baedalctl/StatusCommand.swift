@@ -5,7 +5,7 @@ import Operations
 
 /// `baedalctl status [--json]`: every stream, its groups, their lag and pending, the consumers
 /// and their idle time, and the dead letters: one screen where redis-cli needs ten commands.
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show every stream: length, groups with lag and pending, consumers and their idle time, dead letters."
@@ -14,10 +14,10 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "print JSON instead of a table")
     var json = false
 
-    func run() throws {
-        let deployment = try Deployment.connect()
-        defer { deployment.connection.close() }
-        let streams = try StreamInspector(keys: deployment.keys).streams(on: deployment.connection)
+    func run() async throws {
+        let (keys, streams) = try await Deployment.withClient { deployment, redis in
+            (deployment.keys, try await StreamInspector(keys: deployment.keys, redis: redis).streams())
+        }
         if json {
             print(Self.json(streams))
             return
@@ -32,7 +32,7 @@ struct StatusCommand: ParsableCommand {
                 }
             }
         }
-        let dead = streams.first { $0.key == deployment.keys.dead }?.length ?? 0
+        let dead = streams.first { $0.key == keys.dead }?.length ?? 0
         print(dead == 0 ? "dead letters: none" : "dead letters: \(dead) — baedalctl dead list")
     }
 
