@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build, `make run`, `make test` and `make bench` need and this machine lacks,
-# through apt-get (Debian). Quiet when everything is already there.
+# through apt-get (Debian), and selenium (PyPI) in a virtual environment under .build/ for the
+# console's browser tests. Quiet when everything is already there.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
@@ -10,19 +12,37 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if ! pkg-config --exists hiredis 2>/dev/null; then need+=(libhiredis-dev); fi
 command -v curl >/dev/null 2>&1 || need+=(curl)           # make run: readiness checks, the printed examples
 command -v wrk >/dev/null 2>&1 || need+=(wrk)             # make bench: HTTP load (redis-benchmark is in redis-tools)
-[ ${#need[@]} -eq 0 ] && exit 0
+# The console's tests and bench: headless Chromium through WebDriver, Korean glyphs for its screenshots.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+fc-list :lang=ko 2>/dev/null | grep -q . || need+=(fonts-nanum)
+# A python3 that can make a virtual environment (Debian's needs python3-venv for it).
+python=$(command -v python3 || true)
+if [ -z "$python" ] || ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then need+=(python3 python3-venv); python=/usr/bin/python3; fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "missing: ${need[*]} — install them with your package manager (this script knows apt-get only)" >&2
-  exit 1
+if [ ${#need[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "missing: ${need[*]} — install them with your package manager (this script knows apt-get only)" >&2
+    exit 1
+  fi
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "missing: ${need[*]} — run as root or install sudo" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "installing: ${need[*]} (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  echo "installed: ${need[*]}"
 fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "missing: ${need[*]} — run as root or install sudo" >&2; exit 1; }
-  sudo="sudo"
+
+# selenium for the browser tests, never in the system's Python: a venv the tests find at .build/console-venv.
+venv=.build/console-venv
+if ! "$venv/bin/python" -c 'import selenium' >/dev/null 2>&1; then
+  echo "installing: selenium (pip, in $venv)"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'selenium>=4.20,<5'
+  echo "installed: selenium $("$venv/bin/python" -c 'import selenium; print(selenium.__version__)')"
 fi
-echo "installing: ${need[*]} (apt-get)"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-echo "installed: ${need[*]}"
