@@ -72,9 +72,15 @@ def shot(driver, name, full=True):
 
 
 def element_shot(driver, element_id, name):
+    """One part of the page, whole: the window is made tall enough to hold it first."""
     os.makedirs(OUT, exist_ok=True)
     path = os.path.join(OUT, name + ".png")
+    size = driver.get_window_size()
+    height = driver.execute_script("return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)")
+    driver.set_window_size(size["width"], min(max(height + 140, 400), 6000))
+    time.sleep(0.3)
     driver.find_element(By.ID, element_id).screenshot(path)
+    driver.set_window_size(size["width"], size["height"])
     return path
 
 

@@ -62,6 +62,8 @@
 
   const number = new Intl.NumberFormat();
   const fmt = (n) => number.format(n);
+  /** "1 unit", "3 units". */
+  const count = (n, one, many) => fmt(n) + " " + (n === 1 ? one : many);
 
   function idTime(id) {
     const ms = Number(String(id || "").split("-")[0]);
@@ -73,6 +75,13 @@
     const date = new Date(ms);
     const sameDay = new Date().toDateString() === date.toDateString();
     return sameDay ? date.toLocaleTimeString() : date.toLocaleString();
+  }
+
+  /** 12:03:04.567: events of one second told apart. */
+  function precise(ms) {
+    if (!ms) return "—";
+    const date = new Date(ms);
+    return date.toLocaleTimeString([], { hour12: false }) + "." + String(date.getMilliseconds()).padStart(3, "0");
   }
 
   function ago(ms, now) {
@@ -194,10 +203,10 @@
 
   function renderDashboards(d) {
     renderBars($("food-chart"), d.foods.top, "foodId", "units", false);
-    $("food-summary").textContent = fmt(d.foods.total) + " units of " + fmt(d.foods.count) + " foods" +
+    $("food-summary").textContent = count(d.foods.total, "unit", "units") + " of " + count(d.foods.count, "food", "foods") +
       (d.foods.count > d.foods.top.length ? " · top " + d.foods.top.length + " shown" : "");
     renderBars($("rider-board"), d.riders.top, "riderId", "deliveries", true);
-    $("rider-summary").textContent = fmt(d.riders.total) + " deliveries by " + fmt(d.riders.count) + " riders" +
+    $("rider-summary").textContent = count(d.riders.total, "delivery", "deliveries") + " by " + count(d.riders.count, "rider", "riders") +
       (d.riders.count > d.riders.top.length ? " · top " + d.riders.top.length + " shown" : "");
     renderFlow(d.ordersPerMinute);
   }
@@ -377,6 +386,8 @@
         : result.replayed ? "replayed " + result.replayed + " → " + result.stream + " " + result.newId + " for group " + result.group
         : "dropped " + result.dropped;
       note.className = "note ok";
+      clearTimeout(state.noteTimer);
+      state.noteTimer = setTimeout(() => { note.hidden = true; }, 15000);
     } catch (error) {
       if (error instanceof SignedOut) return;
       note.textContent = "failed: " + error.message;
@@ -458,7 +469,7 @@
     $("timeline").replaceChildren(...events.map((event) => {
       const dead = event.stream.endsWith(":dead");
       return el("li", { class: dead ? "dead-event" : "", "data-type": event.type },
-        el("span", { class: "when", text: clock(event.at || idTime(event.id)) }),
+        el("span", { class: "when", title: new Date(event.at || idTime(event.id)).toLocaleString(), text: precise(event.at || idTime(event.id)) }),
         el("span", { class: "type", text: event.type || "(no type)" }),
         el("span", { class: "where" }, el("span", { class: "mono", text: event.stream }), " ", el("span", { class: "mono muted", text: event.id }),
           dead ? el("span", { class: "alarm", text: " dead letter: " + (fieldValue(event.fields, "reason") || "") }) : null),
