@@ -8,32 +8,13 @@ BIN="$PWD/.build/release"
 EVENTS="${CONSOLE_EVENTS:-200000}"
 DEAD="${CONSOLE_DEAD:-500}"
 PY="$PWD/.build/console-venv/bin/python"
-DIR=$(mktemp -d /tmp/baedal-bench-console.XXXXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PORT=$(free_port); API_PORT=$(free_port); PAY_PORT=$(free_port)
-export BAEDAL_REDIS_URL="redis://127.0.0.1:$PORT" BAEDAL_PREFIX=baedal BAEDAL_LOG_LEVEL=warning \
-  BAEDAL_API_PORT="$API_PORT" BAEDAL_PAYMENT_PORT="$PAY_PORT" BAEDAL_PAYMENT_URL="http://127.0.0.1:$PAY_PORT" \
-  BAEDAL_JWT_SECRET="bench-secret-0123456789abcdef0123456789"
-redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes \
-  --pidfile "$DIR/redis.pid" --logfile "$DIR/redis.log" >/dev/null
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  redis-cli -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-"$BIN/baedalctl" seed >/dev/null
-"$BIN/baedal-payment" 2>"$DIR/payment.log" & pids+=($!)
-"$BIN/baedal-api" 2>"$DIR/api.log" & pids+=($!)
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$API_PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+. scripts/bench-stack.sh console
 
 echo "== Console bench: $EVENTS entries on the order stream, $DEAD dead letters"
 "$BIN/baedal-bench" fill "$EVENTS" >/dev/null
 BAEDAL_CONSUMER=bench-projector "$BIN/baedal-worker" projector 2>"$DIR/projector.log" & pids+=($!)
 CUSTOMER=$("$BIN/baedalctl" token --role customer --sub bench-customer)
+sleep 6  # the orders come after the fill's burst: a big stream, not a burst in their window (see the README)
 for i in $(seq 20); do
   curl -fs -XPOST "http://127.0.0.1:$API_PORT/orders" -H "Authorization: Bearer $CUSTOMER" \
     -d '{"storeId":"s-gangnam-chicken","items":[{"foodId":"fried-chicken","qty":1},{"foodId":"cola","qty":2}],"region":"gangnam","address":"서울 강남구 테헤란로 1"}' >"$DIR/order.json"
@@ -51,11 +32,7 @@ OPS=${URL#*#token=}
 
 # The page in the browser: bytes of the page and its two files, load and first data drawn.
 MODE=bench CONSOLE_URL="$URL" API="http://127.0.0.1:$API_PORT" REDIS_PORT="$PORT" OUT="$DIR/shots" RUNS="${CONSOLE_RUNS:-10}" \
-  "$PY" Tests/browser/console.py | "$PY" -c '
-import json, sys
-r = json.loads(sys.stdin.read().strip().splitlines()[-1])
-print(f"page        {r[\"bytes\"]:,} bytes in {r[\"files\"]} files (HTML, CSS, JS; uncompressed, nothing else fetched)")
-print(f"load        median {r[\"loadMedianMs\"]} ms (max {r[\"loadMaxMs\"]}) to the load event; first data drawn: median {r[\"firstDataMedianMs\"]} ms (max {r[\"firstDataMaxMs\"]}), {r[\"runs\"]} loads")'
+  "$PY" Tests/browser/console.py
 
 # What each JSON route costs on this Redis: 50 requests each, one at a time.
 route() {
@@ -68,5 +45,5 @@ route streams
 route dead
 route "orders/$ORDER"
 scan=$(curl -fs "http://127.0.0.1:$API_PORT/console/api/orders/$ORDER" -H "Authorization: Bearer $OPS" | "$PY" -c '
-import json, sys; t = json.load(sys.stdin)["timeline"]; print(f"{len(t[\"events\"])} events, {t[\"scanned\"]} entries read, complete: {t[\"complete\"]}")')
+import json, sys; t = json.load(sys.stdin)["timeline"]; print(len(t["events"]), "events,", t["scanned"], "entries read, complete:", t["complete"])')
 echo "timeline    of an order placed right after the fill: $scan"

@@ -51,35 +51,7 @@ enum ConsoleViews {
         JSONWriter.object { json in
             json.field("now", now)
             json.key("streams")
-            json.array(streams) { json, stream in
-                json.object { json in
-                    json.field("stream", stream.key)
-                    json.field("length", stream.length)
-                    if let first = stream.firstId { json.field("firstId", first) }
-                    if let last = stream.lastId { json.field("lastId", last) }
-                    if !stream.lastEntry.isEmpty {
-                        json.key("lastEntry")
-                        fields(stream.lastEntry, into: &json)
-                    }
-                    json.key("groups")
-                    json.array(stream.groups) { json, group in
-                        json.object { json in
-                            json.field("name", group.name)
-                            if let lag = group.lag { json.field("lag", lag) }
-                            json.field("pending", group.pending)
-                            json.field("lastDeliveredId", group.lastDeliveredId)
-                            json.key("consumers")
-                            json.array(group.consumers) { json, consumer in
-                                json.object { json in
-                                    json.field("name", consumer.name)
-                                    json.field("pending", consumer.pending)
-                                    json.field("idleMs", consumer.idleMilliseconds)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            json.array(streams) { json, stream in stream.write(into: &json) }
             json.key("autoscaler")
             json.array(autoscaler) { json, policy in
                 json.object { json in
@@ -107,7 +79,7 @@ enum ConsoleViews {
                     // The header's `id` (the original entry's) is `entryId` here: `id` is the letter's.
                     for name in DeadLetter.headerFields { json.field(name == "id" ? "entryId" : name, letter.header[name] ?? "") }
                     json.key("original")
-                    fields(letter.original, into: &json)
+                    StreamInspector.Stream.write(letter.original, into: &json)
                 }
             }
         }
@@ -132,7 +104,7 @@ enum ConsoleViews {
                         json.field("type", event.type)
                         if let at = event.at { json.field("at", at) }
                         json.key("fields")
-                        fields(event.fields, into: &json)
+                        StreamInspector.Stream.write(event.fields, into: &json)
                     }
                 }
                 json.key("streams")
@@ -145,16 +117,6 @@ enum ConsoleViews {
                 json.key("complete")
                 json.raw(scan.complete ? "true" : "false")
                 json.field("scanned", scan.scanned)
-            }
-        }
-    }
-
-    /// An entry's fields as `[{"name","value"}]`, in order; bytes that are not UTF-8 show as U+FFFD.
-    static func fields(_ fields: [StreamField], into json: inout JSONWriter) {
-        json.array(fields) { json, field in
-            json.object { json in
-                json.field("name", field.name)
-                json.field("value", String(decoding: field.value, as: UTF8.self))
             }
         }
     }

@@ -9,12 +9,15 @@ import Backbone
 /// Pure, like the other projections; `baedalctl rebuild dashboards` recomputes it the same way.
 public struct OrderFlowProjection: Sendable {
     public let keys: Keys
+    /// `baedal:dashboard:orders-per-minute:`, built once: a minute's key is this and a number.
+    private let keyPrefix: String
 
     /// How long a minute's hash is kept after the minute ends.
     public static let retentionSeconds: Int64 = 7_200
 
     public init(keys: Keys) {
         self.keys = keys
+        keyPrefix = OrderFlow.key(keys, minute: 0).dropLast() + ""
     }
 
     /// The status an event moves its order to (the contract's events and status list).
@@ -38,7 +41,7 @@ public struct OrderFlowProjection: Sendable {
     public func effects(of event: EventEnvelope, on stream: StreamName) -> Effects {
         guard event.at > 0, let status = Self.status(after: event.type, on: stream) else { return .none }
         let minute = event.at / 60_000
-        let key = OrderFlow.key(keys, minute: minute)
+        let key = keyPrefix + String(minute)
         return Effects([
             .increment(key: key, field: status, by: 1),
             .expireAt(key: key, keyType: "hash", seconds: (minute + 1) * 60 + Self.retentionSeconds),

@@ -13,9 +13,11 @@ import Redis
 ///   time order and can be read from a time on (`XRANGE key <ms>-0 + COUNT n`), never from its
 ///   start.
 /// - Nothing about an order is written before its payment is approved, and the approval comes
-///   at most the payment timeout (2 s by default) before the order's `placedAt`. Reading each
-///   stream from `placedAt` − `lookBehindMilliseconds` (60 s: the timeout and clock skew
-///   between the API's host and Redis's, with room to spare) therefore misses nothing.
+///   at most the payment timeout (2 s by default) before the order's `placedAt`: the payment
+///   stream is read from `placedAt` − 60 s (the timeout and clock skew, with room to spare).
+///   Everything else about the order is appended by or after the commit that set `placedAt`,
+///   so the other streams are read from `placedAt` − 5 s (`placedAt` is the API host's clock,
+///   ids are Redis's: 5 s allows for clocks that differ that much).
 /// - Each call reads at most `budget` entries per stream, in pages of `pageSize` (one round trip
 ///   for a page of every stream). Where a stream goes on beyond the budget the scan says so and
 ///   returns its cursors; the next call resumes there. Following a live order is the same call
@@ -44,7 +46,11 @@ public struct OrderTimeline: Sendable {
         public var scanned: Int
     }
 
-    public static let lookBehindMilliseconds: Int64 = 60_000
+    /// How far before `placedAt` a stream is read: the payment stream further (the approval
+    /// precedes the order), the others by what clocks may differ.
+    public func lookBehindMilliseconds(_ stream: String) -> Int64 {
+        stream == keys.stream(.payment) ? 60_000 : 5_000
+    }
 
     public let keys: Keys
     public let redis: any RedisExecutor
@@ -72,7 +78,7 @@ public struct OrderTimeline: Sendable {
             if let cursor = cursors[key], StreamID(cursor) != nil {
                 starts[key] = "(" + cursor
             } else if let placedAt {
-                starts[key] = "\(max(0, placedAt - Self.lookBehindMilliseconds))-0"
+                starts[key] = "\(max(0, placedAt - lookBehindMilliseconds(key)))-0"
             } else {
                 newest.append(key)
             }

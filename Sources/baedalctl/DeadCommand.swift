@@ -54,20 +54,12 @@ struct DeadCommand: AsyncParsableCommand {
             discussion: "Fix the cause first. The replayed entry carries replayFor=<group>: other groups acknowledge it without handling it, so nothing is counted twice."
         )
 
-        @Argument(help: "the dead letter's id")
-        var id: String?
-
-        @Flag(help: "replay every dead letter there is now")
-        var all = false
-
-        func validate() throws {
-            guard (id != nil) != all else { throw ValidationError("give one dead letter's id, or --all") }
-        }
+        @OptionGroup var which: Which
 
         func run() async throws {
             try await Deployment.withClient { deployment, redis in
                 let store = DeadLetterStore(keys: deployment.keys, redis: redis)
-                let ids = all ? try await store.ids() : [id!]
+                let ids = which.all ? try await store.ids() : [which.id!]
                 for id in ids {
                     let (letter, newId) = try await DeadCommand.found { try await store.replay(id) }
                     print("replayed \(id) → \(letter.stream) \(newId) for group \(letter.group)")
@@ -80,29 +72,34 @@ struct DeadCommand: AsyncParsableCommand {
     struct Drop: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete dead letters for good.")
 
-        @Argument(help: "the dead letter's id")
-        var id: String?
-
-        @Flag(help: "drop every dead letter there is now")
-        var all = false
-
-        func validate() throws {
-            guard (id != nil) != all else { throw ValidationError("give one dead letter's id, or --all") }
-        }
+        @OptionGroup var which: Which
 
         func run() async throws {
             try await Deployment.withClient { deployment, redis in
                 let store = DeadLetterStore(keys: deployment.keys, redis: redis)
-                if all {
+                guard let id = which.id else {
                     var dropped = 0
                     for id in try await store.ids() where try await store.drop(id) { dropped += 1 }
                     print(dropped == 0 ? "no dead letters" : "dropped \(dropped) dead letters")
                     return
                 }
-                _ = try await DeadCommand.found { try await store.letter(id!) }
-                _ = try await store.drop(id!)
-                print("dropped \(id!)")
+                _ = try await DeadCommand.found { try await store.letter(id) }
+                _ = try await store.drop(id)
+                print("dropped \(id)")
             }
+        }
+    }
+
+    /// One dead letter, or every one there is now.
+    struct Which: ParsableArguments {
+        @Argument(help: "the dead letter's id")
+        var id: String?
+
+        @Flag(help: "every dead letter there is now")
+        var all = false
+
+        func validate() throws {
+            guard (id != nil) != all else { throw ValidationError("give one dead letter's id, or --all") }
         }
     }
 

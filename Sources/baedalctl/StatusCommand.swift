@@ -38,30 +38,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     static func json(_ streams: [StreamInspector.Stream]) -> String {
         var json = JSONWriter()
-        json.array(streams) { json, stream in
-            json.object { json in
-                json.field("stream", stream.key)
-                json.field("length", stream.length)
-                if let last = stream.lastId { json.field("lastId", last) }
-                json.key("groups")
-                json.array(stream.groups) { json, group in
-                    json.object { json in
-                        json.field("name", group.name)
-                        if let lag = group.lag { json.field("lag", lag) }
-                        json.field("pending", group.pending)
-                        json.field("lastDeliveredId", group.lastDeliveredId)
-                        json.key("consumers")
-                        json.array(group.consumers) { json, consumer in
-                            json.object { json in
-                                json.field("name", consumer.name)
-                                json.field("pending", consumer.pending)
-                                json.field("idleMs", consumer.idleMilliseconds)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        json.array(streams) { json, stream in stream.write(into: &json) }
         return json.text
     }
 }

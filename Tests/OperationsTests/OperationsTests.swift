@@ -21,7 +21,8 @@ struct OperationsTests {
         let order = keys.stream(.order), payment = keys.stream(.payment), store = keys.stream(.store)
         let placedAt: Int64 = 1_700_000_100_000
         try entry(connection, order, id: "1700000000000-0", type: "OrderPlaced", orderId: "o-1")  // 100 s before: outside the window
-        try entry(connection, payment, id: "1700000099000-0", type: "PaymentApproved", orderId: "o-1")  // 1 s before placing
+        try entry(connection, order, id: "1700000090000-0", type: "OrderPlaced", orderId: "o-1")  // 10 s before: outside, but for payments
+        try entry(connection, payment, id: "1700000050000-0", type: "PaymentApproved", orderId: "o-1")  // 50 s before placing
         try entry(connection, order, id: "1700000100000-0", type: "OrderPlaced", orderId: "o-1")
         for index in 0..<25 { try entry(connection, store, id: "\(1_700_000_100_001 + Int64(index))-0", type: "OrderAccepted", orderId: "o-other") }
         try entry(connection, store, id: "1700000200000-0", type: "OrderAccepted", orderId: "o-1")
