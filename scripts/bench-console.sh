@@ -46,4 +46,4 @@ route dead
 route "orders/$ORDER"
 scan=$(curl -fs "http://127.0.0.1:$API_PORT/console/api/orders/$ORDER" -H "Authorization: Bearer $OPS" | "$PY" -c '
 import json, sys; t = json.load(sys.stdin)["timeline"]; print(len(t["events"]), "events,", t["scanned"], "entries read, complete:", t["complete"])')
-echo "timeline    of an order placed right after the fill: $scan"
+echo "timeline    of the last of the 20 orders: $scan"
