@@ -30,13 +30,15 @@ test: deps
 
 # Release build: the projector draining a pre-filled stream (1 and 2 processes, redis-benchmark beside
 # them), then wrk on POST /orders beside GET /health/live, then the highly available topology
-# (the price of BAEDAL_MIN_REPLICAS, failovers under load, the projector with replicas).
+# (the price of BAEDAL_MIN_REPLICAS, failovers under load, the projector with replicas), then the
+# console's weight, load time in headless Chromium and JSON routes on a big stream.
 bench:
 	@scripts/install-deps.sh
 	$(SWIFT) build -c release
 	@scripts/bench.sh
 	@scripts/bench-http.sh
 	@scripts/bench-ha.sh
+	@scripts/bench-console.sh
 
 # Release binaries to $(DESTDIR)$(PREFIX)/bin, the systemd units (pointing there) to
 # $(DESTDIR)$(UNITDIR), the environment example and Redis include to $(DESTDIR)/etc.

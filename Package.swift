@@ -53,7 +53,7 @@ let package = Package(
         // middleware, the atomic commit.
         .target(name: "Backbone", dependencies: ["JSON", "Redis", "Daemon", logging, metrics, lifecycle]),
         // The operator's tools over the backbone: stream inspection, dead letters, safe trimming.
-        .target(name: "Operations", dependencies: ["Backbone", "Redis"]),
+        .target(name: "Operations", dependencies: ["Backbone", "JSON", "Redis"]),
         // A small Foundation-free HTTP/1.1 client and server (keeps workers lean).
         .target(name: "HTTPLite"),
 
@@ -81,11 +81,13 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: [
             "Backbone", "Daemon", "JSON", "Redis", hummingbird, hummingbirdCore, logging, metrics, lifecycle, prometheus, nioCore, nioHTTP1, nioHTTPTypes, httpTypes,
         ]),
-        // The REST API: one controller per context, authentication, error mapping, the gateway client.
+        // The REST API: one controller per context, authentication, error mapping, the gateway client,
+        // and the operator console (its page embedded in the binary).
         .target(name: "API", dependencies: [
             "HTTPServer", "Ordering", "Orders", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Identity",
-            "Backbone", "Daemon", "JSON", "Redis", "HTTPLite", hummingbird, httpClient, logging, metrics, prometheus, nioCore, nioHTTP1, nioPosix, httpTypes,
-        ]),
+            "Operations", "Backbone", "Daemon", "JSON", "Redis", "HTTPLite", hummingbird, httpClient, logging, metrics, prometheus, nioCore, nioHTTP1,
+            nioPosix, httpTypes,
+        ], resources: [.embedInCode("Console/console.html"), .embedInCode("Console/console.css"), .embedInCode("Console/console.js")]),
         // The payment gateway stand-in: a third party in real life, so it knows none of our contexts.
         .target(name: "PaymentGatewayStandIn", dependencies: ["HTTPServer", "PaymentGatewayAPI", "Backbone", "Daemon", "JSON", "Redis", hummingbird, logging, prometheus]),
 
@@ -104,6 +106,7 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Daemon", "JSON", "Redis", "TestSupport", logging]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone"]),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "Backbone", "Redis", "TestSupport"]),
         .testTarget(name: "PoliciesTests", dependencies: [
             "Policies", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Orders", "Backbone", "Redis", "TestSupport", logging,
         ]),

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build, `make run`, `make test` and `make bench` need and this machine lacks,
-# through apt-get (Debian). Quiet when everything is already there.
+# through apt-get (Debian), and the tests' Python packages in the virtual environment .build/venv
+# (never the system's Python). Quiet when everything is already there.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
@@ -10,37 +12,40 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if ! pkg-config --exists hiredis 2>/dev/null; then need+=(libhiredis-dev); fi
 command -v curl >/dev/null 2>&1 || need+=(curl)           # make run: readiness checks, the printed examples
 command -v wrk >/dev/null 2>&1 || need+=(wrk)             # make bench: HTTP load (redis-benchmark is in redis-tools)
-# The tests' Python (schema validation, the example consumer) lives in a virtual environment.
-PYTHON=$(command -v /usr/bin/python3 || command -v python3 || true)
-if [ -z "$PYTHON" ]; then need+=(python3 python3-venv)
-elif ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then need+=(python3-venv); fi
+# The console's tests and bench: headless Chromium through WebDriver, Korean glyphs for its screenshots.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+fc-list :lang=ko 2>/dev/null | grep -q . || need+=(fonts-nanum)
+# A python3 that can make a virtual environment (Debian's needs python3-venv for it).
+python=$(command -v /usr/bin/python3 || command -v python3 || true)
+if [ -z "$python" ] || ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then need+=(python3 python3-venv); python=/usr/bin/python3; fi
 
-# Creates or updates .build/venv from scripts/python-requirements.txt (only when the list changed).
-python_venv() {
-  local venv=.build/venv requirements=scripts/python-requirements.txt
-  PYTHON=$(command -v /usr/bin/python3 || command -v python3)
-  if [ -x "$venv/bin/python" ] && cmp -s "$requirements" "$venv/requirements.installed"; then return 0; fi
-  echo "python: installing $(grep -v '^#' "$requirements" | tr '\n' ' ')into $venv"
+if [ ${#need[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "missing: ${need[*]} — install them with your package manager (this script knows apt-get only)" >&2
+    exit 1
+  fi
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "missing: ${need[*]} — run as root or install sudo" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "installing: ${need[*]} (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  echo "installed: ${need[*]}"
+fi
+
+# The tests' Python (schemas, the example consumer, the browser tests): .build/venv, made or updated
+# from scripts/python-requirements.txt only when that list changed.
+venv=.build/venv
+requirements=scripts/python-requirements.txt
+if ! [ -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$venv/requirements.installed"; then
+  echo "installing: $(grep -v '^#' "$requirements" | tr '\n' ' ')(pip, in $venv)"
   mkdir -p .build
-  "$PYTHON" -m venv "$venv"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
   cp "$requirements" "$venv/requirements.installed"
-}
-
-if [ ${#need[@]} -eq 0 ]; then python_venv; exit 0; fi
-
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "missing: ${need[*]} — install them with your package manager (this script knows apt-get only)" >&2
-  exit 1
 fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "missing: ${need[*]} — run as root or install sudo" >&2; exit 1; }
-  sudo="sudo"
-fi
-echo "installing: ${need[*]} (apt-get)"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-echo "installed: ${need[*]}"
-python_venv

@@ -141,6 +141,8 @@ Try it (tokens come from baedalctl with the same secret):
   curl -s $api/customers/me/notifications -H "Authorization: Bearer \$C"
   redis-cli -p $PORT XRANGE $BAEDAL_PREFIX:events:order - +
 
+The operator console (a fresh operator token in the link): $(BAEDAL_JWT_SECRET="$BAEDAL_JWT_SECRET" "$ctl" console)
+
 make stop stops it all (Redis keeps its data in .run/redis).
 EOT
   if [ "$HA" = 1 ]; then

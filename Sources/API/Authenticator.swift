@@ -46,7 +46,7 @@ public final class Authenticator: Sendable {
     func actor(_ request: Request, in roles: Actor.Role...) async throws -> Actor {
         let actor = try await actor(request)
         guard roles.contains(actor.role) else {
-            throw APIError.forbidden("this needs the role \(roles.map(\.rawValue).joined(separator: " or ")); the token is \(actor.role == .owner ? "an" : "a") \(actor.role.rawValue)'s")
+            throw APIError.forbidden("this needs the role \(roles.map(\.rawValue).joined(separator: " or ")); the token is \(actor.role == .owner || actor.role == .operator ? "an" : "a") \(actor.role.rawValue)'s")
         }
         return actor
     }

@@ -9,6 +9,7 @@ import Identity
 import Logging
 import Metrics
 import Notifications
+import Operations
 import Ordering
 import Orders
 import Payments
@@ -77,8 +78,22 @@ public final class BaedalAPI: Sendable {
         CustomersController(orders: orders, myPage: MyPage(keys: keys, redis: pool), inbox: CustomerInbox(keys: keys, redis: pool),
                             auth: authenticator).addRoutes(to: router)
         DashboardController(dashboards: Dashboards(keys: keys, redis: pool), auth: authenticator).addRoutes(to: router)
+        addConsole(to: router, keys: keys, orders: orders, redis: pool)
         routes.load(from: router)
         return router
+    }
+
+    /// The operator console: its page and files, and its JSON routes, under `/console`.
+    func addConsole(to router: Router<BaedalContext>, keys: Keys, orders: OrderRepository, redis: any RedisExecutor) {
+        // Domain errors become their answers inside the headers' middleware, so they carry the policy too.
+        let console = router.group("console").add(middleware: ConsoleHeaders()).add(middleware: DomainErrors())
+        ConsoleController().addRoutes(to: console)
+        ConsoleAPIController(
+            inspector: StreamInspector(keys: keys, redis: redis), deadLetters: DeadLetterStore(keys: keys, redis: redis),
+            dashboards: Dashboards(keys: keys, redis: redis), flow: OrderFlow(keys: keys, redis: redis),
+            autoscaler: AutoscalerReport(keys: keys, redis: redis), orders: orders,
+            timeline: OrderTimeline(keys: keys, redis: redis), auth: authenticator
+        ).addRoutes(to: console)
     }
 
     public func shutdown() async {

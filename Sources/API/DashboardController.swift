@@ -6,18 +6,19 @@ import JSON
 import Notifications
 import Orders
 
-/// The two dashboards: units ordered per food (owners), deliveries per rider (owners and riders).
+/// The two dashboards: units ordered per food (owners), deliveries per rider (owners and riders);
+/// operators see both.
 struct DashboardController: Sendable {
     let dashboards: Dashboards
     let auth: Authenticator
 
     func addRoutes(to router: Router<BaedalContext>) {
         router.get("/dashboard/food-orders") { request, _ in
-            _ = try await auth.actor(request, in: .owner)
+            _ = try await auth.actor(request, in: .owner, .operator)
             return try await counts(.foodOrders)
         }
         router.get("/dashboard/rider-deliveries") { request, _ in
-            _ = try await auth.actor(request, in: .owner, .rider)
+            _ = try await auth.actor(request, in: .owner, .rider, .operator)
             return try await counts(.riderDeliveries)
         }
     }

@@ -1,6 +1,7 @@
 import HTTPServer
 import Hummingbird
 import Identity
+import Operations
 import Orders
 import Ordering
 import Stores
@@ -18,6 +19,8 @@ struct DomainErrors<Context: RequestContext>: RouterMiddleware {
         } catch let error as TokenError {
             throw APIError(error)
         } catch let error as PlaceOrderError {
+            throw APIError(error)
+        } catch let error as DeadLetterStore.Failure {
             throw APIError(error)
         }
     }
@@ -44,6 +47,14 @@ extension APIError {
         switch error {
         case .invalid(let problem): self.init(.badRequest, "bad_request", problem)
         case .notFound: self.init(.notFound, "unknown_store", error.description)
+        }
+    }
+
+    init(_ error: DeadLetterStore.Failure) {
+        switch error {
+        case .notFound: self.init(.notFound, "not_found", error.description)
+        case .notAnId: self.init(.badRequest, "bad_request", error.description)
+        case .notADeadLetter: self.init(.unprocessableContent, "not_a_dead_letter", error.description)
         }
     }
 

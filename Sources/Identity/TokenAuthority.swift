@@ -9,7 +9,7 @@ import Foundation
 
 /// Signs and verifies HS256 tokens with `BAEDAL_JWT_SECRET`.
 public struct TokenAuthority: Sendable {
-    public static let roles: Set<String> = ["customer", "owner", "rider"]
+    public static let roles: Set<String> = ["customer", "owner", "rider", "operator"]
     /// HS256 needs a key at least as long as its hash.
     public static let minimumSecretBytes = 32
     private let keys: JWTKeyCollection

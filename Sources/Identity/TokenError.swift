@@ -11,7 +11,7 @@ public enum TokenError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .missing: "an Authorization: Bearer token is required"
         case .invalid(let reason): "the bearer token is not valid: \(reason)"
-        case .unknownRole(let role): "unknown role '\(role)' (customer, owner or rider)"
+        case .unknownRole(let role): "unknown role '\(role)' (customer, owner, rider or operator)"
         case .ownerWithoutStore: "an owner's token must name its store"
         }
     }

@@ -1,7 +1,9 @@
 import Backbone
 import Redis
 
-/// What `redis-cli XINFO` tells about the streams, gathered into one picture for operators.
+/// What `redis-cli XINFO` tells about the streams, gathered into one picture for operators
+/// (`baedalctl status`, the console). Cheap on a big Redis: `XINFO` answers from the stream's
+/// header, and every stream, group and consumer is read in three round trips in all.
 public struct StreamInspector: Sendable {
     public struct Consumer: Sendable, Hashable {
         public var name: String
@@ -24,37 +26,69 @@ public struct StreamInspector: Sendable {
         public var firstId: String?
         public var lastId: String?
         public var groups: [Group]
+        /// The fields of the newest entry (from `XINFO STREAM`, no extra read).
+        public var lastEntry: [StreamField] = []
     }
 
     public let keys: Keys
+    public let redis: any RedisExecutor
 
-    public init(keys: Keys) {
+    public init(keys: Keys, redis: any RedisExecutor) {
         self.keys = keys
+        self.redis = redis
     }
+
+    /// The keys of every event stream of the deployment and of the dead-letter stream.
+    public var streamKeys: [String] { StreamName.allCases.map(keys.stream) + [keys.dead] }
 
     /// Every event stream of the deployment and the dead-letter stream.
-    public func streams(on connection: RedisConnection) throws(RedisError) -> [Stream] {
-        try (StreamName.allCases.map(keys.stream) + [keys.dead]).map { key throws(RedisError) in try stream(key, on: connection) }
+    public func streams() async throws -> [Stream] {
+        try await streams(streamKeys)
     }
 
-    public func stream(_ key: String, on connection: RedisConnection) throws(RedisError) -> Stream {
-        let info = try connection.sendKeepingErrors(RedisCommand("XINFO", "STREAM", key))
-        guard case .array = info else { return Stream(key: key, length: 0, groups: []) }
-        let fields = info.fields
-        var stream = Stream(key: key, length: fields["length"]?.int ?? 0, groups: [])
-        stream.firstId = fields["first-entry"]?.array?.first?.string
-        stream.lastId = fields["last-entry"]?.array?.first?.string
-        for group in try connection.send(RedisCommand("XINFO", "GROUPS", key)).array ?? [] {
-            let g = group.fields
-            let name = g["name"]?.string ?? "?"
-            let consumers = (try connection.send(RedisCommand("XINFO", "CONSUMERS", key, name)).array ?? []).map { consumer in
+    public func stream(_ key: String) async throws -> Stream {
+        try await streams([key])[0]
+    }
+
+    /// The streams `keys` in order; an absent one has length 0 and no groups.
+    public func streams(_ keys: [String]) async throws -> [Stream] {
+        let infos = try await redis.each(keys.map { RedisCommand("XINFO", "STREAM", $0) })
+        var streams: [Stream] = []
+        var present: [Int] = []
+        for (key, info) in zip(keys, infos) {
+            guard case .array = info else {  // no such key (an error reply)
+                streams.append(Stream(key: key, length: 0, groups: []))
+                continue
+            }
+            let fields = info.fields
+            present.append(streams.count)
+            streams.append(Stream(key: key, length: fields["length"]?.int ?? 0,
+                                  firstId: fields["first-entry"]?.array?.first?.string,
+                                  lastId: fields["last-entry"]?.array?.first?.string, groups: [],
+                                  lastEntry: (fields["last-entry"]?.array?.last?.pairs ?? []).map { StreamField($0.name.string ?? "", $0.value.bytes ?? []) }))
+        }
+        // The groups of every present stream, then the consumers of every group: a stream
+        // deleted meanwhile answers an error, read as no groups.
+        let groupReplies = try await redis.each(present.map { RedisCommand("XINFO", "GROUPS", streams[$0].key) })
+        var members: [(stream: Int, group: Int)] = []
+        for (index, reply) in zip(present, groupReplies) {
+            for group in reply.array ?? [] {
+                let g = group.fields
+                members.append((index, streams[index].groups.count))
+                streams[index].groups.append(Group(name: g["name"]?.string ?? "?", pending: g["pending"]?.int ?? 0, lag: g["lag"]?.int,
+                                                   lastDeliveredId: g["last-delivered-id"]?.string ?? "0-0", consumers: []))
+            }
+        }
+        let consumerReplies = try await redis.each(members.map {
+            RedisCommand("XINFO", "CONSUMERS", streams[$0.stream].key, streams[$0.stream].groups[$0.group].name)
+        })
+        for (member, reply) in zip(members, consumerReplies) {
+            streams[member.stream].groups[member.group].consumers = (reply.array ?? []).map { consumer in
                 let c = consumer.fields
                 return Consumer(name: c["name"]?.string ?? "?", pending: c["pending"]?.int ?? 0, idleMilliseconds: c["idle"]?.int ?? 0)
             }
-            stream.groups.append(Group(name: name, pending: g["pending"]?.int ?? 0, lag: g["lag"]?.int,
-                                       lastDeliveredId: g["last-delivered-id"]?.string ?? "0-0", consumers: consumers))
         }
-        return stream
+        return streams
     }
 
     /// One pending entry: who holds it, for how long, how often it was delivered, what it is.
@@ -72,32 +106,35 @@ public struct StreamInspector: Sendable {
         public var lastError: String?
     }
 
-    /// The pending entries of `group` on every stream it reads.
-    public func pending(group: String, count: Int, on connection: RedisConnection) throws(RedisError) -> [Pending]? {
-        var found = false
+    /// The pending entries of `group` on every stream it reads, at most `count` per stream; nil
+    /// when no stream has that group.
+    public func pending(group: String, count: Int) async throws -> [Pending]? {
+        let reading = try await streams().filter { $0.groups.contains { $0.name == group } }
+        guard !reading.isEmpty else { return nil }
+        let replies = try await redis.each(reading.map { RedisCommand("XPENDING", $0.key, group, "-", "+", String(count)) })
         var result: [Pending] = []
-        for stream in try streams(on: connection) where stream.groups.contains(where: { $0.name == group }) {
-            found = true
-            let reply = try connection.send(RedisCommand("XPENDING", stream.key, group, "-", "+", String(count)))
-            let ids = (reply.array ?? []).compactMap { $0.array?.first?.string }
-            let book = RetryBook(keys: keys, group: group)
-            let scheduled = ids.isEmpty ? [] : RetryBook.entries(ids, stream: stream.key, reply: try connection.send(book.looking(up: ids, stream: stream.key)))
-            for (index, entry) in (reply.array ?? []).enumerated() {
+        for (stream, reply) in zip(reading, replies) {
+            for entry in reply.array ?? [] {
                 guard let parts = entry.array, parts.count == 4, let id = parts[0].string else { continue }
-                var pending = Pending(stream: stream.key, id: id, consumer: parts[1].string ?? "?", idleMilliseconds: parts[2].int ?? 0,
-                                      deliveries: parts[3].int ?? 0)
-                if let original = try connection.send(RedisCommand("XRANGE", stream.key, id, id)).array?.first?.array?.last?.array {
-                    let fields = RESPValue.array(original).fields
-                    pending.type = fields["type"]?.string
-                    pending.orderId = fields["orderId"]?.string
-                }
-                if index < scheduled.count, let retry = scheduled[index] {
-                    pending.nextDue = retry.due
-                    pending.lastError = retry.reason
-                }
-                result.append(pending)
+                result.append(Pending(stream: stream.key, id: id, consumer: parts[1].string ?? "?", idleMilliseconds: parts[2].int ?? 0,
+                                      deliveries: parts[3].int ?? 0))
             }
         }
-        return found ? result : nil
+        // What each entry is (a trimmed entry reads as nothing), and when a failed one is due
+        // again (`RetryBook`), in one more round trip.
+        let book = RetryBook(keys: keys, group: group)
+        let originals = try await redis.each(result.map { RedisCommand("XRANGE", $0.stream, $0.id, $0.id) })
+        let retries = try await redis.each(result.map { RedisCommand("HGET", book.key, RetryBook.field(stream: $0.stream, id: $0.id)) })
+        for (index, original) in originals.enumerated() {
+            if let fields = original.array?.first?.array?.last {
+                result[index].type = fields.fields["type"]?.string
+                result[index].orderId = fields.fields["orderId"]?.string
+            }
+            if let value = retries[index].string, let retry = RetryBook.entry(stream: result[index].stream, id: result[index].id, value: value) {
+                result[index].nextDue = retry.due
+                result[index].lastError = retry.reason
+            }
+        }
+        return result
     }
 }

@@ -1,7 +1,9 @@
 /// Who is asking: the identity a bearer token proves.
 public struct Actor: Sendable, Hashable {
     public enum Role: String, Sendable, CaseIterable, Hashable {
-        case customer, owner, rider
+        /// `operator` runs the platform (the console, dead letters, every dashboard); no order
+        /// command is theirs.
+        case customer, owner, rider, `operator`
     }
 
     public var role: Role
@@ -19,6 +21,7 @@ public struct Actor: Sendable, Hashable {
     public static func customer(_ id: String) -> Actor { Actor(role: .customer, id: id) }
     public static func owner(_ id: String, of store: String) -> Actor { Actor(role: .owner, id: id, store: store) }
     public static func rider(_ id: String) -> Actor { Actor(role: .rider, id: id) }
+    public static func `operator`(_ id: String) -> Actor { Actor(role: .operator, id: id) }
 
     public func owns(store storeId: String) -> Bool { role == .owner && store == storeId }
 }

@@ -96,6 +96,7 @@ public struct Order: Sendable, Hashable {
         case .customer: guard actor.id == customerId else { throw .notYourOrder }
         case .owner: guard actor.owns(store: storeId) else { throw .notYourStore }
         case .rider: if command == .deliver, let riderId, actor.id != riderId { throw .notYourDelivery }
+        case .operator: throw .wrongRole(command: command.name, required: command.role)  // no command is an operator's
         }
 
         var next = self
@@ -164,6 +165,7 @@ public struct Order: Sendable, Hashable {
         case .customer: actor.id == customerId
         case .owner: actor.owns(store: storeId)
         case .rider: riderId != nil && actor.id == riderId
+        case .operator: false  // operators read orders through the console, not as a party to them
         }
     }
 }

@@ -24,6 +24,21 @@ struct Deployment {
     }
 
     var keys: Keys { environment.keys }
+
+    /// A client for the operator's tools (`Operations`), which are async over any executor: the
+    /// same code the console runs in `baedal-api`. Close it when done.
+    func client() -> RedisClient {
+        RedisClient(configuration: environment.redis, label: "baedalctl")
+    }
+
+    /// Runs `body` with a client and the connection closed after it.
+    static func withClient<T>(_ body: (Deployment, RedisClient) async throws -> T) async throws -> T {
+        let deployment = try connect()  // exit 3 when Redis is unreachable
+        deployment.connection.close()
+        let client = deployment.client()
+        defer { client.close() }
+        return try await body(deployment, client)
+    }
 }
 
 /// `12.3s`, `450ms`: an idle time as a person reads it.

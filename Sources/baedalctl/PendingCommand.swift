@@ -3,7 +3,7 @@ import Backbone
 import Operations
 
 /// `baedalctl pending GROUP`: what a group's consumers hold, for how long, delivered how often.
-struct PendingCommand: ParsableCommand {
+struct PendingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pending",
         abstract: "List the entries a group has been given and not acknowledged yet."
@@ -15,10 +15,11 @@ struct PendingCommand: ParsableCommand {
     @Option(help: "at most this many per stream")
     var count = 50
 
-    func run() throws {
-        let deployment = try Deployment.connect()
-        defer { deployment.connection.close() }
-        guard let pending = try StreamInspector(keys: deployment.keys).pending(group: group, count: count, on: deployment.connection) else {
+    func run() async throws {
+        let pending = try await Deployment.withClient { deployment, redis in
+            try await StreamInspector(keys: deployment.keys, redis: redis).pending(group: group, count: count)
+        }
+        guard let pending else {
             FileHandleStandardError.write("baedalctl: no stream has a group '\(group)'\n")
             throw ExitCode(1)
         }

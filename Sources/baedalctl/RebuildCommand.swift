@@ -34,6 +34,7 @@ struct RebuildCommand: AsyncParsableCommand {
         let live = deployment.keys
         let scratch = Keys(prefix: "\(live.prefix):rebuild:\(Identifier.random(""))")
         let dashboards = DashboardProjection(keys: scratch)
+        let flow = OrderFlowProjection(keys: scratch)
         let views = ViewProjection(keys: scratch)
 
         var read = 0, malformed = 0
@@ -52,9 +53,10 @@ struct RebuildCommand: AsyncParsableCommand {
                     read += 1
                     do {
                         let event = try EventEnvelope(StreamMessage(stream: live.stream(stream), id: id, fields: fields))
-                        let effects = target == .dashboards
+                        var effects = target == .dashboards
                             ? try dashboards.effects(of: event, on: stream)
                             : try views.effects(of: event, on: stream)
+                        if target == .dashboards { effects.writes += flow.effects(of: event, on: stream).writes }
                         page.append(effects)
                     } catch {
                         malformed += 1
@@ -98,7 +100,13 @@ struct RebuildCommand: AsyncParsableCommand {
     private func keyPairs(_ connection: RedisConnection, live: Keys, scratch: Keys) throws -> [(String, String)] {
         switch target {
         case .dashboards:
+            // The two boards, and every minute of orders per minute by status on either side.
+            var minutes = Set<String>()
+            for keys in [live, scratch] {
+                for key in try Self.scan(connection, OrderFlow.pattern(keys)) { minutes.insert(String(key.dropFirst(keys.prefix.count + 1))) }
+            }
             return Dashboards.Board.allCases.map { (Dashboards.key(live, $0), Dashboards.key(scratch, $0)) }
+                + minutes.sorted().map { ("\(live.prefix):\($0)", "\(scratch.prefix):\($0)") }
         case .views:
             var suffixes = Set<String>()
             for pattern in ["customer:*:orders", "store:*:cooking"] {

@@ -6,7 +6,7 @@ import Redis
 
 /// `baedalctl status [--json]`: every stream, its groups, their lag and pending, the consumers
 /// and their idle time, and the dead letters: one screen where redis-cli needs ten commands.
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show Redis's topology (primary, replicas, Sentinels) and every stream: length, groups with lag and pending, consumers and their idle time, dead letters."
@@ -15,12 +15,15 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "print JSON instead of a table")
     var json = false
 
-    func run() throws {
-        let deployment = try Deployment.connect()
-        defer { deployment.connection.close() }
+    func run() async throws {
+        let deployment = try Deployment.connect()  // exit 3 when Redis is unreachable
         let topology = try RedisTopology.inspect(deployment.environment.redis, primary: deployment.connection)
-        let streams = try StreamInspector(keys: deployment.keys).streams(on: deployment.connection)
         let flags = try deployment.connection.send(RedisCommand("XLEN", deployment.keys.flags)).int ?? 0
+        deployment.connection.close()
+        let client = deployment.client()
+        defer { client.close() }
+        let keys = deployment.keys
+        let streams = try await StreamInspector(keys: keys, redis: client).streams()
         if json {
             print(Self.json(streams, topology: topology, flags: flags))
             return
@@ -36,9 +39,9 @@ struct StatusCommand: ParsableCommand {
                 }
             }
         }
-        let dead = streams.first { $0.key == deployment.keys.dead }?.length ?? 0
+        let dead = streams.first { $0.key == keys.dead }?.length ?? 0
         print(dead == 0 ? "dead letters: none" : "dead letters: \(dead) — baedalctl dead list")
-        if flags > 0 { print("flagged for an operator: \(flags) — redis-cli XRANGE \(deployment.keys.flags) - +") }
+        if flags > 0 { print("flagged for an operator: \(flags) — redis-cli XRANGE \(keys.flags) - +") }
     }
 
     static func printTopology(_ topology: RedisTopology, sentinel: Bool) {
@@ -88,30 +91,7 @@ struct StatusCommand: ParsableCommand {
 
     static func streamsJSON(_ streams: [StreamInspector.Stream]) -> String {
         var json = JSONWriter()
-        json.array(streams) { json, stream in
-            json.object { json in
-                json.field("stream", stream.key)
-                json.field("length", stream.length)
-                if let last = stream.lastId { json.field("lastId", last) }
-                json.key("groups")
-                json.array(stream.groups) { json, group in
-                    json.object { json in
-                        json.field("name", group.name)
-                        if let lag = group.lag { json.field("lag", lag) }
-                        json.field("pending", group.pending)
-                        json.field("lastDeliveredId", group.lastDeliveredId)
-                        json.key("consumers")
-                        json.array(group.consumers) { json, consumer in
-                            json.object { json in
-                                json.field("name", consumer.name)
-                                json.field("pending", consumer.pending)
-                                json.field("idleMs", consumer.idleMilliseconds)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        json.array(streams) { json, stream in stream.write(into: &json) }
         return json.text
     }
 }

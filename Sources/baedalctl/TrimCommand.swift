@@ -2,9 +2,10 @@ import ArgumentParser
 import Backbone
 import Operations
 import Policies
+import Redis
 
 /// `baedalctl trim [--apply]`: removes only what every group has been given and acknowledged.
-struct TrimCommand: ParsableCommand {
+struct TrimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trim",
         abstract: "Trim the event streams below what every group has delivered and acknowledged (a dry run unless --apply).",
@@ -14,19 +15,21 @@ struct TrimCommand: ParsableCommand {
     @Flag(help: "remove the entries (without it, only say what would go)")
     var apply = false
 
-    func run() throws {
-        let deployment = try Deployment.connect()
-        defer { deployment.connection.close() }
-        let trim = SafeTrim(keys: deployment.keys)
+    func run() async throws {
+        try await Deployment.withClient { deployment, redis in try await trim(deployment, redis) }
+    }
+
+    private func trim(_ deployment: Deployment, _ redis: RedisClient) async throws {
+        let trim = SafeTrim(keys: deployment.keys, redis: redis)
         var total = 0
         for stream in StreamName.allCases {
-            let plan = try trim.plan(deployment.keys.stream(stream), expected: PolicyCatalog.readers[stream] ?? [], on: deployment.connection)
+            let plan = try await trim.plan(deployment.keys.stream(stream), expected: PolicyCatalog.readers[stream] ?? [])
             if plan.removable == 0 {
                 print("\(pad(plan.stream, 34)) keep all (\(plan.reason ?? "nothing to trim"))")
                 continue
             }
             if apply {
-                let removed = try trim.apply(plan, on: deployment.connection)
+                let removed = try await trim.apply(plan)
                 total += removed
                 print("\(pad(plan.stream, 34)) removed \(removed) entries below \(plan.below!)")
             } else {

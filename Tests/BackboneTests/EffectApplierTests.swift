@@ -61,6 +61,23 @@ final class EffectApplierTests {
         #expect(try connection.send(RedisCommand("XPENDING", stream, "g")).array?.first == .integer(0))
     }
 
+    @Test func expiriesAreWrittenOncePerKeyAfterTheIncrements() throws {
+        let ids = try delivered(3)
+        let later = epochMilliseconds() / 1000 + 3_600
+        let outcomes = ids.enumerated().map { index, id in
+            EffectApplier.Outcome(stream: stream, id: id, effects: Effects([
+                .increment(key: "t:minute", field: "placed", by: 1),
+                .expireAt(key: "t:minute", keyType: "hash", seconds: later - Int64(index)),
+                .increment(key: "t:gone", field: "placed", by: 1),
+                .expireAt(key: "t:gone", keyType: "hash", seconds: 1),  // long past: the key goes at once
+            ]))
+        }
+        #expect(try applier.apply(outcomes, on: connection).acknowledged == 3)
+        #expect(try hash("t:minute") == ["placed": "3"])
+        #expect(try connection.send(RedisCommand("EXPIRETIME", "t:minute")).int == Int(later), "the latest time asked for")
+        #expect(try connection.send(RedisCommand("EXISTS", "t:gone")).int == 0)
+    }
+
     @Test func aMessageClaimedByAnotherConsumerIsSkippedAndTheRestApplied() throws {
         let ids = try delivered(3)
         // c2 takes over the middle message (as XAUTOCLAIM would after the claim time).

@@ -119,7 +119,7 @@ struct ScenarioTests {
         #expect(await eventually(seconds: 10) {
             let food = try? await deployment.call("GET", "/dashboard/food-orders", token: owner).object
             let statuses = try? await deployment.call("GET", "/customers/me/notifications", token: customer).array.compactMap { $0["status"] as? String }
-            return food?["fried-chicken"] as? Int == 0 && statuses == ["cancelled", "accepted", "placed"]
+            return (food?["fried-chicken"] as? Int ?? 0) == 0 && food != nil && statuses == ["cancelled", "accepted", "placed"]
         })
     }
 

@@ -8,6 +8,7 @@ struct OrderStateMachineTests {
     static let customer = Actor.customer("c1")
     static let owner = Actor.owner("u1", of: "s1")
     static let rider = Actor.rider("r1")
+    static let `operator` = Actor.operator("ops1")
 
     static func order(_ status: OrderStatus, rider: String? = nil) -> Order {
         Order(id: "o1", customerId: "c1", storeId: "s1", items: [OrderLine(foodId: "f1", qty: 2, price: 1000)], amount: 2000,
@@ -29,6 +30,7 @@ struct OrderStateMachineTests {
         case .customer: customer
         case .owner: owner
         case .rider: rider
+        case .operator: `operator`
         }
     }
 
@@ -66,9 +68,24 @@ struct OrderStateMachineTests {
         }
     }
 
+    /// An operator runs the platform, not orders: every command from every status is refused,
+    /// whatever the operator's id (even one equal to the order's customer, store or rider).
+    @Test(arguments: OrderStatus.allCases)
+    func anOperatorMayGiveNoCommand(_ status: OrderStatus) {
+        #expect(!OrderCommand.allCases.contains { $0.role == .operator })
+        for command in OrderCommand.allCases {
+            for id in ["ops1", "c1", "u1", "r1"] {
+                let order = Self.order(status, rider: "r1")
+                #expect(throws: OrderError.wrongRole(command: command.name, required: command.role)) {
+                    try order.decide(command, by: Actor(role: .operator, id: id, store: "s1"), at: 2)
+                }
+            }
+        }
+    }
+
     @Test(arguments: OrderCommand.allCases)
     func onlyTheRightRoleMayGiveACommand(_ command: OrderCommand) {
-        for actor in [Self.customer, Self.owner, Self.rider] where actor.role != command.role {
+        for actor in [Self.customer, Self.owner, Self.rider, Self.operator] where actor.role != command.role {
             #expect(throws: OrderError.wrongRole(command: command.name, required: command.role)) {
                 try Self.order(.placed).decide(command, by: actor, at: 2)
             }
@@ -97,6 +114,7 @@ struct OrderStateMachineTests {
         #expect(!order.isVisible(to: .customer("c2")))
         #expect(!order.isVisible(to: .owner("u2", of: "s2")))
         #expect(!order.isVisible(to: .rider("r2")))
+        #expect(!order.isVisible(to: Self.operator))  // operators look orders up in the console
         #expect(!Self.order(.cooked).isVisible(to: Self.rider))  // no rider yet
     }
 

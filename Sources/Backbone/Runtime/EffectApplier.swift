@@ -8,7 +8,7 @@ import Redis
 /// and names those messages; they are dropped and the rest is applied. Otherwise it checks the
 /// type of every key, applies the writes and `XACK`s the lot. Increments of a batch are added
 /// up first (they commute); any other write keeps its place relative to the increments of its
-/// own key, the only writes it could be ordered against.
+/// own key, the only writes it could be ordered against; expiries come last, one per key.
 public struct EffectApplier: Sendable {
     let group: String
     let consumer: String
@@ -80,6 +80,8 @@ public struct EffectApplier: Sendable {
         var writes = RedisCommand()
         var count = 0
         var totals = IncrementTotals()
+        var expiries: [(key: String, keyType: String, seconds: Int64)] = []
+        var expiryOfKey: [String: Int] = [:]
         func flush() {
             for (key, field, delta) in totals.drain() where delta != 0 {
                 writes.append("i")
@@ -112,10 +114,25 @@ public struct EffectApplier: Sendable {
                     writes.append(command.count)
                     writes.append(argumentsOf: command)
                     count += 1
+                case let .expireAt(key, keyType, seconds):
+                    if let position = expiryOfKey[key] {
+                        expiries[position].seconds = max(expiries[position].seconds, seconds)
+                    } else {
+                        expiryOfKey[key] = expiries.count
+                        expiries.append((key, keyType, seconds))
+                    }
                 }
             }
         }
         flush()
+        for expiry in expiries {
+            writes.append("c")
+            writes.append(expiry.key)
+            writes.append(expiry.keyType)
+            writes.append(3)
+            writes.append(contentsOf: ["EXPIREAT", expiry.key, String(expiry.seconds)])
+            count += 1
+        }
         arguments.append(count)
         arguments.append(argumentsOf: writes)
         return arguments

@@ -11,6 +11,10 @@ public struct Effects: Sendable, Hashable {
         case append(stream: String, fields: [StreamField])
         /// Any other command; `key` (of type `keyType`, or absent) is checked before anything is written.
         case command(key: String, keyType: String, RedisCommand)
+        /// `EXPIREAT key seconds`, written once per batch and key (the latest time asked for),
+        /// after the batch's other writes: the buckets of a time series go when nobody shows
+        /// them any more, for the cost of one command per bucket and batch.
+        case expireAt(key: String, keyType: String, seconds: Int64)
     }
 
     public var writes: [Write]
