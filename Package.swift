@@ -79,7 +79,8 @@ let package = Package(
         .target(name: "Observability", dependencies: ["Daemon", "HTTPLite", logging, lifecycle, prometheus, metrics]),
         // What both HTTP services share: context, JSON bodies, errors, health, limits, the daemon.
         .target(name: "HTTPServer", dependencies: [
-            "Backbone", "Daemon", "JSON", "Redis", hummingbird, hummingbirdCore, logging, lifecycle, prometheus, nioCore, nioHTTP1, nioHTTPTypes, httpTypes,
+            "Backbone", "Daemon", "JSON", "Redis", hummingbird, hummingbirdCore, logging, lifecycle, prometheus, nioCore, nioPosix, nioHTTP1, nioHTTPTypes,
+            httpTypes,
         ]),
         // The REST API: one controller per context, authentication, error mapping, the gateway client.
         .target(name: "API", dependencies: [

@@ -11,12 +11,24 @@ public final class BaedalProcess: @unchecked Sendable {
     public let logFile: URL
     private let process = Process()
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
+    /// With `listeningSocket`, the process gets that socket as descriptor 3 with `LISTEN_FDS=1`
+    /// and `LISTEN_PID` set to its own pid, exactly as systemd passes a `.socket` unit's socket.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String], listeningSocket: Int32? = nil) throws {
         name = "\(executable) \(arguments.joined(separator: " "))"
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-\(executable)-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = binaryDirectory().appendingPathComponent(executable)
-        process.arguments = arguments
+        let binary = binaryDirectory().appendingPathComponent(executable)
+        if let listeningSocket {
+            // The socket arrives as stdin; the shell moves it to descriptor 3, learns its own pid
+            // (which exec keeps) and becomes the executable.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", #"exec 3<&0 0</dev/null; LISTEN_FDS=1 LISTEN_PID=$$; export LISTEN_FDS LISTEN_PID; exec "$0" "$@""#,
+                                 binary.path] + arguments
+            process.standardInput = FileHandle(fileDescriptor: listeningSocket, closeOnDealloc: false)
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BAEDAL_") }
         merged.merge(environment) { $1 }
         process.environment = merged
