@@ -10,6 +10,7 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if ! pkg-config --exists hiredis 2>/dev/null; then need+=(libhiredis-dev); fi
 command -v curl >/dev/null 2>&1 || need+=(curl)           # make run: readiness checks, the printed examples
 command -v wrk >/dev/null 2>&1 || need+=(wrk)             # make bench: HTTP load (redis-benchmark is in redis-tools)
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)  # baedal-autoscaler: children stop if it dies (--pdeathsig)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

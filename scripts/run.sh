@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # `make run` / `make stop`: a local Redis with its data under .run/, the payment gateway stand-in,
-# the API and one instance of every policy, in the background. Pids and logs live in .run/.
+# the API, one fixed instance of every policy but those in AUTOSCALED, and baedal-autoscaler
+# (process launcher) running 1 to 4 instances of each of those, in the background. Pids and logs
+# live in .run/. `scripts/run.sh plan` prints how each policy is started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN="$PWD/.run"
 PORT="${REDIS_PORT:-6379}"
 BIN="${BIN:-$PWD/.build/debug}"
 POLICIES=(store-inbox payment-refund delivery-dispatch notification projector)
+# Sized to their lag by baedal-autoscaler (MIN:MAX below) instead of one fixed worker each.
+AUTOSCALED=(notification projector)
+BOUNDS="1:4"
 export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis://127.0.0.1:$PORT}"
 export BAEDAL_PREFIX="${BAEDAL_PREFIX:-baedal}"
 export BAEDAL_API_PORT="${BAEDAL_API_PORT:-8080}"
 export BAEDAL_PAYMENT_PORT="${BAEDAL_PAYMENT_PORT:-8081}"
 export BAEDAL_PAYMENT_URL="${BAEDAL_PAYMENT_URL:-http://127.0.0.1:$BAEDAL_PAYMENT_PORT}"
+AUTOSCALER_PORT="${BAEDAL_AUTOSCALER_PORT:-8082}"
 DEV_SECRET=0
 if [ -z "${BAEDAL_JWT_SECRET:-}" ]; then
   export BAEDAL_JWT_SECRET="baedal-development-secret-not-for-production"
@@ -19,6 +25,16 @@ if [ -z "${BAEDAL_JWT_SECRET:-}" ]; then
 fi
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+autoscaled() { local policy; for policy in "${AUTOSCALED[@]}"; do [ "$policy" = "$1" ] && return 0; done; return 1; }
+
+# One line per policy: "NAME fixed" or "NAME autoscaled MIN:MAX".
+plan() {
+  local policy
+  for policy in "${POLICIES[@]}"; do
+    if autoscaled "$policy"; then echo "$policy autoscaled $BOUNDS"; else echo "$policy fixed"; fi
+  done
+}
 
 # daemon NAME COMMAND...: starts it unless its pid file names a live process.
 daemon() {
@@ -55,9 +71,17 @@ start() {
   "$BIN/baedalctl" seed | sed 's/^/seed                   /'
   daemon baedal-payment "$BIN/baedal-payment"
   daemon baedal-api "$BIN/baedal-api"
-  for policy in "${POLICIES[@]}"; do
-    BAEDAL_CONSUMER="${BAEDAL_CONSUMER:-$(hostname)-$policy-1}" daemon "worker-$policy" "$BIN/baedal-worker" "$policy"
-  done
+  local scaled=()
+  while read -r policy how bounds; do
+    if [ "$how" = fixed ]; then
+      BAEDAL_CONSUMER="${BAEDAL_CONSUMER:-$(hostname)-$policy-1}" daemon "worker-$policy" "$BIN/baedal-worker" "$policy"
+    else
+      scaled+=(--policy "$policy:$bounds")
+    fi
+  done < <(plan)
+  # Its children log to .run/worker-NAME-K.log and stop with it.
+  daemon baedal-autoscaler "$BIN/baedal-autoscaler" --launcher process "${scaled[@]}" --interval 2 --cool-down 30 \
+    --log-directory "$RUN" --metrics-port "$AUTOSCALER_PORT"
   wait_ready "http://127.0.0.1:$BAEDAL_PAYMENT_PORT" baedal-payment
   wait_ready "http://127.0.0.1:$BAEDAL_API_PORT" baedal-api
   local api="http://127.0.0.1:$BAEDAL_API_PORT"
@@ -80,6 +104,8 @@ Try it (tokens come from baedalctl with the same secret):
   curl -s "$api/deliveries?region=gangnam" -H "Authorization: Bearer \$R"        # then /deliveries/ORDER_ID/pick, /deliver
   curl -s $api/customers/me/notifications -H "Authorization: Bearer \$C"
   redis-cli -p $PORT XRANGE $BAEDAL_PREFIX:events:order - +
+  $ctl status                                   # per policy: instances running, what the autoscaler wants
+  curl -s http://127.0.0.1:$AUTOSCALER_PORT/metrics | grep baedal_autoscaler
 
 make stop stops it all (Redis keeps its data in .run/redis).
 EOT
@@ -90,7 +116,7 @@ stop_pid() {
   if alive "$pidfile"; then
     local pid; pid=$(cat "$pidfile")
     kill -TERM "$pid"
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 350); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
     echo "stopped $(basename "$pidfile" .pid) (pid $pid)"
   fi
@@ -98,7 +124,8 @@ stop_pid() {
 }
 
 stop() {
-  for pidfile in "$RUN"/worker-*.pid "$RUN"/baedal-api.pid "$RUN"/baedal-payment.pid; do
+  # The autoscaler first: it stops its own workers (SIGTERM) and waits for them.
+  for pidfile in "$RUN"/baedal-autoscaler.pid "$RUN"/worker-*.pid "$RUN"/baedal-api.pid "$RUN"/baedal-payment.pid; do
     [ -e "$pidfile" ] && stop_pid "$pidfile"
   done
   if alive "$RUN/redis.pid"; then
@@ -112,5 +139,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  plan) plan ;;
+  *) echo "usage: $0 start|stop|plan" >&2; exit 2 ;;
 esac
