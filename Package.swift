@@ -83,7 +83,7 @@ let package = Package(
 
         // MARK: Adapters.
         // Prometheus set-up and the workers' metrics endpoint.
-        .target(name: "Observability", dependencies: ["Daemon", "HTTPLite", logging, lifecycle, prometheus, metrics]),
+        .target(name: "Observability", dependencies: ["Daemon", "HTTPLite", "Redis", logging, lifecycle, prometheus, metrics]),
         // What both HTTP services share: context, JSON bodies, errors, health, limits, the daemon.
         .target(name: "HTTPServer", dependencies: [
             "Backbone", "Daemon", "JSON", "Redis", hummingbird, hummingbirdCore, logging, lifecycle, prometheus, nioCore, nioPosix, nioHTTP1, nioHTTPTypes,
@@ -110,7 +110,7 @@ let package = Package(
         .executableTarget(name: "baedal-bench", dependencies: ["Autoscaling", "Backbone", "Daemon", "HTTPLite", "Redis"]),
 
         // MARK: Tests.
-        .target(name: "TestSupport", dependencies: ["Redis"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HTTPLite", "Redis"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Daemon", "JSON", "Redis", "TestSupport", logging]),

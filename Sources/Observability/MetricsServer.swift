@@ -2,6 +2,7 @@ import Daemon
 import HTTPLite
 import Logging
 import Prometheus
+import Redis
 import ServiceLifecycle
 
 /// What a worker serves when `BAEDAL_METRICS_PORT` is set: `/metrics`, `/health/live`,
@@ -24,6 +25,14 @@ public struct MetricsServer: Service {
         }
         self.logger = logger
         logger.notice("metrics on http://\(host):\(port)/metrics")
+    }
+
+    /// What a daemon without an HTTP server of its own runs to be scraped and probed: Prometheus
+    /// bootstrapped, a `RedisHealth` watcher and this server on `host`:`port`.
+    public static func services(host: String, port: Int, redis: RedisConfiguration, logger: Logger) throws -> [any Service] {
+        let registry = PrometheusSetup.bootstrap()
+        let health = RedisHealth(configuration: redis, logger: logger)
+        return [health, try MetricsServer(host: host, port: port, health: health, registry: registry, logger: logger)]
     }
 
     public func run() async throws {

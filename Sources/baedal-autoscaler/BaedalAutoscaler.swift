@@ -99,12 +99,7 @@ struct BaedalAutoscaler: AsyncParsableCommand {
 
     func run() async throws {
         let variables = ProcessInfo.processInfo.environment
-        let environment: BaedalEnvironment
-        do {
-            environment = try BaedalEnvironment(variables)
-        } catch {
-            ProcessSupport.fail("baedal-autoscaler: \(error.description)")
-        }
+        let environment = ProcessSupport.environment(of: "baedal-autoscaler", variables)
         let logger = ProcessSupport.bootstrapLogging(label: "baedal.autoscaler")
         let settings = AutoscalerSettings(rules: try rules, lagPerInstance: lagPerInstance, interval: .milliseconds(Int64(interval * 1000)),
                                           coolDown: .milliseconds(Int64(coolDown * 1000)), keys: environment.keys)
@@ -120,10 +115,8 @@ struct BaedalAutoscaler: AsyncParsableCommand {
         }
         var services: [any Service] = [Autoscaler(settings: settings, launcher: launcher, redis: environment.redis, logger: logger)]
         if metricsPort != 0 {
-            let registry = PrometheusSetup.bootstrap()
-            let health = RedisHealth(configuration: environment.redis, logger: logger)
             do {
-                services += [health, try MetricsServer(host: metricsHost, port: metricsPort, health: health, registry: registry, logger: logger)]
+                services += try MetricsServer.services(host: metricsHost, port: metricsPort, redis: environment.redis, logger: logger)
             } catch {
                 ProcessSupport.fail("baedal-autoscaler: --metrics-port \(metricsPort): \(error)")
             }

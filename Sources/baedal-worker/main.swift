@@ -37,23 +37,16 @@ guard let daemon = PolicyCatalog.daemon(named: name) else {
     ProcessSupport.fail("baedal-worker: unknown policy '\(name)' (policies: \(known))")
 }
 let variables = ProcessInfo.processInfo.environment
-let environment: BaedalEnvironment
-do {
-    environment = try BaedalEnvironment(variables)
-} catch {
-    ProcessSupport.fail("baedal-worker: \(error.description)")
-}
+let environment = ProcessSupport.environment(of: "baedal-worker", variables)
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.worker")
 var services: [any Service] = []
 if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
     guard let port = Int(text), (1...65535).contains(port) else {
         ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT must be a port number, got '\(text)'")
     }
-    let registry = PrometheusSetup.bootstrap()
-    let health = RedisHealth(configuration: environment.redis, logger: logger)
     let host = variables["BAEDAL_METRICS_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
     do {
-        services += [health, try MetricsServer(host: host, port: port, health: health, registry: registry, logger: logger)]
+        services += try MetricsServer.services(host: host, port: port, redis: environment.redis, logger: logger)
     } catch {
         ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT: \(error)")
     }
