@@ -31,7 +31,8 @@ test: deps
 # Release build: the projector draining a pre-filled stream (1 and 2 processes, redis-benchmark beside
 # them), then wrk on POST /orders beside GET /health/live, then the highly available topology
 # (the price of BAEDAL_MIN_REPLICAS, failovers under load, the projector with replicas), then the
-# console's weight, load time in headless Chromium and JSON routes on a big stream.
+# console's weight, load time in headless Chromium and JSON routes on a big stream, then POST /orders
+# while the API restarts (socket held vs not), then a burst drained by one worker vs the autoscaler.
 bench:
 	@scripts/install-deps.sh
 	$(SWIFT) build -c release
@@ -39,13 +40,15 @@ bench:
 	@scripts/bench-http.sh
 	@scripts/bench-ha.sh
 	@scripts/bench-console.sh
+	@scripts/bench-restarts.sh
+	@scripts/bench-autoscale.sh
 
 # Release binaries to $(DESTDIR)$(PREFIX)/bin, the systemd units (pointing there) to
 # $(DESTDIR)$(UNITDIR), the environment example and Redis include to $(DESTDIR)/etc.
 install: deps
 	$(SWIFT) build -c release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/baedal $(DESTDIR)/etc/redis
-	for exe in baedal-api baedal-payment baedal-worker baedalctl; do \
+	for exe in baedal-api baedal-payment baedal-worker baedalctl baedal-autoscaler; do \
 	  install -m 755 .build/release/$$exe $(DESTDIR)$(PREFIX)/bin/$$exe; done
 	for unit in ops/systemd/*; do \
 	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' $$unit > $(DESTDIR)$(UNITDIR)/$$(basename $$unit); \

@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "baedal-payment", targets: ["baedal-payment"]),
         .executable(name: "baedal-worker", targets: ["baedal-worker"]),
         .executable(name: "baedalctl", targets: ["baedalctl"]),
+        .executable(name: "baedal-autoscaler", targets: ["baedal-autoscaler"]),
         .executable(name: "baedal-bench", targets: ["baedal-bench"]),
     ],
     dependencies: [
@@ -53,7 +54,7 @@ let package = Package(
         // middleware, the atomic commit.
         .target(name: "Backbone", dependencies: ["JSON", "Redis", "Daemon", logging, metrics, lifecycle]),
         // The operator's tools over the backbone: stream inspection, dead letters, safe trimming.
-        .target(name: "Operations", dependencies: ["Backbone", "JSON", "Redis"]),
+        .target(name: "Operations", dependencies: ["Autoscaling", "Backbone", "JSON", "Redis"]),
         // A small Foundation-free HTTP/1.1 client and server (keeps workers lean).
         .target(name: "HTTPLite"),
 
@@ -74,12 +75,19 @@ let package = Package(
         // MARK: Wiring: every policy daemon, named once.
         .target(name: "Policies", dependencies: ["Backbone", "Daemon", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "HTTPLite", "Redis", logging]),
 
+        // MARK: Autoscaling: the decision (pure) and the daemon that acts on it.
+        // Instances from backlog over time; the view it publishes (`<prefix>:autoscaler`). No I/O.
+        .target(name: "Autoscaling", dependencies: ["JSON"]),
+        // The autoscaler's loop: backlogs through the inspector, the launchers (systemd, process), metrics.
+        .target(name: "Autoscaler", dependencies: ["Autoscaling", "Backbone", "Daemon", "Operations", "Policies", "Redis", logging, metrics, lifecycle]),
+
         // MARK: Adapters.
         // Prometheus set-up and the workers' metrics endpoint.
-        .target(name: "Observability", dependencies: ["Daemon", "HTTPLite", logging, lifecycle, prometheus, metrics]),
+        .target(name: "Observability", dependencies: ["Daemon", "HTTPLite", "Redis", logging, lifecycle, prometheus, metrics]),
         // What both HTTP services share: context, JSON bodies, errors, health, limits, the daemon.
         .target(name: "HTTPServer", dependencies: [
-            "Backbone", "Daemon", "JSON", "Redis", hummingbird, hummingbirdCore, logging, metrics, lifecycle, prometheus, nioCore, nioHTTP1, nioHTTPTypes, httpTypes,
+            "Backbone", "Daemon", "JSON", "Redis", hummingbird, hummingbirdCore, logging, metrics, lifecycle, prometheus, nioCore, nioPosix, nioHTTP1, nioHTTPTypes,
+            httpTypes,
         ]),
         // The REST API: one controller per context, authentication, error mapping, the gateway client,
         // and the operator console (its page embedded in the binary).
@@ -96,17 +104,21 @@ let package = Package(
         .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", logging]),
         .executableTarget(name: "baedal-worker", dependencies: ["Policies", "Backbone", "Daemon", "Observability", logging, lifecycle]),
         .executableTarget(name: "baedalctl", dependencies: [
-            "Backbone", "Daemon", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis", argumentParser,
+            "Autoscaling", "Backbone", "Daemon", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis", argumentParser,
         ]),
-        .executableTarget(name: "baedal-bench", dependencies: ["Backbone", "Daemon", "Redis"]),
+        .executableTarget(name: "baedal-autoscaler", dependencies: [
+            "Autoscaler", "Autoscaling", "Daemon", "Observability", "Policies", logging, lifecycle, argumentParser,
+        ]),
+        .executableTarget(name: "baedal-bench", dependencies: ["Autoscaling", "Backbone", "Daemon", "HTTPLite", "Redis"]),
 
         // MARK: Tests.
-        .target(name: "TestSupport", dependencies: ["Redis"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HTTPLite", "Redis"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Daemon", "JSON", "Redis", "TestSupport", logging]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "Backbone", "Redis", "TestSupport"]),
+        .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling"]),
         .testTarget(name: "PoliciesTests", dependencies: [
             "Policies", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Orders", "Backbone", "Redis", "TestSupport", logging,
         ]),

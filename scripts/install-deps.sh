@@ -19,6 +19,7 @@ fc-list :lang=ko 2>/dev/null | grep -q . || need+=(fonts-nanum)
 # A python3 that can make a virtual environment (Debian's needs python3-venv for it).
 python=$(command -v /usr/bin/python3 || command -v python3 || true)
 if [ -z "$python" ] || ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then need+=(python3 python3-venv); python=/usr/bin/python3; fi
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)  # baedal-autoscaler: children stop if it dies (--pdeathsig)
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then

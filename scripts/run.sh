@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make run` / `make stop`: a local Redis with its data under .run/, the payment gateway stand-in,
-# the API and one instance of every policy, in the background. Pids and logs live in .run/.
+# the API, one fixed instance of every policy but those in AUTOSCALED, and baedal-autoscaler
+# (process launcher) running 1 to 4 instances of each of those, in the background. Pids and logs
+# live in .run/. `scripts/run.sh plan` prints how each policy is started.
 # HA=1: instead of one Redis, a primary and two replicas (ports REDIS_PORT, +1, +2) and three
 # Sentinels (SENTINEL_PORT, +1, +2; quorum 2, failover after 1 s), every process on
 # redis-sentinel://; their data and configurations (which Redis and Sentinel rewrite) in .run/ha/.
@@ -17,12 +19,16 @@ if [ "$HA" = 1 ]; then
 else
   export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis://127.0.0.1:$PORT}"
 fi
+# Sized to their lag by baedal-autoscaler (MIN:MAX below) instead of one fixed worker each.
+AUTOSCALED=(notification projector)
+BOUNDS="1:4"
 export BAEDAL_PREFIX="${BAEDAL_PREFIX:-baedal}"
 # The logs in .run/ are for people: text (the units and log pipelines use json).
 export BAEDAL_LOG_FORMAT="${BAEDAL_LOG_FORMAT:-text}"
 export BAEDAL_API_PORT="${BAEDAL_API_PORT:-8080}"
 export BAEDAL_PAYMENT_PORT="${BAEDAL_PAYMENT_PORT:-8081}"
 export BAEDAL_PAYMENT_URL="${BAEDAL_PAYMENT_URL:-http://127.0.0.1:$BAEDAL_PAYMENT_PORT}"
+AUTOSCALER_PORT="${BAEDAL_AUTOSCALER_PORT:-8082}"
 DEV_SECRET=0
 if [ -z "${BAEDAL_JWT_SECRET:-}" ]; then
   export BAEDAL_JWT_SECRET="baedal-development-secret-not-for-production"
@@ -30,6 +36,16 @@ if [ -z "${BAEDAL_JWT_SECRET:-}" ]; then
 fi
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+autoscaled() { local policy; for policy in "${AUTOSCALED[@]}"; do [ "$policy" = "$1" ] && return 0; done; return 1; }
+
+# One line per policy: "NAME fixed" or "NAME autoscaled MIN:MAX".
+plan() {
+  local policy
+  for policy in "${POLICIES[@]}"; do
+    if autoscaled "$policy"; then echo "$policy autoscaled $BOUNDS"; else echo "$policy fixed"; fi
+  done
+}
 
 # daemon NAME COMMAND...: starts it unless its pid file names a live process.
 daemon() {
@@ -115,9 +131,17 @@ start() {
   "$BIN/baedalctl" seed | sed 's/^/seed                   /'
   daemon baedal-payment "$BIN/baedal-payment"
   daemon baedal-api "$BIN/baedal-api"
-  for policy in "${POLICIES[@]}"; do
-    BAEDAL_CONSUMER="${BAEDAL_CONSUMER:-$(hostname)-$policy-1}" daemon "worker-$policy" "$BIN/baedal-worker" "$policy"
-  done
+  local scaled=()
+  while read -r policy how bounds; do
+    if [ "$how" = fixed ]; then
+      BAEDAL_CONSUMER="${BAEDAL_CONSUMER:-$(hostname)-$policy-1}" daemon "worker-$policy" "$BIN/baedal-worker" "$policy"
+    else
+      scaled+=(--policy "$policy:$bounds")
+    fi
+  done < <(plan)
+  # Its children log to .run/worker-NAME-K.log and stop with it.
+  daemon baedal-autoscaler "$BIN/baedal-autoscaler" --launcher process "${scaled[@]}" --interval 2 --cool-down 30 \
+    --log-directory "$RUN" --metrics-port "$AUTOSCALER_PORT"
   wait_ready "http://127.0.0.1:$BAEDAL_PAYMENT_PORT" baedal-payment
   wait_ready "http://127.0.0.1:$BAEDAL_API_PORT" baedal-api
   local api="http://127.0.0.1:$BAEDAL_API_PORT"
@@ -140,6 +164,8 @@ Try it (tokens come from baedalctl with the same secret):
   curl -s "$api/deliveries?region=gangnam" -H "Authorization: Bearer \$R"        # then /deliveries/ORDER_ID/pick, /deliver
   curl -s $api/customers/me/notifications -H "Authorization: Bearer \$C"
   redis-cli -p $PORT XRANGE $BAEDAL_PREFIX:events:order - +
+  $ctl status                                   # per policy: instances running, what the autoscaler wants
+  curl -s http://127.0.0.1:$AUTOSCALER_PORT/metrics | grep baedal_autoscaler
 
 The operator console (a fresh operator token in the link): $(BAEDAL_JWT_SECRET="$BAEDAL_JWT_SECRET" "$ctl" console)
 
@@ -159,7 +185,7 @@ stop_pid() {
   if alive "$pidfile"; then
     local pid; pid=$(cat "$pidfile")
     kill -TERM "$pid"
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 350); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
     echo "stopped $(basename "$pidfile" .pid) (pid $pid)"
   fi
@@ -167,7 +193,8 @@ stop_pid() {
 }
 
 stop() {
-  for pidfile in "$RUN"/worker-*.pid "$RUN"/baedal-api.pid "$RUN"/baedal-payment.pid; do
+  # The autoscaler first: it stops its own workers (SIGTERM) and waits for them.
+  for pidfile in "$RUN"/baedal-autoscaler.pid "$RUN"/worker-*.pid "$RUN"/baedal-api.pid "$RUN"/baedal-payment.pid; do
     [ -e "$pidfile" ] && stop_pid "$pidfile"
   done
   for pidfile in "$RUN"/ha/sentinel-*.pid "$RUN"/ha/node-*.pid; do
@@ -184,5 +211,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  plan) plan ;;
+  *) echo "usage: $0 start|stop|plan" >&2; exit 2 ;;
 esac

@@ -23,6 +23,16 @@ public enum ProcessSupport {
         return Logger(label: label)
     }
 
+    /// The settings every process reads (`BaedalEnvironment`), or one line on stderr naming
+    /// `program` and exit status 2.
+    public static func environment(of program: String, _ variables: [String: String]) -> BaedalEnvironment {
+        do {
+            return try BaedalEnvironment(variables)
+        } catch {
+            fail("\(program): \(error.description)")
+        }
+    }
+
     /// A setting or argument that cannot be used: one line on stderr, exit status 2.
     public static func fail(_ message: String) -> Never {
         let line = Array((message + "\n").utf8)

@@ -24,7 +24,8 @@ public struct ReadinessNotifier: Service {
                     SystemdNotifier.notify(reachable ? "STATUS=\(status)" : "STATUS=redis unreachable; retrying")
                 }
                 SystemdNotifier.notify("WATCHDOG=1")
-                try? await Task.sleep(for: .seconds(1))
+                // Cut short by a graceful shutdown: a stopping daemon exits without waiting for it.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             }
         } onGracefulShutdown: {
             SystemdNotifier.notify("STOPPING=1")

@@ -40,7 +40,7 @@ public final class RedisHealth: Service, Sendable {
     public func run() async throws {
         while !Task.isCancelledOrShuttingDown {
             await check()
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
         client.close()
     }

@@ -66,6 +66,30 @@ public enum HTTPLite {
         return (host, port, path)
     }
 
+    /// A listening TCP socket (IPv4, `SO_REUSEADDR`, close-on-exec) on `host`:`port` (0: any free
+    /// port); its descriptor and the port it got.
+    public static func listen(host: String, port: Int, backlog: Int32) throws(Failure) -> (descriptor: Int32, port: Int) {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else {
+            throw .invalidURL("\(host) is not an IPv4 address")
+        }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard fd >= 0, bound, Glibc.listen(fd, backlog) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if fd >= 0 { close(fd) }
+            throw .unreachable("cannot listen on \(host):\(port): \(reason)")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     public static func send(_ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8] = [],
                             timeout: Duration) async throws(Failure) -> Response {
         guard let (host, port, path) = split(url) else { throw .invalidURL(url) }

@@ -14,25 +14,7 @@ public final class HTTPLiteServer: @unchecked Sendable {
     private let handler: Handler
 
     public init(host: String, port: Int, handler: @escaping Handler) throws(HTTPLite.Failure) {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else {
-            throw .invalidURL("\(host) is not an IPv4 address")
-        }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard fd >= 0, bound == 0, listen(fd, 16) == 0 else {
-            let reason = String(cString: strerror(errno))
-            if fd >= 0 { close(fd) }
-            throw .unreachable("cannot listen on \(host):\(port): \(reason)")
-        }
-        self.listener = fd
-        self.port = port
+        (listener, self.port) = try HTTPLite.listen(host: host, port: port, backlog: 16)
         self.handler = handler
     }
 

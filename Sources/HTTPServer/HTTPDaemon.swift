@@ -9,10 +9,19 @@ import ServiceLifecycle
 import Glibc
 #endif
 
-/// How `baedal-api` and `baedal-payment` run: the HTTP server, the Redis health watcher and the
-/// systemd notifier in one service group, stopped by SIGTERM or SIGINT; `cleanup` runs after,
-/// and a failure is logged and exits 1.
+/// How `baedal-api` and `baedal-payment` run: the HTTP server (`ListeningServer`, on the socket
+/// systemd passed or one it binds), the Redis health watcher and the systemd notifier in one
+/// service group, stopped by SIGTERM or SIGINT; `cleanup` runs after, and a failure is logged
+/// and exits 1.
+///
+/// SIGTERM: the server stops accepting at once, finishes the requests in flight (at most
+/// `BAEDAL_HTTP_SHUTDOWN_GRACE_MS`), then the process exits 0. With a socket from systemd
+/// (`baedal-api.socket`), connections that arrive meanwhile wait in the socket's backlog for the
+/// next instance: a restart refuses nothing.
 public enum HTTPDaemon {
+    /// A connection accepted just before shutdown may take this long to deliver its request.
+    static let firstRequestWait = TimeAmount.seconds(1)
+
     /// HTTP/1.1 with the limits every Baedal server keeps (`HTTPLimits`): slow heads and bodies
     /// cut off, idle connections closed, parser errors answered with the contract's JSON body.
     public static func httpConfiguration(_ limits: HTTPLimits) -> HTTP1Channel.Configuration {
@@ -21,6 +30,7 @@ public enum HTTPDaemon {
                 ParserErrorResponder(),
                 RequestTimeouts(head: .milliseconds(Int64(limits.headerTimeoutMilliseconds)),
                                 whole: .milliseconds(Int64(limits.requestTimeoutMilliseconds))),
+                FirstRequestGrace(wait: firstRequestWait),
             ],
             idleTimeout: .milliseconds(Int64(limits.idleTimeoutMilliseconds)))
     }
@@ -28,17 +38,23 @@ public enum HTTPDaemon {
     public static func serve(router: Router<BaedalContext>, host: String, port: Int, limits: HTTPLimits, name: String, health: RedisHealth,
                              logger: Logger, listening: Logger.Metadata = [:], services: [any Service] = [],
                              cleanup: () async -> Void) async -> Never {
-        let app = Application(
-            router: router,
-            server: .http1(configuration: httpConfiguration(limits)),
-            configuration: .init(address: .hostname(host, port: port), serverName: name),
-            onServerRunning: { _ in
-                logger.notice("listening", metadata: listening.merging(["address": "http://\(host):\(port)"]) { $1 })
-            },
-            logger: logger
-        )
+        let socket: ListeningSocket
+        do {
+            socket = try SystemdSockets.listeningSocket().map { .inherited(descriptor: $0) } ?? .bind(host: host, port: port)
+        } catch {
+            ProcessSupport.fail("\(name): \(error.description)")
+        }
+        let server = ListeningServer(
+            channel: HTTP1Channel(responder: RouterResponder.make(router, serverName: name, logger: logger),
+                                  configuration: httpConfiguration(limits)),
+            socket: socket, grace: .milliseconds(limits.shutdownGraceMilliseconds), logger: logger
+        ) { address in
+            let shown = address.map { "http://\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "http://\(host):\(port)"
+            logger.notice("listening", metadata: listening.merging(["address": "\(shown)", "socket": "\(socket)"]) { $1 })
+        }
+        // The server comes last: a graceful shutdown reaches it first, so it stops accepting at once.
         let group = ServiceGroup(configuration: .init(
-            services: [app, health, ReadinessNotifier(health: health, status: "serving on \(host):\(port)")] + services,
+            services: [health, ReadinessNotifier(health: health, status: "serving; socket \(socket)")] + services + [server],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -50,6 +66,7 @@ public enum HTTPDaemon {
             exit(1)
         }
         await cleanup()
+        logger.notice("stopped")
         exit(0)
     }
 }

@@ -2,6 +2,7 @@ import Daemon
 import HTTPLite
 import Logging
 import Prometheus
+import Redis
 import ServiceLifecycle
 
 /// What a worker serves when `BAEDAL_METRICS_PORT` is set: `/metrics`, `/health/live`,
@@ -24,6 +25,23 @@ public struct MetricsServer: Service {
         }
         self.logger = logger
         logger.notice("metrics on http://\(host):\(port)/metrics")
+    }
+
+    /// What a daemon without an HTTP server of its own runs to be scraped and probed: Prometheus
+    /// bootstrapped, a `RedisHealth` watcher, this server on `host` at the first port of `ports`
+    /// that is free, and the process's own metrics. Throws the last port's error when none is.
+    public static func services(host: String, ports: ClosedRange<Int>, redis: RedisConfiguration, logger: Logger) throws -> [any Service] {
+        let registry = PrometheusSetup.bootstrap()
+        let health = RedisHealth(configuration: redis, logger: logger)
+        var lastError: (any Error)?
+        for port in ports {
+            do {
+                return [health, try MetricsServer(host: host, port: port, health: health, registry: registry, logger: logger), ProcessMetrics()]
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? HTTPLite.Failure.unreachable("no port free in \(ports)")
     }
 
     public func run() async throws {

@@ -6,6 +6,8 @@ import Redis
 /// `make bench`'s load generator and stopwatch.
 ///   baedal-bench fill N              append N OrderPlaced events to baedal:events:order (pipelined)
 ///   baedal-bench drain K WORKER-BIN  run K projector processes from a fresh group until drained
+///   baedal-bench restarts API-BIN    POST /orders while the API restarts (RestartBench)
+///   baedal-bench autoscale AUTOSCALER-BIN WORKER-BIN N   a burst of N events, 1 fixed worker vs the autoscaler (AutoscaleBench)
 /// Settings from BAEDAL_REDIS_URL and BAEDAL_PREFIX, as every Baedal process.
 
 func fail(_ message: String) -> Never {
@@ -55,6 +57,30 @@ func peakRSSKilobytes(_ pid: Int32) -> Int {
     return 0
 }
 
+/// A `baedal-worker projector` process named `consumer`, logging warnings only.
+func startProjector(_ binary: String, consumer: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = ["projector"]
+    var environment = ProcessInfo.processInfo.environment
+    environment["BAEDAL_CONSUMER"] = consumer
+    environment["BAEDAL_LOG_LEVEL"] = "warning"
+    process.environment = environment
+    try process.run()
+    return process
+}
+
+/// The food dashboard equals what the first `events` filled events ordered.
+func dashboardIsExact(events: Int) throws -> Bool {
+    var expected: [String: Int] = [:]
+    for i in 0..<events { for (food, qty) in items(i) { expected[food, default: 0] += qty } }
+    var actual: [String: Int] = [:]
+    for (food, units) in try connection.send(RedisCommand("HGETALL", keys.key("dashboard", "food-orders"))).pairs {
+        actual[food.string ?? ""] = units.int
+    }
+    return actual == expected
+}
+
 func drain(workers: Int, binary: String) throws {
     let stream = keys.stream(.order)
     let length = try connection.send(RedisCommand("XLEN", stream)).int ?? 0
@@ -67,15 +93,7 @@ func drain(workers: Int, binary: String) throws {
     let started = Date()
     var processes: [Process] = []
     for index in 1...workers {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["projector"]
-        var env = ProcessInfo.processInfo.environment
-        env["BAEDAL_CONSUMER"] = "bench-\(index)"
-        env["BAEDAL_LOG_LEVEL"] = "warning"
-        process.environment = env
-        try process.run()
-        processes.append(process)
+        processes.append(try startProjector(binary, consumer: "bench-\(index)"))
     }
     var peak = 0
     while true {
@@ -91,13 +109,7 @@ func drain(workers: Int, binary: String) throws {
     for process in processes { process.waitUntilExit() }
 
     // The figures mean nothing if the counts are wrong.
-    var expected: [String: Int] = [:]
-    for i in 0..<length { for (food, qty) in items(i) { expected[food, default: 0] += qty } }
-    var actual: [String: Int] = [:]
-    for (food, units) in try connection.send(RedisCommand("HGETALL", keys.key("dashboard", "food-orders"))).pairs {
-        actual[food.string ?? ""] = units.int
-    }
-    let exact = actual == expected
+    let exact = try dashboardIsExact(events: length)
     print(String(format: "drain       %d worker process%@: %d events in %.2f s = %.0f events/s; peak RSS %.1f MB per process (max); dashboards exact: %@",
                  workers, workers == 1 ? "" : "es", length, seconds, Double(length) / seconds, Double(peak) / 1024, exact ? "yes" : "NO"))
     if !exact { fail("dashboards differ from the events: the figures above are void") }
@@ -112,8 +124,21 @@ do {
     case ("drain", 3):
         guard let workers = Int(arguments[1]), workers > 0 else { fail("drain K BIN: K must be a positive number") }
         try drain(workers: workers, binary: arguments[2])
+    case ("restarts", 2):
+        let token = ProcessInfo.processInfo.environment["BENCH_TOKEN"] ?? ""
+        guard !token.isEmpty else { fail("restarts: BENCH_TOKEN must hold a customer's token") }
+        let quiet = Int(ProcessInfo.processInfo.environment["QUIET_SECONDS"] ?? "") ?? 60
+        let bench = RestartBench(apiBinary: arguments[1], token: token, clients: 8, quiet: .seconds(quiet), between: .seconds(4))
+        let answered = try await bench.run()
+        let placed = try connection.send(RedisCommand("XLEN", keys.stream(.order))).int ?? 0
+        print("check       \(answered) requests answered 2xx, \(placed) OrderPlaced on the stream: "
+              + (answered == placed ? "every 2xx is an order, and no order lacks one" : "MISMATCH"))
+    case ("autoscale", 4):
+        guard let burst = Int(arguments[3]), burst > 0 else { fail("autoscale A W N: N must be a positive number") }
+        try AutoscaleBench(autoscaler: arguments[1], worker: arguments[2], burst: burst, connection: connection, keys: keys, fill: fill,
+                           exact: dashboardIsExact).run()
     default:
-        fail("usage: baedal-bench fill N | drain K WORKER-BINARY")
+        fail("usage: baedal-bench fill N | drain K WORKER-BINARY | restarts API-BINARY | autoscale AUTOSCALER-BINARY WORKER-BINARY N")
     }
 } catch {
     fail("\(error)")

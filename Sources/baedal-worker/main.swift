@@ -37,12 +37,7 @@ guard let daemon = PolicyCatalog.daemon(named: name) else {
     ProcessSupport.fail("baedal-worker: unknown policy '\(name)' (policies: \(known))")
 }
 let variables = ProcessInfo.processInfo.environment
-let environment: BaedalEnvironment
-do {
-    environment = try BaedalEnvironment(variables)
-} catch {
-    ProcessSupport.fail("baedal-worker: \(error.description)")
-}
+let environment = ProcessSupport.environment(of: "baedal-worker", variables)
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.worker")
 var services: [any Service] = []
 if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
@@ -52,16 +47,12 @@ if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
     guard let range, range.lowerBound >= 1, range.upperBound <= 65535 else {
         ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT must be a port number, or a port followed by + (the first free one from it), got '\(text.prefix(40))'")
     }
-    let registry = PrometheusSetup.bootstrap()
-    let health = RedisHealth(configuration: environment.redis, logger: logger)
     let host = variables["BAEDAL_METRICS_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
-    var server: MetricsServer?
-    var lastError: (any Error)?
-    for port in range where server == nil {
-        do { server = try MetricsServer(host: host, port: port, health: health, registry: registry, logger: logger) } catch { lastError = error }
+    do {
+        services += try MetricsServer.services(host: host, ports: range, redis: environment.redis, logger: logger)
+    } catch {
+        ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT \(text): \(error)")
     }
-    guard let server else { ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT \(text): \(lastError.map { "\($0)" } ?? "no port free")") }
-    services += [health, server, ProcessMetrics()]
 }
 let policies: [Policy]
 do {

@@ -1,11 +1,14 @@
 import ArgumentParser
+import Autoscaling
 import Backbone
 import JSON
 import Operations
+import Policies
 import Redis
 
 /// `baedalctl status [--json]`: every stream, its groups, their lag and pending, the consumers
-/// and their idle time, and the dead letters: one screen where redis-cli needs ten commands.
+/// and their idle time, the dead letters, and per policy the instances that run and what the
+/// autoscaler wants: one screen where redis-cli needs ten commands.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
@@ -42,6 +45,34 @@ struct StatusCommand: AsyncParsableCommand {
         let dead = streams.first { $0.key == keys.dead }?.length ?? 0
         print(dead == 0 ? "dead letters: none" : "dead letters: \(dead) — baedalctl dead list")
         if flags > 0 { print("flagged for an operator: \(flags) — redis-cli XRANGE \(keys.flags) - +") }
+        let views = try await AutoscalerReport(keys: keys, redis: client).views()
+        print("instances")
+        for line in Self.instances(streams, views: views, now: epochMilliseconds()) { print("  \(line)") }
+    }
+
+    /// A consumer that read within this time counts as seen (a live instance reads at least every
+    /// `XREADGROUP … BLOCK`, 2 s; one that stopped a moment ago is still seen).
+    static let activeWithinMilliseconds = 30_000
+
+    /// One line per policy: its active consumers and, when the autoscaler runs it, how many
+    /// instances it runs and wants.
+    static func instances(_ streams: [StreamInspector.Stream], views: [String: AutoscalerView], now: Int64) -> [String] {
+        PolicyCatalog.daemons.map { daemon in
+            var active = Set<String>()
+            for stream in streams {
+                for group in stream.groups where group.name == daemon.name {
+                    for consumer in group.consumers where consumer.idleMilliseconds < activeWithinMilliseconds { active.insert(consumer.name) }
+                }
+            }
+            let consumers = "\(active.count) consumer\(active.count == 1 ? "" : "s") seen in the last \(activeWithinMilliseconds / 1000) s"
+            guard let view = views[daemon.name] else { return "\(pad(daemon.name, 20)) \(consumers), not autoscaled" }
+            let age = humanDuration(milliseconds: Int(max(0, now - view.at)))
+            guard view.isCurrent(now: now) else {
+                return "\(pad(daemon.name, 20)) \(consumers); autoscaler not running (last seen \(age) ago: running \(view.running), wanted \(view.wanted))"
+            }
+            return "\(pad(daemon.name, 20)) running \(view.running), autoscaler wants \(view.wanted) (min \(view.min), max \(view.max), "
+                + "backlog \(view.backlog) = lag \(view.lag) + pending \(view.pending), \(view.lagPerInstance) per instance, \(age) ago); \(consumers)"
+        }
     }
 
     static func printTopology(_ topology: RedisTopology, sentinel: Bool) {

@@ -15,6 +15,9 @@ final class Deployment: @unchecked Sendable {
     let redis: RedisServer
     /// Set when the deployment runs on a primary, replicas and Sentinels (`redis-sentinel://`).
     let ha: RedisHighAvailability?
+    /// The API's listening socket when the test holds it, as systemd holds `baedal-api.socket`:
+    /// every API started gets it, and it stays open between them.
+    let apiSocket: HeldSocket?
     let apiPort: Int
     let paymentPort: Int
     var api: BaedalProcess?
@@ -26,10 +29,11 @@ final class Deployment: @unchecked Sendable {
 
     /// `payment` and `api` add to the environment of those processes; `workers` are started at once.
     init(payment: [String: String] = [:], api: [String: String] = [:], workers: [String] = Deployment.policies,
-         claimIdleMilliseconds: Int = 1_000, ha: RedisHighAvailability? = nil) async throws {
+         claimIdleMilliseconds: Int = 1_000, ha: RedisHighAvailability? = nil, holdAPISocket: Bool = false) async throws {
         self.ha = ha
         redis = try ha?.servers[0] ?? RedisServer()
-        apiPort = try freePort()
+        apiSocket = holdAPISocket ? try HeldSocket() : nil
+        apiPort = try apiSocket?.port ?? freePort()
         paymentPort = try freePort()
         base = [
             "BAEDAL_REDIS_URL": ha?.url ?? redis.url, "BAEDAL_JWT_SECRET": Self.secret,
@@ -60,8 +64,14 @@ final class Deployment: @unchecked Sendable {
     }
 
     func startAPI(_ extra: [String: String] = [:]) async throws {
-        api = try BaedalProcess("baedal-api", [], environment: base.merging(extra) { $1 })
+        api = try BaedalProcess("baedal-api", [], environment: base.merging(extra) { $1 }, listeningSocket: apiSocket?.descriptor)
         try await waitUntilReady(port: apiPort, process: api!)
+    }
+
+    /// SIGTERM to the API; its exit status (nil if it did not exit in time).
+    func stopAPI() async -> Int32? {
+        api?.signal(SIGTERM)
+        return await api?.waitForExit()
     }
 
     func startWorker(_ policy: String, _ extra: [String: String] = [:]) throws {
@@ -134,13 +144,14 @@ final class Deployment: @unchecked Sendable {
         return Reply(status: Int(response.status.code), body: String(buffer: buffer), headers: response.headers.map { ($0.name, $0.value) })
     }
 
-    /// `POST /orders` of the given lines at the demo chicken store (or `store`).
+    /// `POST /orders` of the given lines at the demo chicken store (or `store`); `connectionClose`
+    /// asks for a new connection for this request.
     func placeOrder(_ token: String, items: [(String, Int)] = [("fried-chicken", 1)], store: String = "s-gangnam-chicken",
-                    region: String = "gangnam", key: String? = nil) async throws -> Reply {
+                    region: String = "gangnam", key: String? = nil, connectionClose: Bool = false) async throws -> Reply {
         let lines = items.map { #"{"foodId":"\#($0.0)","qty":\#($0.1)}"# }.joined(separator: ",")
         return try await call("POST", "/orders", token: token,
                               body: #"{"storeId":"\#(store)","items":[\#(lines)],"region":"\#(region)","address":"서울 강남구 테헤란로 1"}"#,
-                              headers: key.map { [("Idempotency-Key", $0)] } ?? [])
+                              headers: (key.map { [("Idempotency-Key", $0)] } ?? []) + (connectionClose ? [("Connection", "close")] : []))
     }
 
     /// Places an order that must succeed; its id.

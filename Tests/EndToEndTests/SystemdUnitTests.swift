@@ -13,7 +13,10 @@ struct SystemdUnitTests {
                       ("baedal-worker@.service", "baedal-worker@store-inbox.service"),
                       ("baedal-worker@.service", "baedal-worker@payment-refund-3.service"),
                       ("baedal-api.service", "baedal-api.service"),
+                      ("baedal-api.socket", "baedal-api.socket"),
                       ("baedal-payment.service", "baedal-payment.service"),
+                      ("baedal-payment.socket", "baedal-payment.socket"),
+                      ("baedal-autoscaler.service", "baedal-autoscaler.service"),
                       ("baedal.target", "baedal.target")])
     func unitVerifiesCleanly(_ file: String, _ instance: String) throws {
         guard let analyze = try? findExecutable("systemd-analyze") else {
@@ -41,6 +44,28 @@ struct SystemdUnitTests {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "systemd-analyze complained:\n\(text)")
+    }
+
+    /// Each HTTP service takes its socket from its .socket unit, and the autoscaler's unit scales
+    /// policies of the catalogue with the systemd launcher.
+    @Test func socketUnitsAndTheAutoscalerUnitAreWiredTogether() throws {
+        let systemd = Self.ops.appendingPathComponent("systemd")
+        func lines(_ name: String) throws -> [String] {
+            try String(contentsOf: systemd.appendingPathComponent(name), encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        for service in ["baedal-api", "baedal-payment"] {
+            let socket = try lines("\(service).socket")
+            #expect(socket.contains("Accept=no") && socket.contains("Service=\(service).service"))
+            #expect(socket.contains { $0.hasPrefix("ListenStream=127.0.0.1:") })
+            let unit = try lines("\(service).service")
+            #expect(unit.contains("Requires=\(service).socket"))
+            #expect(unit.contains { $0.hasPrefix("After=") && $0.contains("\(service).socket") })
+        }
+        let exec = try #require(try lines("baedal-autoscaler.service").first { $0.hasPrefix("ExecStart=") })
+        #expect(exec.contains("--launcher systemd"))
+        #expect(exec.contains("--policy projector:") && exec.contains("--policy notification:"))
+        let target = try lines("baedal.target").filter { $0.hasPrefix("Wants=") }.joined(separator: " ")
+        #expect(target.contains("baedal-api.socket") && target.contains("baedal-payment.socket"))
     }
 
     @Test func redisConfigurationKeepsDataOnDisk() throws {

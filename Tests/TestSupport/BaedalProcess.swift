@@ -12,13 +12,27 @@ public final class BaedalProcess: @unchecked Sendable {
     private let process = Process()
 
     /// Runs one of the project's executables (`executablePath: false`) or any program by its path.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String], executablePath: Bool = false) throws {
+    /// With `listeningSocket`, the process gets that socket as descriptor 3 with `LISTEN_FDS=1`
+    /// and `LISTEN_PID` set to its own pid, exactly as systemd passes a `.socket` unit's socket.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String], executablePath: Bool = false,
+                listeningSocket: Int32? = nil) throws {
         name = "\(executable) \(arguments.joined(separator: " "))"
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-\(URL(fileURLWithPath: executable).lastPathComponent)-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = executablePath ? URL(fileURLWithPath: executable) : binaryDirectory().appendingPathComponent(executable)
-        process.arguments = arguments
-        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BAEDAL_") }
+        let binary = executablePath ? URL(fileURLWithPath: executable) : binaryDirectory().appendingPathComponent(executable)
+        if let listeningSocket {
+            // The socket arrives as stdin; the shell moves it to descriptor 3, learns its own pid
+            // (which exec keeps) and becomes the executable.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", #"exec 3<&0 0</dev/null; LISTEN_FDS=1 LISTEN_PID=$$; export LISTEN_FDS LISTEN_PID; exec "$0" "$@""#,
+                                 binary.path] + arguments
+            process.standardInput = FileHandle(fileDescriptor: listeningSocket, closeOnDealloc: false)
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
+        // Logs in text, which the tests read, unless a test asks for JSON.
+        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BAEDAL_") }.merging(["BAEDAL_LOG_FORMAT": "text"]) { $1 }
         merged.merge(environment) { $1 }
         process.environment = merged
         let log = try FileHandle(forWritingTo: logFile)
