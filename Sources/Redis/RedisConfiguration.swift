@@ -68,7 +68,7 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         self.init(host: String(host), port: port, username: username, password: password, database: database)
     }
 
-    public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var endpoint: String { RedisEndpoint(host: host, port: port).description }
 
     /// The URL again, with any password hidden: safe for logs.
     public var description: String {
