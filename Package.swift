@@ -47,6 +47,9 @@ let package = Package(
         .target(name: "JSON"),
         // The Redis client: connection, replies, URL, pool, scripts, typed errors. Knows Redis, not food.
         .target(name: "Redis", dependencies: ["CHiredis", logging, metrics]),
+        // The Redis client for request paths: pipelined connections on NIO's event loops, replies
+        // parsed by hiredis's reader. Workers do not link it (no NIO in a lean process).
+        .target(name: "RedisNIO", dependencies: ["Redis", "CHiredis", logging, metrics, nioCore, nioPosix]),
         // Process plumbing of every executable: settings, logging, sd_notify, Redis health.
         .target(name: "Daemon", dependencies: ["Redis", logging, lifecycle]),
         // Events on streams: the contract (keys, envelope, ids), the consumer-group runtime and its
@@ -102,6 +105,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Redis"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
+        .testTarget(name: "RedisNIOTests", dependencies: ["RedisNIO", "Redis", "TestSupport", nioCore, nioPosix]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Daemon", "JSON", "Redis", "TestSupport", logging]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone"]),
         .testTarget(name: "PoliciesTests", dependencies: [
