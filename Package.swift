@@ -87,19 +87,19 @@ let package = Package(
         // The REST API: one controller per context, authentication, error mapping, the gateway client.
         .target(name: "API", dependencies: [
             "HTTPServer", "Ordering", "Orders", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Identity",
-            "Backbone", "Daemon", "JSON", "Redis", "HTTPLite", hummingbird, httpClient, logging, metrics, prometheus, nioCore, nioHTTP1, nioPosix, httpTypes,
+            "Backbone", "Daemon", "JSON", "Redis", "RedisNIO", "HTTPLite", hummingbird, httpClient, logging, metrics, prometheus, nioCore, nioHTTP1, nioPosix, httpTypes,
         ]),
         // The payment gateway stand-in: a third party in real life, so it knows none of our contexts.
         .target(name: "PaymentGatewayStandIn", dependencies: ["HTTPServer", "PaymentGatewayAPI", "Backbone", "Daemon", "JSON", "Redis", hummingbird, logging, prometheus]),
 
         // MARK: Executables: thin mains.
         .executableTarget(name: "baedal-api", dependencies: ["API", "HTTPServer", "Daemon", "Observability", logging]),
-        .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", logging]),
+        .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", "RedisNIO", logging]),
         .executableTarget(name: "baedal-worker", dependencies: ["Policies", "Backbone", "Daemon", "Observability", logging, lifecycle]),
         .executableTarget(name: "baedalctl", dependencies: [
             "Backbone", "Daemon", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis", argumentParser,
         ]),
-        .executableTarget(name: "baedal-bench", dependencies: ["Backbone", "Daemon", "Redis"]),
+        .executableTarget(name: "baedal-bench", dependencies: ["Backbone", "Daemon", "Redis", "Stores", "Dashboards"]),
 
         // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["Redis"], path: "Tests/TestSupport"),

@@ -29,7 +29,9 @@ public enum HTTPDaemon {
                              logger: Logger, listening: Logger.Metadata = [:], cleanup: () async -> Void) async -> Never {
         let app = Application(
             router: router,
-            server: .http1(configuration: httpConfiguration(limits)),
+            server: HTTPServerBuilder { responder in
+                EventLoopChildChannel(HTTP1Channel(responder: responder, configuration: httpConfiguration(limits)))
+            },
             configuration: .init(address: .hostname(host, port: port), serverName: name),
             onServerRunning: { _ in
                 logger.notice("listening", metadata: listening.merging(["address": "http://\(host):\(port)"]) { $1 })

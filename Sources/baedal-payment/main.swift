@@ -4,6 +4,7 @@ import Logging
 import Observability
 import PaymentGatewayStandIn
 import Redis
+import RedisNIO
 
 #if canImport(Glibc)
 import Glibc
@@ -18,10 +19,10 @@ do {
 }
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.payment")
 let registry = PrometheusSetup.bootstrap()
-let pool = RedisPool(configuration: settings.environment.redis, size: 8, logger: logger)
+let redis = NIORedisClient(configuration: settings.environment.redis, logger: logger)
 let health = RedisHealth(configuration: settings.environment.redis, logger: logger)
-let gateway = PaymentGatewayApp(settings: settings, redis: pool, health: health, registry: registry, logger: logger)
+let gateway = PaymentGatewayApp(settings: settings, redis: redis, health: health, registry: registry, logger: logger)
 await HTTPDaemon.serve(router: gateway.router(), host: settings.host, port: settings.port, limits: settings.http, name: "baedal-payment",
                        health: health, logger: logger,
                        listening: ["latencyMs": "\(settings.latency)", "declineAbove": "\(settings.declineAbove.map(String.init) ?? "none")"],
-                       cleanup: { pool.close() })
+                       cleanup: { redis.close() })
