@@ -29,12 +29,13 @@ test: deps
 	$(SWIFT) test --skip-build --no-parallel
 
 # Release build: the projector draining a pre-filled stream (1 and 2 processes, redis-benchmark beside
-# them), then wrk on POST /orders beside GET /health/live.
+# them), then wrk on POST /orders beside GET /health/live, then the flow's lag at fixed offered loads.
 bench:
 	@scripts/install-deps.sh
 	$(SWIFT) build -c release
 	@scripts/bench.sh
 	@scripts/bench-http.sh
+	@scripts/bench-flow.sh
 
 # Release binaries to $(DESTDIR)$(PREFIX)/bin, the systemd units (pointing there) to
 # $(DESTDIR)$(UNITDIR), the environment example and Redis include to $(DESTDIR)/etc.

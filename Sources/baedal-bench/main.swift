@@ -6,6 +6,9 @@ import Redis
 /// `make bench`'s load generator and stopwatch.
 ///   baedal-bench fill N              append N OrderPlaced events to baedal:events:order (pipelined)
 ///   baedal-bench drain K WORKER-BIN  run K projector processes from a fresh group until drained
+///   baedal-bench flow RATE SECONDS API-PORT TOKEN CUSTOMER
+///                                    POST /orders at a fixed rate (open loop); the lag from each 201
+///                                    to the order on the store's board, my page and the dashboard
 /// Settings from BAEDAL_REDIS_URL and BAEDAL_PREFIX, as every Baedal process.
 
 func fail(_ message: String) -> Never {
@@ -112,8 +115,14 @@ do {
     case ("drain", 3):
         guard let workers = Int(arguments[1]), workers > 0 else { fail("drain K BIN: K must be a positive number") }
         try drain(workers: workers, binary: arguments[2])
+    case ("flow", 6):
+        guard let rate = Int(arguments[1]), rate > 0, let seconds = Int(arguments[2]), seconds > 0, let port = Int(arguments[3]) else {
+            fail("flow RATE SECONDS API-PORT TOKEN CUSTOMER: RATE, SECONDS and API-PORT must be positive numbers")
+        }
+        try FlowLatency(rate: rate, seconds: seconds, port: port, token: arguments[4], customer: arguments[5], keys: keys,
+                        redis: environment.redis).run()
     default:
-        fail("usage: baedal-bench fill N | drain K WORKER-BINARY")
+        fail("usage: baedal-bench fill N | drain K WORKER-BINARY | flow RATE SECONDS API-PORT TOKEN CUSTOMER")
     }
 } catch {
     fail("\(error)")
