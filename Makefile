@@ -32,7 +32,7 @@ test: deps
 # them), then wrk on POST /orders beside GET /health/live, then the highly available topology
 # (the price of BAEDAL_MIN_REPLICAS, failovers under load, the projector with replicas), then the
 # console's weight, load time in headless Chromium and JSON routes on a big stream, then POST /orders
-# while the API restarts (socket held vs not), then a burst drained by one worker vs the autoscaler.
+# while the API restarts (socket held vs not), then a burst drained by one worker vs the autoscaler, then the flow's lag at fixed offered loads.
 bench:
 	@scripts/install-deps.sh
 	$(SWIFT) build -c release
@@ -42,6 +42,7 @@ bench:
 	@scripts/bench-console.sh
 	@scripts/bench-restarts.sh
 	@scripts/bench-autoscale.sh
+	@scripts/bench-flow.sh
 
 # Release binaries to $(DESTDIR)$(PREFIX)/bin, the systemd units (pointing there) to
 # $(DESTDIR)$(UNITDIR), the environment example and Redis include to $(DESTDIR)/etc.

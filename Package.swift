@@ -48,6 +48,9 @@ let package = Package(
         .target(name: "JSON"),
         // The Redis client: connection, replies, URL, pool, scripts, typed errors. Knows Redis, not food.
         .target(name: "Redis", dependencies: ["CHiredis", logging, metrics]),
+        // The Redis client for request paths: pipelined connections on NIO's event loops, replies
+        // parsed by hiredis's reader. Workers do not link it (no NIO in a lean process).
+        .target(name: "RedisNIO", dependencies: ["Redis", "CHiredis", logging, metrics, nioCore, nioPosix]),
         // Process plumbing of every executable: settings, logging, sd_notify, Redis health.
         .target(name: "Daemon", dependencies: ["JSON", "Redis", logging, lifecycle]),
         // Events on streams: the contract (keys, envelope, ids), the consumer-group runtime and its
@@ -93,7 +96,7 @@ let package = Package(
         // and the operator console (its page embedded in the binary).
         .target(name: "API", dependencies: [
             "HTTPServer", "Ordering", "Orders", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Identity",
-            "Operations", "Backbone", "Daemon", "JSON", "Redis", "HTTPLite", hummingbird, httpClient, logging, metrics, prometheus, nioCore, nioHTTP1,
+            "Operations", "Backbone", "Daemon", "JSON", "Redis", "RedisNIO", "HTTPLite", hummingbird, httpClient, logging, metrics, prometheus, nioCore, nioHTTP1,
             nioPosix, httpTypes,
         ], resources: [.embedInCode("Console/console.html"), .embedInCode("Console/console.css"), .embedInCode("Console/console.js")]),
         // The payment gateway stand-in: a third party in real life, so it knows none of our contexts.
@@ -101,7 +104,7 @@ let package = Package(
 
         // MARK: Executables: thin mains.
         .executableTarget(name: "baedal-api", dependencies: ["API", "HTTPServer", "Daemon", "Observability", logging]),
-        .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", logging]),
+        .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", "RedisNIO", logging]),
         .executableTarget(name: "baedal-worker", dependencies: ["Policies", "Backbone", "Daemon", "Observability", logging, lifecycle]),
         .executableTarget(name: "baedalctl", dependencies: [
             "Autoscaling", "Backbone", "Daemon", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis", argumentParser,
@@ -109,12 +112,13 @@ let package = Package(
         .executableTarget(name: "baedal-autoscaler", dependencies: [
             "Autoscaler", "Autoscaling", "Daemon", "Observability", "Policies", logging, lifecycle, argumentParser,
         ]),
-        .executableTarget(name: "baedal-bench", dependencies: ["Autoscaling", "Backbone", "Daemon", "HTTPLite", "Redis"]),
+        .executableTarget(name: "baedal-bench", dependencies: ["Autoscaling", "Backbone", "Daemon", "HTTPLite", "Redis", "Stores", "Dashboards"]),
 
         // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["HTTPLite", "Redis"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
+        .testTarget(name: "RedisNIOTests", dependencies: ["RedisNIO", "Redis", "TestSupport", nioCore, nioPosix]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Daemon", "JSON", "Redis", "TestSupport", logging]),
         .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "Backbone", "Redis", "TestSupport"]),

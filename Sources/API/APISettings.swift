@@ -1,6 +1,5 @@
 import Daemon
 import HTTPServer
-import HTTPServer
 import Identity
 
 #if canImport(FoundationEssentials)
@@ -19,7 +18,6 @@ public struct APISettings: Sendable {
     public var paymentTimeoutMilliseconds: Int
     public var breakerFailures: Int
     public var breakerOpenMilliseconds: Int
-    public var redisConnections: Int
     public var http: HTTPLimits
     /// `BAEDAL_ACCESS_LOG`: a log line per request (on unless `off`).
     public var accessLog: Bool
@@ -39,7 +37,6 @@ public struct APISettings: Sendable {
         paymentTimeoutMilliseconds = try BaedalEnvironment.positive("BAEDAL_PAYMENT_TIMEOUT_MS", variables, default: 2_000)
         breakerFailures = try BaedalEnvironment.positive("BAEDAL_BREAKER_FAILURES", variables, default: 5)
         breakerOpenMilliseconds = try BaedalEnvironment.positive("BAEDAL_BREAKER_OPEN_MS", variables, default: 5_000)
-        redisConnections = try BaedalEnvironment.positive("BAEDAL_REDIS_CONNECTIONS", variables, default: 8, max: 256)
         http = try HTTPLimits(variables)
         accessLog = AccessLog<BaedalContext>.isOn(variables)
     }

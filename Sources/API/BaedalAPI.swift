@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HTTPLite
 import Backbone
 import Daemon
 import Dashboards
@@ -15,16 +16,23 @@ import Orders
 import Payments
 import Prometheus
 import Redis
+import RedisNIO
 import Stores
 
-/// Everything `baedal-api` runs on: the Redis pool, the gateway client and its circuit breaker,
-/// the token authority, the health watcher, and the router with one controller per context.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything `baedal-api` runs on: the Redis client (pipelined, on the event loops), the gateway
+/// client and its circuit breaker, the token authority, the health watcher, and the router with
+/// one controller per context.
 public final class BaedalAPI: Sendable {
     public let settings: APISettings
-    public let pool: RedisPool
+    public let redis: NIORedisClient
     public let health: RedisHealth
     public let breaker: CircuitBreaker
     public let http: HTTPClient
+    let transport: PaymentGatewayClient.Transport
     public let registry: PrometheusCollectorRegistry
     let authenticator: Authenticator
     let logger: Logger
@@ -38,7 +46,7 @@ public final class BaedalAPI: Sendable {
         // request 3 s, not the 15 s a worker's blocking read needs.
         var requests = redis
         requests.readTimeoutMilliseconds = 3_000
-        pool = RedisPool(configuration: requests, size: settings.redisConnections, logger: logger)
+        self.redis = NIORedisClient(configuration: requests, logger: logger)
         health = RedisHealth(configuration: redis, logger: logger)
         let circuit = Gauge(label: "baedal_payment_circuit_state")
         circuit.record(0)
@@ -49,18 +57,26 @@ public final class BaedalAPI: Sendable {
                 logger.warning("payment circuit \(state.rawValue)")
             })
         http = PaymentGatewayClient.makeHTTPClient()
+        switch getenv("BAEDAL_GATEWAY_CLIENT").map({ String(cString: $0) }) {
+        case "async": transport = .asyncHTTPClient(http)
+        case "ahc-loop": transport = .asyncHTTPClientOnLoop(http)
+        default:
+            let (host, port, _) = HTTPLite.split(settings.paymentURL)!
+            transport = .loop(LoopHTTPClient(host: host, port: port, connectTimeout: .milliseconds(500)))
+        }
         authenticator = Authenticator(authority: await TokenAuthority(secret: settings.jwtSecret))
     }
 
     public func router() -> Router<BaedalContext> {
         let keys = settings.environment.keys
-        let orders = OrderRepository(keys: keys, redis: pool, replication: settings.environment.replication)
-        let catalog = StoreCatalog(keys: keys, redis: pool)
+        let redis = self.redis
+        let orders = OrderRepository(keys: keys, redis: redis, replication: settings.environment.replication)
+        let catalog = StoreCatalog(keys: keys, redis: redis)
         let gateway = PaymentGatewayClient(
-            settings: .init(baseURL: settings.paymentURL, timeout: .milliseconds(settings.paymentTimeoutMilliseconds)), http: http)
-        let placeOrder = PlaceOrder(keys: keys, catalog: catalog, orders: orders, voids: PaymentVoids(keys: keys, redis: pool),
+            settings: .init(baseURL: settings.paymentURL, timeout: .milliseconds(settings.paymentTimeoutMilliseconds)), transport: transport)
+        let placeOrder = PlaceOrder(keys: keys, catalog: catalog, orders: orders, voids: PaymentVoids(keys: keys, redis: redis),
                                     gateway: gateway, breaker: breaker, logger: logger)
-        let tracking = OrderTracking(orders: orders, queue: CookingQueue(keys: keys, redis: pool))
+        let tracking = OrderTracking(orders: orders, queue: CookingQueue(keys: keys, redis: redis))
 
         let router = Router(context: BaedalContext.self, options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
@@ -72,13 +88,13 @@ public final class BaedalAPI: Sendable {
         let breaker = self.breaker
         HealthController(health: health, registry: registry, details: { [("paymentCircuit", breaker.state.rawValue)] })
             .addRoutes(to: router)
-        StoresController(catalog: catalog, orders: orders, board: StoreBoard(keys: keys, redis: pool), auth: authenticator).addRoutes(to: router)
+        StoresController(catalog: catalog, orders: orders, board: StoreBoard(keys: keys, redis: redis), auth: authenticator).addRoutes(to: router)
         OrdersController(placeOrder: placeOrder, tracking: tracking, orders: orders, auth: authenticator).addRoutes(to: router)
-        DeliveriesController(orders: orders, catalog: catalog, board: RiderBoard(keys: keys, redis: pool), auth: authenticator).addRoutes(to: router)
-        CustomersController(orders: orders, myPage: MyPage(keys: keys, redis: pool), inbox: CustomerInbox(keys: keys, redis: pool),
+        DeliveriesController(orders: orders, catalog: catalog, board: RiderBoard(keys: keys, redis: redis), auth: authenticator).addRoutes(to: router)
+        CustomersController(orders: orders, myPage: MyPage(keys: keys, redis: redis), inbox: CustomerInbox(keys: keys, redis: redis),
                             auth: authenticator).addRoutes(to: router)
-        DashboardController(dashboards: Dashboards(keys: keys, redis: pool), auth: authenticator).addRoutes(to: router)
-        addConsole(to: router, keys: keys, orders: orders, redis: pool)
+        DashboardController(dashboards: Dashboards(keys: keys, redis: redis), auth: authenticator).addRoutes(to: router)
+        addConsole(to: router, keys: keys, orders: orders, redis: redis)
         routes.load(from: router)
         return router
     }
@@ -97,7 +113,7 @@ public final class BaedalAPI: Sendable {
     }
 
     public func shutdown() async {
-        pool.close()
+        redis.close()
         try? await http.shutdown()
     }
 }

@@ -25,12 +25,25 @@ public struct PaymentGatewayClient: PaymentCharging {
         }
     }
 
+    /// How the call goes out (being measured: AHC's async API, AHC pinned to the caller's loop,
+    /// or the loop-bound client).
+    enum Transport: Sendable {
+        case asyncHTTPClient(HTTPClient)
+        case asyncHTTPClientOnLoop(HTTPClient)
+        case loop(LoopHTTPClient)
+    }
+
     public let settings: Settings
-    public let http: HTTPClient
+    let transport: Transport
 
     public init(settings: Settings, http: HTTPClient) {
         self.settings = settings
-        self.http = http
+        self.transport = .asyncHTTPClient(http)
+    }
+
+    init(settings: Settings, transport: Transport) {
+        self.settings = settings
+        self.transport = transport
     }
 
     /// An HTTP client for calls to the gateway: a pool big enough for a busy API, connection
@@ -80,6 +93,40 @@ public struct PaymentGatewayClient: PaymentCharging {
 
 
     private func call(_ method: HTTPMethod, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws(PaymentFailure) -> (UInt, String) {
+        switch transport {
+        case .asyncHTTPClient(let http): return try await callAsync(http, method, path, body: body, headers: headers)
+        case .asyncHTTPClientOnLoop(let http): return try await callOnLoop(http, method, path, body: body, headers: headers)
+        case .loop(let client):
+            var all = headers
+            if body != nil { all.append(("Content-Type", "application/json")) }
+            do {
+                let (status, buffer) = try await client.execute(method, path, headers: all, body: body, timeout: settings.timeout)
+                return (UInt(status), String(buffer: buffer))
+            } catch {
+                switch error {
+                case .unreachable(let reason): throw .unreachable(reason)
+                case .timedOut: throw .timedOut
+                case .broken(let reason): throw .failed(reason)
+                }
+            }
+        }
+    }
+
+    private func callOnLoop(_ http: HTTPClient, _ method: HTTPMethod, _ path: String, body: String?, headers: [(String, String)]) async throws(PaymentFailure) -> (UInt, String) {
+        let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? http.eventLoopGroup.next()
+        do {
+            var fields = HTTPHeaders(headers)
+            if body != nil { fields.add(name: "Content-Type", value: "application/json") }
+            let request = try HTTPClient.Request(url: settings.baseURL + path, method: method, headers: fields, body: body.map { .string($0) })
+            let response = try await http.execute(request: request, eventLoop: .delegateAndChannel(on: eventLoop),
+                                                  deadline: .now() + .nanoseconds(Int64(settings.timeout / .nanoseconds(1)))).get()
+            return (response.status.code, response.body.map { String(buffer: $0) } ?? "")
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    private func callAsync(_ http: HTTPClient, _ method: HTTPMethod, _ path: String, body: String?, headers: [(String, String)]) async throws(PaymentFailure) -> (UInt, String) {
         var request = HTTPClientRequest(url: settings.baseURL + path)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -91,17 +138,17 @@ public struct PaymentGatewayClient: PaymentCharging {
             let response = try await http.execute(request, timeout: .nanoseconds(Int64(settings.timeout / .nanoseconds(1))))
             let buffer = try await response.body.collect(upTo: 1 << 20)
             return (response.status.code, String(buffer: buffer))
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            throw .timedOut
-        } catch let error as HTTPClientError where error == .connectTimeout {
-            throw .unreachable("connect timed out")
-        } catch let error as NIOConnectionError {
-            throw .unreachable("\(error.connectionErrors.first.map { "\($0.error)" } ?? "\(error)")")
-        } catch let error as IOError {
-            throw .unreachable("\(error)")
         } catch {
-            throw .failed("\(error)")
+            throw Self.failure(error)
         }
+    }
+
+    private static func failure(_ error: any Error) -> PaymentFailure {
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout { return .timedOut }
+        if let error = error as? HTTPClientError, error == .connectTimeout { return .unreachable("connect timed out") }
+        if let error = error as? NIOConnectionError { return .unreachable("\(error.connectionErrors.first.map { "\($0.error)" } ?? "\(error)")") }
+        if let error = error as? IOError { return .unreachable("\(error)") }
+        return .failed("\(error)")
     }
 }
 

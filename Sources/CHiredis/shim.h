@@ -102,16 +102,22 @@ static inline void baedal_arena_free_object(void *reply) {
     (void)reply;  /* released with the arena */
 }
 
-/* Gives the context's reader an arena; returns it (NULL when out of memory). */
-static inline baedal_arena *baedal_arena_attach(redisContext *context) {
+/* Gives a reader an arena; returns it (NULL when out of memory). A reader used alone
+ * (redisReaderCreate, fed by a NIO channel) takes one as well as a context's. */
+static inline baedal_arena *baedal_arena_attach_reader(redisReader *reader) {
     static redisReplyObjectFunctions functions = {
         baedal_arena_string, baedal_arena_array, baedal_arena_integer, baedal_arena_nil, baedal_arena_free_object,
     };
     baedal_arena *arena = (baedal_arena *)calloc(1, sizeof(baedal_arena));
     if (arena == NULL) return NULL;
-    context->reader->fn = &functions;
-    context->reader->privdata = arena;
+    reader->fn = &functions;
+    reader->privdata = arena;
     return arena;
+}
+
+/* Gives the context's reader an arena; returns it (NULL when out of memory). */
+static inline baedal_arena *baedal_arena_attach(redisContext *context) {
+    return baedal_arena_attach_reader(context->reader);
 }
 
 /* Forgets every reply read so far; keeps up to 4 MiB of blocks for the next ones. */

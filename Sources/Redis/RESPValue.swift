@@ -42,7 +42,7 @@ public enum RESPValue: Sendable, Hashable {
 
     /// The server's error reply, if this is one, as a typed error.
     public var serverError: RedisError? {
-        if case .error(let message) = self { return .server(message) }
+        if case .error(let message) = self { return RedisError(errorReply: message) }
         return nil
     }
 

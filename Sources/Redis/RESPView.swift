@@ -39,7 +39,7 @@ extension RedisConnection {
     /// Sends one command and reads its reply in place; an error reply is thrown as `RedisError.server`.
     public func send<T>(_ command: RedisCommand, reading body: (RESPView) throws(RedisError) -> T) throws(RedisError) -> T {
         try withRawReply(command) { reply throws(RedisError) -> T in
-            if reply.pointee.type == REDIS_REPLY_ERROR { throw .server(RESPView(reply: reply).string) }
+            if reply.pointee.type == REDIS_REPLY_ERROR { throw RedisError(errorReply: RESPView(reply: reply).string) }
             return try body(RESPView(reply: reply))
         }
     }

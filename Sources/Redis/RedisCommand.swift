@@ -83,6 +83,12 @@ public struct RedisCommand: Sendable, Hashable, CustomStringConvertible {
         return out
     }
 
+    /// The arguments back to back and where each ends, lent to `body`: for clients that write
+    /// the RESP bytes straight into buffers of their own.
+    package func withUnsafeArguments<T>(_ body: (_ bytes: UnsafeBufferPointer<UInt8>, _ ends: [Int]) throws -> T) rethrows -> T {
+        try bytes.withUnsafeBufferPointer { try body($0, ends) }
+    }
+
     private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
         if value < 10 {
             out.append(UInt8(ascii: "0") + UInt8(value))

@@ -85,7 +85,7 @@ public final class RedisConnection: @unchecked Sendable {
     /// Sends one command and waits for its reply. An error reply is thrown as `RedisError.server`.
     public func send(_ command: RedisCommand) throws(RedisError) -> RESPValue {
         let reply = try sendKeepingErrors(command)
-        if case .error(let message) = reply { throw .server(message) }
+        if let error = reply.serverError { throw error }
         return reply
     }
 
@@ -207,7 +207,7 @@ public final class RedisConnection: @unchecked Sendable {
 
 extension RESPValue {
     /// Copies a hiredis reply tree into Swift values.
-    init(_ reply: UnsafePointer<redisReply>) {
+    package init(_ reply: UnsafePointer<redisReply>) {
         let view = RESPView(reply: reply)
         switch reply.pointee.type {
         case REDIS_REPLY_STRING: self = .bulk(view.bytes)

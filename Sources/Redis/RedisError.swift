@@ -8,6 +8,10 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     case connectionLost(reason: String)
     /// Redis answered with an error reply, e.g. `NOGROUP No such key ...`.
     case server(String)
+    /// The server answered `READONLY` or `LOADING`: it is not (or not yet) a writable primary,
+    /// e.g. a replica after a failover. The connection should go to the primary again (a client
+    /// replaces it, asking its `RedisEndpointResolver` where that is) and the call may be retried.
+    case notPrimary(String)
     /// Redis answered, but not in the shape the caller needs.
     case unexpectedReply(expected: String, got: String)
     /// The client was shut down.
@@ -22,6 +26,7 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         case .connectionFailed(let endpoint, let reason): return "cannot connect to Redis at \(endpoint): \(reason)"
         case .connectionLost(let reason): return "connection to Redis lost: \(reason)"
         case .server(let message): return "Redis error: \(message)"
+        case .notPrimary(let message): return "Redis is not a writable primary: \(message)"
         case .unexpectedReply(let expected, let got): return "unexpected Redis reply: expected \(expected), got \(got)"
         case .closed: return "Redis client is closed"
         case .notReplicated(let acknowledged, let required):
@@ -29,10 +34,18 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The error code of a server error reply: `ERR`, `NOGROUP`, `BUSYGROUP`, `NOSCRIPT`, `WRONGTYPE`, ...
+    /// The typed error of an error reply: `notPrimary` for `READONLY`, `LOADING` and `MASTERDOWN`, else `server`.
+    public init(errorReply message: String) {
+        let code = message.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+        self = Self.notPrimaryCodes.contains(code) ? .notPrimary(message) : .server(message)
+    }
+
+    /// The error code of a server error reply: `ERR`, `NOGROUP`, `BUSYGROUP`, `NOSCRIPT`, `WRONGTYPE`, `READONLY`, ...
     public var serverCode: String? {
-        guard case .server(let message) = self else { return nil }
-        return message.split(separator: " ", maxSplits: 1).first.map(String.init)
+        switch self {
+        case .server(let message), .notPrimary(let message): return message.split(separator: " ", maxSplits: 1).first.map(String.init)
+        default: return nil
+        }
     }
 
     /// A server error that no retry can fix: a key of the wrong type, an increment that would
@@ -68,7 +81,7 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     /// not applied, except `connectionLost`, whose outcome is unknown.
     public var isConnectionProblem: Bool {
         switch self {
-        case .connectionFailed, .connectionLost: return true
+        case .connectionFailed, .connectionLost, .notPrimary: return true
         case .server: return serverCode.map(Self.notPrimaryCodes.contains) ?? false
         default: return false
         }

@@ -13,25 +13,40 @@ public struct RedisScript: Sendable, Hashable {
 
     /// Runs the script on this connection; an error reply is thrown as `RedisError.server`.
     public func run(on connection: RedisConnection, keys: [String], arguments: RedisCommand) throws(RedisError) -> RESPValue {
-        var sha = Self.loaded.withLock { $0[source] }
-        if sha == nil { sha = try load(on: connection) }
-        var reply = try connection.sendKeepingErrors(command(sha: sha!, keys: keys, arguments: arguments))
-        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-            reply = try connection.sendKeepingErrors(command(sha: try load(on: connection), keys: keys, arguments: arguments))
+        var reply = RESPValue.error("NOSCRIPT not loaded yet")
+        if let sha = loadedSHA { reply = try connection.sendKeepingErrors(command(sha: sha, keys: keys, arguments: arguments)) }
+        if Self.isNoScript(reply) {
+            let sha = try loaded(by: try connection.send(loadCommand))
+            reply = try connection.sendKeepingErrors(command(sha: sha, keys: keys, arguments: arguments))
         }
-        if case .error(let message) = reply { throw .server(message) }
+        if let error = reply.serverError { throw error }
         return reply
     }
 
-    private func load(on connection: RedisConnection) throws(RedisError) -> String {
-        let reply = try connection.send(RedisCommand("SCRIPT", "LOAD", source))
+    // The steps of a run, for every client: EVALSHA with the SHA known so far; on `NOSCRIPT`
+    // (or before any SHA is known) `SCRIPT LOAD`, then EVALSHA again.
+
+    /// The SHA Redis knows the script by, once some connection has loaded it.
+    package var loadedSHA: String? { Self.loaded.withLock { $0[source] } }
+
+    /// `SCRIPT LOAD source`.
+    package var loadCommand: RedisCommand { RedisCommand("SCRIPT", "LOAD", source) }
+
+    /// Remembers the SHA from `SCRIPT LOAD`'s reply and returns it.
+    package func loaded(by reply: RESPValue) throws(RedisError) -> String {
         guard let sha = reply.string else { throw .unexpectedReply(expected: "a script SHA", got: "\(reply)") }
         Self.loaded.withLock { $0[source] = sha }
         return sha
     }
 
+    /// True for the error reply of a script Redis does not know (a restarted Redis).
+    package static func isNoScript(_ reply: RESPValue) -> Bool {
+        if case .error(let message) = reply { return message.hasPrefix("NOSCRIPT") }
+        return false
+    }
+
     /// `EVALSHA sha numkeys key... arg...`; `arguments` is an argument list, not a command.
-    private func command(sha: String, keys: [String], arguments: RedisCommand) -> RedisCommand {
+    package func command(sha: String, keys: [String], arguments: RedisCommand) -> RedisCommand {
         var command = RedisCommand(["EVALSHA", sha, String(keys.count)] + keys)
         command.append(argumentsOf: arguments)
         return command

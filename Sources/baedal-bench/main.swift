@@ -8,6 +8,9 @@ import Redis
 ///   baedal-bench drain K WORKER-BIN  run K projector processes from a fresh group until drained
 ///   baedal-bench restarts API-BIN    POST /orders while the API restarts (RestartBench)
 ///   baedal-bench autoscale AUTOSCALER-BIN WORKER-BIN N   a burst of N events, 1 fixed worker vs the autoscaler (AutoscaleBench)
+///   baedal-bench flow RATE SECONDS API-PORT TOKEN CUSTOMER
+///                                    POST /orders at a fixed rate (open loop); the lag from each 201
+///                                    to the order on the store's board, my page and the dashboard
 /// Settings from BAEDAL_REDIS_URL and BAEDAL_PREFIX, as every Baedal process.
 
 func fail(_ message: String) -> Never {
@@ -137,8 +140,14 @@ do {
         guard let burst = Int(arguments[3]), burst > 0 else { fail("autoscale A W N: N must be a positive number") }
         try AutoscaleBench(autoscaler: arguments[1], worker: arguments[2], burst: burst, connection: connection, keys: keys, fill: fill,
                            exact: dashboardIsExact).run()
+    case ("flow", 6):
+        guard let rate = Int(arguments[1]), rate > 0, let seconds = Int(arguments[2]), seconds > 0, let port = Int(arguments[3]) else {
+            fail("flow RATE SECONDS API-PORT TOKEN CUSTOMER: RATE, SECONDS and API-PORT must be positive numbers")
+        }
+        try FlowLatency(rate: rate, seconds: seconds, port: port, token: arguments[4], customer: arguments[5], keys: keys,
+                        redis: environment.redis).run()
     default:
-        fail("usage: baedal-bench fill N | drain K WORKER-BINARY | restarts API-BINARY | autoscale AUTOSCALER-BINARY WORKER-BINARY N")
+        fail("usage: baedal-bench fill N | drain K WORKER-BINARY | restarts API-BINARY | autoscale AUTOSCALER-BINARY WORKER-BINARY N | flow RATE SECONDS API-PORT TOKEN CUSTOMER")
     }
 } catch {
     fail("\(error)")

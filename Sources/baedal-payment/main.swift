@@ -4,6 +4,7 @@ import Logging
 import Observability
 import PaymentGatewayStandIn
 import Redis
+import RedisNIO
 
 #if canImport(Glibc)
 import Glibc
@@ -20,10 +21,10 @@ let logger = ProcessSupport.bootstrapLogging(label: "baedal.payment")
 let registry = PrometheusSetup.bootstrap()
 var requests = settings.environment.redis
 requests.readTimeoutMilliseconds = 3_000  // a frozen primary costs a request 3 s, not 15
-let pool = RedisPool(configuration: requests, size: 8, logger: logger)
+let redis = NIORedisClient(configuration: requests, logger: logger)
 let health = RedisHealth(configuration: settings.environment.redis, logger: logger)
-let gateway = PaymentGatewayApp(settings: settings, redis: pool, health: health, registry: registry, logger: logger)
+let gateway = PaymentGatewayApp(settings: settings, redis: redis, health: health, registry: registry, logger: logger)
 await HTTPDaemon.serve(router: gateway.router(), host: settings.host, port: settings.port, limits: settings.http, name: "baedal-payment",
                        health: health, logger: logger,
                        listening: ["latencyMs": "\(settings.latency)", "declineAbove": "\(settings.declineAbove.map(String.init) ?? "none")"],
-                       services: [ProcessMetrics()], cleanup: { pool.close() })
+                       services: [ProcessMetrics()], cleanup: { redis.close() })

@@ -37,13 +37,18 @@ struct ConsoleBrowserTests {
         let url = try #require(console.log.split(separator: "\n").last.map(String.init))
         #expect(url.hasPrefix("http://127.0.0.1:\(deployment.apiPort)/console#token=ey"), "\(url)")
 
+        // The page must show the order's timeline as the console's JSON route gives it.
+        let served = try #require(try await deployment.console("orders/\(orderId)", token: try await deployment.operator())["timeline"] as? [String: Any])
+        #expect(ConsoleTests.inWrittenOrder(served, Deployment.pickedTimeline), "\(served)")
+        let expectedTimeline = ConsoleTests.types(served)
+
         try? FileManager.default.removeItem(at: Self.screenshots)
         let environment = [
             "CONSOLE_URL": url, "API": "http://127.0.0.1:\(deployment.apiPort)", "REDIS_PORT": String(deployment.redis.port),
             "OUT": Self.screenshots.path, "CHROMIUM": chromium, "CHROMEDRIVER": chromedriver, "MODE": "test",
             "CUSTOMER": customer, "ANOTHER_ROLE": customer, "ORDER_ID": orderId,
             "EXPECT_FOODS": #"{"fried-chicken":2,"seasoned-chicken":1}"#, "EXPECT_RIDERS": #"{"r-7":1}"#,
-            "EXPECT_TIMELINE": "[" + Deployment.pickedTimeline.map { "\"\($0)\"" }.joined(separator: ",") + "]",
+            "EXPECT_TIMELINE": "[" + expectedTimeline.map { "\"\($0)\"" }.joined(separator: ",") + "]",
         ]
         let (status, steps, output) = try await Self.run(environment, seconds: 300)
         #expect(status == 0, "the browser script failed:\n\(output)\n\(deployment.logs)")
@@ -85,7 +90,7 @@ struct ConsoleBrowserTests {
 
         let timeline = try #require(steps["timeline"], "\(output)")
         #expect(timeline["orderId"] as? String == orderId && timeline["status"] as? String == "picked")
-        #expect(timeline["types"] as? [String] == Deployment.pickedTimeline)
+        #expect(timeline["types"] as? [String] == expectedTimeline)
 
         let phone = try #require(steps["phone"], "\(output)")
         #expect((phone["scrollWidth"] as? Int ?? 9999) <= (phone["innerWidth"] as? Int ?? 0), "nothing wider than a phone: \(phone)")

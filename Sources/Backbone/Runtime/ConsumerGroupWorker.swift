@@ -192,7 +192,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
             case .error(let message) where message.hasPrefix("BUSYGROUP"):
                 continue
             case .error(let message):
-                throw RedisError.server(message)
+                throw RedisError(errorReply: message)
             default:
                 if loudly {
                     logger.critical("recreated consumer group from the start of the stream", metadata: ["stream": "\(stream)"])

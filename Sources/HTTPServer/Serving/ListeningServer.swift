@@ -60,7 +60,12 @@ struct ListeningServer: Service {
                     do {
                         try await server.executeThenClose { inbound in
                             for try await connection in inbound {
-                                group.addTask { await drain.handle { await channel.handle(value: connection, logger: logger) } }
+                                // The connection's task runs on its own event loop: the request is read, handled
+                                // and answered on one thread, and NIORedisClient's connection for that loop
+                                // resumes it there too (no hop to the cooperative pool and back per command).
+                                group.addTask(executorPreference: EventLoopExecutor(connection.channel.eventLoop)) {
+                                    await drain.handle { await channel.handle(value: connection, logger: logger) }
+                                }
                                 drain.handedOver(connection.channel)
                             }
                         }
