@@ -30,10 +30,12 @@ public struct APISettings: Sendable {
         guard paymentURL.hasPrefix("http://") || paymentURL.hasPrefix("https://") else {
             throw .init(description: "BAEDAL_PAYMENT_URL must be an http:// or https:// URL, got '\(paymentURL)'")
         }
-        if let problem = TokenAuthority.problem(withSecret: variables["BAEDAL_JWT_SECRET"]) {
-            throw .init(description: problem + " (make run sets a development one)")
+        // From the environment, or from systemd's credential `jwt-secret` (LoadCredential=).
+        let secret = SystemdCredentials.setting("BAEDAL_JWT_SECRET", credential: "jwt-secret", variables)
+        if let problem = TokenAuthority.problem(withSecret: secret) {
+            throw .init(description: problem + " (make run sets a development one; under systemd, the credential jwt-secret)")
         }
-        jwtSecret = variables["BAEDAL_JWT_SECRET"]!
+        jwtSecret = secret!
         paymentTimeoutMilliseconds = try BaedalEnvironment.positive("BAEDAL_PAYMENT_TIMEOUT_MS", variables, default: 2_000)
         breakerFailures = try BaedalEnvironment.positive("BAEDAL_BREAKER_FAILURES", variables, default: 5)
         breakerOpenMilliseconds = try BaedalEnvironment.positive("BAEDAL_BREAKER_OPEN_MS", variables, default: 5_000)

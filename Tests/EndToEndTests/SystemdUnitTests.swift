@@ -76,4 +76,59 @@ struct SystemdUnitTests {
         #expect(lines.contains("appendfsync everysec"))
         #expect(lines.contains("supervised systemd"))
     }
+
+    /// The exposure score `systemd-analyze security` gives each daemon's unit (0 best, 10 worst):
+    /// the hardening stays in place. The autoscaler runs as root to drive systemctl, so it keeps more.
+    @Test(arguments: [("baedal-api.service", 2.0), ("baedal-payment.service", 2.0), ("baedal-worker@projector.service", 2.0),
+                      ("baedal-autoscaler.service", 4.0)])
+    func unitsAreHardened(_ instance: String, _ worst: Double) throws {
+        let analyze = try findExecutable("systemd-analyze")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-security-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = instance.hasPrefix("baedal-worker@") ? "baedal-worker@.service" : instance
+        try FileManager.default.copyItem(at: Self.ops.appendingPathComponent("systemd").appendingPathComponent(source),
+                                         to: directory.appendingPathComponent(instance))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: analyze)
+        process.arguments = ["security", "--offline=yes", "--root=/", "--no-pager", directory.appendingPathComponent(instance).path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let line: Substring? = text.split(separator: "\n").last { $0.contains("Overall exposure level") }
+        let figure: Substring? = line?.split(separator: ":").last?.split(separator: " ").first
+        let score: Double = figure.flatMap { Double(String($0)) } ?? 10
+        #expect(score <= worst, "\(instance): exposure \(score) (at most \(worst))\n\(text.suffix(2_000))")
+    }
+
+    /// Without BAEDAL_JWT_SECRET, baedal-api takes the secret from systemd's credential
+    /// `jwt-secret` (LoadCredential=): a token signed with it is accepted.
+    @Test func theAPIReadsItsSecretFromASystemdCredential() async throws {
+        let redis = try RedisServer()
+        let credentials = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-credentials-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: credentials) }
+        let secret = "credential-secret-0123456789abcdef0123456789"
+        try (secret + "\n").write(to: credentials.appendingPathComponent("jwt-secret"), atomically: true, encoding: .utf8)
+        let port = try freePort()
+        let api = try BaedalProcess("baedal-api", [], environment: [
+            "BAEDAL_REDIS_URL": redis.url, "BAEDAL_API_PORT": String(port), "CREDENTIALS_DIRECTORY": credentials.path,
+        ])
+        #expect(await eventually(seconds: 20) { (try? await httpGet("http://127.0.0.1:\(port)/health/live"))?.hasPrefix("HTTP/1.1 200") == true }, "\(api.log)")
+        func token(signedWith secret: String) async throws -> String {
+            let mint = try BaedalProcess("baedalctl", ["token", "--role", "customer", "--sub", "c-cred"], environment: ["BAEDAL_JWT_SECRET": secret])
+            _ = await mint.waitForExit()
+            return mint.log.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        func status(_ token: String) throws -> Substring? {
+            let socket = try RawSocket(port: port)
+            try socket.send("GET /customers/me/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n")
+            return socket.readUntilClosed(seconds: 10).text.split(separator: " ").dropFirst().first
+        }
+        #expect(try status(try await token(signedWith: secret)) == "200", "\(api.log)")
+        #expect(try status(try await token(signedWith: "another-secret-0123456789abcdef0123456789")) == "401")
+    }
 }
