@@ -89,7 +89,7 @@ let package = Package(
         .target(name: "Observability", dependencies: ["Daemon", "HTTPLite", "Redis", logging, lifecycle, prometheus, metrics]),
         // What both HTTP services share: context, JSON bodies, errors, health, limits, the daemon.
         .target(name: "HTTPServer", dependencies: [
-            "Backbone", "Daemon", "JSON", "Redis", hummingbird, hummingbirdCore, logging, metrics, lifecycle, prometheus, nioCore, nioPosix, nioHTTP1, nioHTTPTypes,
+            "Backbone", "Daemon", "JSON", "Redis", "RedisNIO", hummingbird, hummingbirdCore, logging, metrics, lifecycle, prometheus, nioCore, nioPosix, nioHTTP1, nioHTTPTypes,
             httpTypes,
         ]),
         // The REST API: one controller per context, authentication, error mapping, the gateway client,

@@ -333,15 +333,3 @@ final class SwitchingResolver: RedisEndpointResolver, @unchecked Sendable {
         }
     }
 }
-
-/// Runs a task's jobs on one event loop, as `HTTPServer` runs a request's.
-final class EventLoopExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
-
-    init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
-}

@@ -2,6 +2,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
+import RedisNIO
 import ServiceLifecycle
 
 #if canImport(Glibc)
