@@ -70,6 +70,13 @@ wait_ready() {
 start_ha() {
   local ha="$RUN/ha" node port
   mkdir -p "$ha"
+  # The Sentinels keep what they learnt in their configurations: they belong to one set of ports.
+  if [ -f "$ha/ports" ] && [ "$(cat "$ha/ports")" != "$PORT $SENTINEL_PORT" ]; then
+    echo "$ha was made for REDIS_PORT SENTINEL_PORT = $(cat "$ha/ports"), not $PORT $SENTINEL_PORT:" \
+      "run with those, or make stop and remove $ha to start afresh" >&2
+    exit 1
+  fi
+  echo "$PORT $SENTINEL_PORT" >"$ha/ports"
   for offset in 0 1 2; do
     port=$((PORT + offset)); node="$ha/node-$port"
     mkdir -p "$node"

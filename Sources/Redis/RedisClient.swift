@@ -107,7 +107,7 @@ public final class RedisClient: Sendable {
         let (existing, closed, waitUntil) = state.withLock { ($0.connection, $0.closed, $0.nextAttempt) }
         if closed { throw .closed }
         if let existing {
-            if !existing.isBroken && !existing.peerHasClosed { return existing }
+            if !existing.isBroken && !existing.peerHasClosed && !existing.isBehindAFailover { return existing }
             existing.close()
             let expected = state.withLock { state -> Bool in
                 state.connection = nil

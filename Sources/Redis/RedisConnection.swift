@@ -23,6 +23,8 @@ public final class RedisConnection: @unchecked Sendable {
     public private(set) var isBroken = false
     /// For a Sentinel-resolved connection, the primary it reached.
     public private(set) var primary: RedisConfiguration.Endpoint?
+    /// The resolver that named `primary`.
+    private var sentinels: SentinelResolver?
 
     /// Connects, then authenticates and selects the database the configuration names. For
     /// `redis-sentinel://` it connects to the primary the Sentinels name now, and checks with
@@ -41,6 +43,15 @@ public final class RedisConnection: @unchecked Sendable {
                                     reason: "the Sentinels named it the primary of '\(resolver.sentinel.masterName)', but it answers as \(role.array?.first?.string ?? "?")")
         }
         self.primary = primary
+        sentinels = resolver
+    }
+
+    /// For a Sentinel-resolved connection: another connection of this process has since learnt
+    /// that the primary moved (a failover). Replace it now rather than find out by a timeout: a
+    /// frozen or cut-off old primary costs every connection its read timeout otherwise.
+    public var isBehindAFailover: Bool {
+        guard let primary, let sentinels else { return false }
+        return sentinels.lastPrimary.map { $0 != primary } ?? false
     }
 
     /// Connects to exactly the configured server (no Sentinel), then AUTH and SELECT.

@@ -12,10 +12,14 @@ public protocol RedisEndpointResolver: Sendable {
     /// Whether the client must check with `ROLE` that the server it reached is a primary (the
     /// Sentinel client spec: a Sentinel may still name a demoted one).
     var verifiesRole: Bool { get }
+    /// Where the last resolution of this process pointed, when that can change (Sentinel): a
+    /// connection elsewhere is behind a failover.
+    var lastKnown: RedisEndpoint? { get }
 }
 
 extension RedisEndpointResolver {
     public var verifiesRole: Bool { false }
+    public var lastKnown: RedisEndpoint? { nil }
 }
 
 /// The configuration's own host and port, always.
@@ -42,6 +46,7 @@ public struct SentinelRedisEndpoint: RedisEndpointResolver {
     }
 
     public var verifiesRole: Bool { true }
+    public var lastKnown: RedisEndpoint? { resolver.lastPrimary }
 
     public func endpoint() async throws(RedisError) -> RedisEndpoint {
         let resolver = self.resolver

@@ -32,9 +32,11 @@ public final class NIORedisClient: RedisExecutor {
         self.configuration = configuration
         let resolver = endpoint ?? configuration.endpointResolver
         confirmed = RedisPool(configuration: configuration, size: 4, logger: logger)
+        // Behind Sentinel a failed connect is a failover under way: ask again soon (as RedisClient).
+        let backoff = configuration.sentinel == nil ? maxBackoffMilliseconds : min(maxBackoffMilliseconds, 1_000)
         connections = PerEventLoop(group: group) {
             RedisLoopConnection(eventLoop: $0, configuration: configuration, resolver: resolver,
-                                maxBackoff: .milliseconds(maxBackoffMilliseconds), logger: logger)
+                                maxBackoff: .milliseconds(backoff), logger: logger)
         }
     }
 

@@ -41,9 +41,13 @@ final class RedisChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private var lastProgress = NIODeadline.now()
     private var timeoutCheck: Scheduled<Void>?
 
-    init(eventLoop: any EventLoop, readTimeout: TimeAmount, onClose: @escaping @Sendable (RedisError) -> Void,
+    /// The server it talks to.
+    let endpoint: RedisEndpoint
+
+    init(eventLoop: any EventLoop, endpoint: RedisEndpoint, readTimeout: TimeAmount, onClose: @escaping @Sendable (RedisError) -> Void,
          onNotPrimary: @escaping @Sendable () -> Void) throws(RedisError) {
         self.eventLoop = eventLoop
+        self.endpoint = endpoint
         self.readTimeout = readTimeout
         self.onClose = onClose
         self.onNotPrimary = onNotPrimary

@@ -95,7 +95,14 @@ final class RedisLoopConnection: Sendable {
     private func liveHandler() async throws(RedisError) -> RedisChannelHandler {
         let next = state.withLock { state -> Next in
             switch state {
-            case .ready(let handler): return .use(handler)
+            case .ready(let handler):
+                // Another connection of this process learnt that the primary moved: do not wait
+                // for this one's timeout to find out. It closes once its callers have their replies.
+                guard let moved = resolver.lastKnown, moved != handler.endpoint else { return .use(handler) }
+                handler.eventLoop.execute { handler.retire() }
+                let promise = eventLoop.makePromise(of: RedisChannelHandler.self)
+                state = .connecting(promise.futureResult)
+                return .connect(promise, Idle(connectedBefore: true))
             case .connecting(let future): return .wait(future)
             case .closed: return .fail(.closed)
             case .idle(let idle):
@@ -156,7 +163,7 @@ final class RedisLoopConnection: Sendable {
         let handler: RedisChannelHandler
         do {
             handler = try RedisChannelHandler(
-                eventLoop: eventLoop, readTimeout: .milliseconds(Int64(configuration.readTimeoutMilliseconds)),
+                eventLoop: eventLoop, endpoint: endpoint, readTimeout: .milliseconds(Int64(configuration.readTimeoutMilliseconds)),
                 onClose: { [weak self] error in self?.closed(error) },
                 onNotPrimary: { [weak self] in self?.notPrimary() })
         } catch {
