@@ -5,7 +5,8 @@ import TestSupport
 
 /// Issue 14: `GET /openapi.json` validates with openapi-spec-validator, and schemathesis, run
 /// against a whole deployment as every role, finds every answer of the API in it: no 5xx, no
-/// undocumented status, no body off its schema. (That the document lists exactly the router's
+/// undocumented status, no body off its schema; and each operation's `x-roles` is who the API
+/// lets through. (That the document lists exactly the router's
 /// routes is checked in APITests, where the router is at hand.)
 @Suite("OpenAPI: validation and schemathesis", .serialized)
 struct OpenAPITests {
@@ -16,7 +17,7 @@ struct OpenAPITests {
     // One worker: with two, schemathesis 4.32.5 on Python 3.11 now and then stops an operation with
     // "AST constructor recursion depth mismatch" (Hypothesis parsing a lambda's source in a thread).
 
-    @Test func theDocumentValidatesAndSchemathesisFindsNothingAsAnyRole() async throws {
+    @Test func theDocumentValidatesSchemathesisFindsNothingAsAnyRoleAndTheRolesHold() async throws {
         let python = try venvPython()
         let bin = URL(fileURLWithPath: python).deletingLastPathComponent()
         let deployment = try await Deployment()
@@ -58,7 +59,48 @@ struct OpenAPITests {
             print("schemathesis as \(role): exit \(run.status) in \(String(format: "%.1f", seconds)) s")
             #expect(run.status == 0, "schemathesis as \(role) (exit \(run.status)):\n\(run.output)\n\(deployment.logs)")
         }
+        // After the fuzzer: the roles' calls take the rider's delivery further, which it needs as it is.
+        try await Self.checkRoles(served.object, deployment, world)
     }
+}
+
+extension OpenAPITests {
+    /// Each operation's `x-roles` is what the API does: without a token 401, with the token of a
+    /// role it does not list 403, with one it lists neither (ids of that caller's own store, order
+    /// and delivery, so that only the role decides).
+    static func checkRoles(_ document: [String: Any], _ deployment: Deployment, _ world: FuzzWorld) async throws {
+        let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
+        let tokens = ["customer": world.customer, "owner": world.owner, "rider": world.rider, "operator": world.operator]
+        // The fifth order is picked by the world's rider: the customer's, at the owner's store, the rider's delivery.
+        let ids = ["{storeId}": world.stores[0], "{orderId}": world.orders[4], "{letterId}": "1-1"]
+        var checked = 0
+        for (template, item) in paths.sorted(by: { $0.key < $1.key }) {
+            for (method, operation) in item where OpenAPIDocumentMethods.all.contains(method) {
+                let roles = try #require(operation["x-roles"] as? [String], "\(method) \(template)")
+                guard roles != ["anyone"] else { continue }
+                var path = ids.reduce(template) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+                if template == "/deliveries" { path += "?region=gangnam" }
+                let body = method == "get" ? nil : "{}"
+                let verb = method.uppercased()
+                let anonymous = try await deployment.call(verb, path, body: body)
+                #expect(anonymous.status == 401, "\(verb) \(path) without a token: \(anonymous.status) \(anonymous.body)")
+                for (role, token) in tokens.sorted(by: { $0.key < $1.key }) {
+                    let reply = try await deployment.call(verb, path, token: token, body: body)
+                    if roles.contains(role) {
+                        #expect(reply.status != 401 && reply.status != 403, "\(verb) \(path) lists \(role): \(reply.status) \(reply.body)")
+                    } else {
+                        #expect(reply.status == 403, "\(verb) \(path) does not list \(role): \(reply.status) \(reply.body)")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked >= 100, "roles checked: \(checked)")
+    }
+}
+
+enum OpenAPIDocumentMethods {
+    static let all: Set<String> = ["get", "put", "post", "delete", "patch", "options", "trace"]
 }
 
 /// What the fuzzer is given to reach real resources: ids of a store, orders in every status,
