@@ -93,12 +93,15 @@ let package = Package(
             httpTypes,
         ]),
         // The REST API: one controller per context, authentication, error mapping, the gateway client,
-        // and the operator console (its page embedded in the binary).
+        // the operator console (its page embedded in the binary) and the OpenAPI document it serves.
         .target(name: "API", dependencies: [
             "HTTPServer", "Ordering", "Orders", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Identity",
             "Operations", "Backbone", "Daemon", "JSON", "Redis", "RedisNIO", "HTTPLite", hummingbird, httpClient, logging, metrics, prometheus, nioCore, nioHTTP1,
             nioPosix, httpTypes,
-        ], resources: [.embedInCode("Console/console.html"), .embedInCode("Console/console.css"), .embedInCode("Console/console.js")]),
+        ], resources: [
+            .embedInCode("Console/console.html"), .embedInCode("Console/console.css"), .embedInCode("Console/console.js"),
+            .embedInCode("OpenAPI/openapi.json"),
+        ]),
         // The payment gateway stand-in: a third party in real life, so it knows none of our contexts.
         .target(name: "PaymentGatewayStandIn", dependencies: ["HTTPServer", "PaymentGatewayAPI", "Backbone", "Daemon", "JSON", "Redis", hummingbird, logging, prometheus]),
 

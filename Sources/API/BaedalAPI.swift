@@ -95,6 +95,7 @@ public final class BaedalAPI: Sendable {
                             auth: authenticator).addRoutes(to: router)
         DashboardController(dashboards: Dashboards(keys: keys, redis: redis), auth: authenticator).addRoutes(to: router)
         addConsole(to: router, keys: keys, orders: orders, redis: redis)
+        OpenAPIController().addRoutes(to: router)
         routes.load(from: router)
         return router
     }
