@@ -23,6 +23,12 @@ public enum ProcessSupport {
         return Logger(label: label)
     }
 
+    /// What `bootstrapLogging` reads (`--help`).
+    public static let loggingSettings: [EnvironmentSetting] = [
+        .init("BAEDAL_LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error or critical (logs go to stderr)"),
+        .init("BAEDAL_LOG_FORMAT", default: "text on a terminal, else json", "text, or json: one object per line"),
+    ]
+
     /// The settings every process reads (`BaedalEnvironment`), or one line on stderr naming
     /// `program` and exit status 2.
     public static func environment(of program: String, _ variables: [String: String]) -> BaedalEnvironment {
