@@ -41,7 +41,8 @@ struct WorkerCommand: ParsableCommand {
         version: BaedalVersion.current
     )
 
-    @Argument(help: ArgumentHelp("The policy to run: \(PolicyCatalog.names.joined(separator: ", ")).", valueName: "POLICY"))
+    @Argument(help: ArgumentHelp("The policy to run: \(PolicyCatalog.names.joined(separator: ", ")).", valueName: "POLICY"),
+              completion: .list(PolicyCatalog.names))
     var policy: String
 }
 
