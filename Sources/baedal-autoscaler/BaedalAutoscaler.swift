@@ -24,7 +24,7 @@ struct BaedalAutoscaler: AsyncParsableCommand {
         commandName: "baedal-autoscaler",
         abstract: "Keep each policy's instance count between MIN and MAX, sized to its group's lag and pending.",
         discussion: """
-        Every interval: wanted = ceil((lag + pending) / lag-per-instance) within MIN…MAX; up at once, down only after the \
+        Every interval: wanted = ceil((lag + pending) / lag-per-instance) within MIN to MAX; up at once, down only after the \
         backlog stayed low for the cool-down. Scaling down is SIGTERM: an instance finishes and acknowledges what it holds. \
         Policies: \(PolicyCatalog.names.joined(separator: ", ")). The process launcher's children get the same environment \
         (without BAEDAL_METRICS_PORT) and BAEDAL_CONSUMER=<host>-NAME-K. A usage error: one line on stderr, exit 64; a \

@@ -20,7 +20,7 @@ import Foundation
 struct WorkerCommand: ParsableCommand {
     /// What the worker reads besides the backbone's, the consumer's and its policy's settings.
     static let metricsSettings: [EnvironmentSetting] = [
-        .init("BAEDAL_METRICS_PORT", default: "off", "serve Prometheus /metrics on this port: N, or N+ for the first free one of N…N+63"),
+        .init("BAEDAL_METRICS_PORT", default: "off", "serve Prometheus /metrics on this port: N, or N+ for the first free one of N to N+63"),
         .init("BAEDAL_METRICS_HOST", default: "127.0.0.1", "the address of /metrics"),
     ]
     static let settings = BaedalEnvironment.backboneSettings + BaedalEnvironment.consumerSettings + metricsSettings

@@ -24,15 +24,15 @@ extension [EnvironmentSetting] {
 }
 
 /// Help text that keeps its indentation: argument-parser wraps a long line of a discussion at the
-/// screen's width back to column 0, so lines are kept under 80 columns here.
+/// screen's width back to column 0, so lines are kept short here.
 public enum HelpText {
-    /// `  term` and below it `description`, indented by six and wrapped at 79 columns.
+    /// `  term` and below it `description`, indented by six and wrapped at 72 columns (a man page indents the help by five more).
     public static func item(_ term: String, _ description: String) -> String {
         "  \(term)\n" + wrapped(description, indent: 6)
     }
 
-    /// `text` in lines of at most 79 columns (a longer word stands alone), each indented.
-    public static func wrapped(_ text: String, indent: Int, width: Int = 79) -> String {
+    /// `text` in lines of at most `width` columns (a longer word stands alone), each indented.
+    public static func wrapped(_ text: String, indent: Int, width: Int = 72) -> String {
         let margin = String(repeating: " ", count: indent)
         var lines: [String] = []
         var line = ""
