@@ -39,10 +39,10 @@ public enum ProcessSupport {
         }
     }
 
-    /// A setting or argument that cannot be used: one line on stderr, exit status 2.
-    public static func fail(_ message: String) -> Never {
+    /// A setting that cannot be used: one line on stderr, exit status 2 (or `status`: 64 for an argument).
+    public static func fail(_ message: String, status: Int32 = 2) -> Never {
         let line = Array((message + "\n").utf8)
         _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-        exit(2)
+        exit(status)
     }
 }

@@ -35,12 +35,9 @@ extension ParsableCommand {
         let code = exitCode(for: error)
         if code.isSuccess { exit(withError: error) }
         let message = message(for: error).split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        if !message.isEmpty {
-            let name = configuration.commandName ?? CommandLine.arguments.first?.split(separator: "/").last.map(String.init) ?? "baedal"
-            let line = Array("\(name): \(message)\n".utf8)
-            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-        }
-        Glibc.exit(code.rawValue)
+        guard !message.isEmpty else { Glibc.exit(code.rawValue) }  // `ExitCode(3)`: said already
+        let name = configuration.commandName ?? CommandLine.arguments.first?.split(separator: "/").last.map(String.init) ?? "baedal"
+        ProcessSupport.fail("\(name): \(message)", status: code.rawValue)
     }
 }
 
