@@ -44,13 +44,28 @@ bench:
 	@scripts/bench-autoscale.sh
 	@scripts/bench-flow.sh
 
-# Release binaries to $(DESTDIR)$(PREFIX)/bin, the systemd units (pointing there) to
-# $(DESTDIR)$(UNITDIR), the environment example and Redis include to $(DESTDIR)/etc.
+# Release binaries to $(DESTDIR)$(PREFIX)/bin with their man pages (argument-parser's generate-manual
+# plugin, dated by the last commit; the sed drops the hidden `help` subcommand it lists, and the
+# SYNOPSIS's `subcommand` of a command that has none) and bash, zsh and fish completions under
+# $(DESTDIR)$(PREFIX)/share,
+# the systemd units (pointing there) to $(DESTDIR)$(UNITDIR), the environment example and Redis
+# include to $(DESTDIR)/etc.
+EXECUTABLES := baedal-api baedal-payment baedal-worker baedalctl baedal-autoscaler
+MANUALS := .build/plugins/GenerateManual/outputs
+SHARE = $(DESTDIR)$(PREFIX)/share
 install: deps
 	$(SWIFT) build -c release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/baedal $(DESTDIR)/etc/redis
-	for exe in baedal-api baedal-payment baedal-worker baedalctl baedal-autoscaler; do \
-	  install -m 755 .build/release/$$exe $(DESTDIR)$(PREFIX)/bin/$$exe; done
+	$(SWIFT) package plugin generate-manual --date $$(git log -1 --format=%cs 2>/dev/null || date -u +%F)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/baedal $(DESTDIR)/etc/redis $(SHARE)/man/man1 \
+	  $(SHARE)/bash-completion/completions $(SHARE)/zsh/site-functions $(SHARE)/fish/vendor_completions.d
+	for exe in $(EXECUTABLES); do \
+	  install -m 755 .build/release/$$exe $(DESTDIR)$(PREFIX)/bin/$$exe && \
+	  sed '/^\.It Em help$$/,/^\.El$$/d' $(MANUALS)/$$exe/$$exe.1 > $(SHARE)/man/man1/$$exe.1 && \
+	  { grep -q '^\.It Em ' $(SHARE)/man/man1/$$exe.1 || sed -i '/^\.Ar subcommand$$/d' $(SHARE)/man/man1/$$exe.1; } && \
+	  chmod 644 $(SHARE)/man/man1/$$exe.1 && \
+	  .build/release/$$exe --generate-completion-script bash > $(SHARE)/bash-completion/completions/$$exe && \
+	  .build/release/$$exe --generate-completion-script zsh > $(SHARE)/zsh/site-functions/_$$exe && \
+	  .build/release/$$exe --generate-completion-script fish > $(SHARE)/fish/vendor_completions.d/$$exe.fish || exit 1; done
 	for unit in ops/systemd/*; do \
 	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' $$unit > $(DESTDIR)$(UNITDIR)/$$(basename $$unit); \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$unit); done

@@ -51,8 +51,8 @@ let package = Package(
         // The Redis client for request paths: pipelined connections on NIO's event loops, replies
         // parsed by hiredis's reader. Workers do not link it (no NIO in a lean process).
         .target(name: "RedisNIO", dependencies: ["Redis", "CHiredis", logging, metrics, nioCore, nioPosix]),
-        // Process plumbing of every executable: settings, logging, sd_notify, Redis health.
-        .target(name: "Daemon", dependencies: ["JSON", "Redis", logging, lifecycle]),
+        // Process plumbing of every executable: settings, logging, sd_notify, Redis health, the command line and version.
+        .target(name: "Daemon", dependencies: ["JSON", "Redis", logging, lifecycle, argumentParser]),
         // Events on streams: the contract (keys, envelope, ids), the consumer-group runtime and its
         // middleware, the atomic commit.
         .target(name: "Backbone", dependencies: ["JSON", "Redis", "Daemon", logging, metrics, lifecycle]),
@@ -106,16 +106,16 @@ let package = Package(
         .target(name: "PaymentGatewayStandIn", dependencies: ["HTTPServer", "PaymentGatewayAPI", "Backbone", "Daemon", "JSON", "Redis", hummingbird, logging, prometheus]),
 
         // MARK: Executables: thin mains.
-        .executableTarget(name: "baedal-api", dependencies: ["API", "HTTPServer", "Daemon", "Observability", logging]),
-        .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", "RedisNIO", logging]),
-        .executableTarget(name: "baedal-worker", dependencies: ["Policies", "Backbone", "Daemon", "Observability", logging, lifecycle]),
+        .executableTarget(name: "baedal-api", dependencies: ["API", "HTTPServer", "Daemon", "Observability", logging, argumentParser]),
+        .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", "RedisNIO", logging, argumentParser]),
+        .executableTarget(name: "baedal-worker", dependencies: ["Policies", "Backbone", "Daemon", "Observability", logging, lifecycle, argumentParser]),
         .executableTarget(name: "baedalctl", dependencies: [
             "Autoscaling", "Backbone", "Daemon", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis", argumentParser,
         ]),
         .executableTarget(name: "baedal-autoscaler", dependencies: [
             "Autoscaler", "Autoscaling", "Daemon", "Observability", "Policies", logging, lifecycle, argumentParser,
         ]),
-        .executableTarget(name: "baedal-bench", dependencies: ["Autoscaling", "Backbone", "Daemon", "HTTPLite", "Redis", "Stores", "Dashboards"]),
+        .executableTarget(name: "baedal-bench", dependencies: ["Autoscaling", "Backbone", "Daemon", "HTTPLite", "Redis", "Stores", "Dashboards", argumentParser]),
 
         // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["HTTPLite", "Redis"], path: "Tests/TestSupport"),
@@ -134,6 +134,6 @@ let package = Package(
             "API", "Backbone", "Redis", "Identity", "TestSupport", hummingbird, logging, prometheus,
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, nioCore]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Daemon", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, nioCore]),
     ]
 )

@@ -22,6 +22,18 @@ public struct APISettings: Sendable {
     /// `BAEDAL_ACCESS_LOG`: a log line per request (on unless `off`).
     public var accessLog: Bool
 
+    /// Every variable `baedal-api` reads, for its `--help`: the backbone's, its own, every HTTP service's.
+    public static let settings: [EnvironmentSetting] = BaedalEnvironment.backboneSettings + [
+        .init("BAEDAL_API_HOST", default: "127.0.0.1", "the address to listen on"),
+        .init("BAEDAL_API_PORT", default: "8080", "the port to listen on"),
+        .init("BAEDAL_JWT_SECRET", default: "none; make run sets a development one", "HS256 key of the bearer tokens, at least 32 bytes; without it, the systemd credential jwt-secret ($CREDENTIALS_DIRECTORY/jwt-secret)"),
+        .init("BAEDAL_PAYMENT_URL", default: "http://127.0.0.1:8081", "the payment gateway (http:// or https://)"),
+        .init("BAEDAL_PAYMENT_TIMEOUT_MS", default: "2000", "how long a charge may take at the gateway"),
+        .init("BAEDAL_BREAKER_FAILURES", default: "5", "failed charges in a row that open the circuit to the gateway"),
+        .init("BAEDAL_BREAKER_OPEN_MS", default: "5000", "how long the open circuit refuses charges before it tries one"),
+        .init("BAEDAL_GATEWAY_CLIENT", default: "loop", "benchmarks only: the gateway client (async, ahc-loop; else the one on the request's event loop)"),
+    ] + HTTPDaemon.settings
+
     public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws(BaedalEnvironment.Invalid) {
         environment = try BaedalEnvironment(variables)
         host = variables["BAEDAL_API_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"

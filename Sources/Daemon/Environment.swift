@@ -57,6 +57,25 @@ public struct BaedalEnvironment: Sendable {
         }
     }
 
+    /// What every process reads to reach the backbone (`--help`).
+    public static let backboneSettings: [EnvironmentSetting] = [
+        .init("BAEDAL_REDIS_URL", default: "redis://127.0.0.1:6379",
+              "redis://[user:password@]host[:port][/db], or redis-sentinel://[user:password@]host:port[,host:port...]/MASTER[/db]"),
+        .init("BAEDAL_PREFIX", default: "baedal", "prefix of every Redis key (two deployments can share one Redis)"),
+        .init("BAEDAL_MIN_REPLICAS", default: "0 for redis://, 1 for redis-sentinel://",
+              "a write a user is told succeeded has reached this many replicas first (0 to 16)"),
+        .init("BAEDAL_MIN_REPLICAS_TIMEOUT_MS", default: "1000", "how long such a write waits for its replicas"),
+    ]
+
+    /// What a consumer-group process (a worker) reads besides the backbone's (`--help`).
+    public static let consumerSettings: [EnvironmentSetting] = [
+        .init("BAEDAL_CONSUMER", default: "<hostname>-<pid>", "consumer name in the group (a stable one resumes its pending messages)"),
+        .init("BAEDAL_CLAIM_IDLE_MS", default: "30000", "a message pending this long on a silent consumer is claimed by a live one"),
+        .init("BAEDAL_MAX_DELIVERIES", default: "25", "after this many deliveries a failing message goes to the dead-letter stream"),
+        .init("BAEDAL_RETRY_FIRST_MS", default: "1000", "a failed message is delivered again after this long, doubling on every failure up to BAEDAL_RETRY_MAX_MS"),
+        .init("BAEDAL_RETRY_MAX_MS", default: "600000", "the longest wait between two deliveries of a failed message"),
+    ]
+
     /// A positive whole number, at most `max` (by default a billion: no duration or count of this
     /// platform is larger, and every arithmetic on it stays far from overflowing).
     public static func positive(_ name: String, _ environment: [String: String], default value: Int, max: Int = 1_000_000_000) throws(Invalid) -> Int {

@@ -23,6 +23,12 @@ public enum ProcessSupport {
         return Logger(label: label)
     }
 
+    /// What `bootstrapLogging` reads (`--help`).
+    public static let loggingSettings: [EnvironmentSetting] = [
+        .init("BAEDAL_LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error or critical (logs go to stderr)"),
+        .init("BAEDAL_LOG_FORMAT", default: "text on a terminal, else json", "text, or json: one object per line"),
+    ]
+
     /// The settings every process reads (`BaedalEnvironment`), or one line on stderr naming
     /// `program` and exit status 2.
     public static func environment(of program: String, _ variables: [String: String]) -> BaedalEnvironment {
@@ -33,10 +39,10 @@ public enum ProcessSupport {
         }
     }
 
-    /// A setting or argument that cannot be used: one line on stderr, exit status 2.
-    public static func fail(_ message: String) -> Never {
+    /// A setting that cannot be used: one line on stderr, exit status 2 (or `status`: 64 for an argument).
+    public static func fail(_ message: String, status: Int32 = 2) -> Never {
         let line = Array((message + "\n").utf8)
         _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-        exit(2)
+        exit(status)
     }
 }

@@ -4,6 +4,11 @@ import Glibc
 
 /// sd_notify without libsystemd: one datagram to `$NOTIFY_SOCKET`, nothing when it is unset.
 public enum SystemdNotifier {
+    /// What `notify` reads (`--help`); systemd sets it for a `Type=notify` service.
+    public static let settings: [EnvironmentSetting] = [
+        .init("NOTIFY_SOCKET", default: "none", "set by systemd: READY=1, STATUS=, WATCHDOG=1 and STOPPING=1 go there"),
+    ]
+
     public static func notify(_ state: String) {
         guard let path = getenv("NOTIFY_SOCKET").map({ String(cString: $0) }), !path.isEmpty else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

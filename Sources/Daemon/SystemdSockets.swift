@@ -8,6 +8,12 @@ import Glibc
 /// restarts of the service, so connections that arrive while no instance runs wait in its
 /// backlog instead of being refused.
 public enum SystemdSockets {
+    /// What `listeningSocket()` reads (`--help`); systemd sets them, nobody else should.
+    public static let settings: [EnvironmentSetting] = [
+        .init("LISTEN_PID, LISTEN_FDS", default: "none",
+              "set by systemd for a socket-activated service: when LISTEN_PID is this process, it serves on descriptor 3"),
+    ]
+
     /// `SD_LISTEN_FDS_START`.
     public static let firstDescriptor: Int32 = 3
 

@@ -19,6 +19,10 @@ import Glibc
 /// (`baedal-api.socket`), connections that arrive meanwhile wait in the socket's backlog for the
 /// next instance: a restart refuses nothing.
 public enum HTTPDaemon {
+    /// What every HTTP service reads besides its own settings and the backbone's (`--help`).
+    public static let settings: [EnvironmentSetting] = HTTPLimits.settings + [.accessLog] + ProcessSupport.loggingSettings
+        + SystemdSockets.settings + SystemdNotifier.settings
+
     /// A connection accepted just before shutdown may take this long to deliver its request.
     static let firstRequestWait = TimeAmount.seconds(1)
 

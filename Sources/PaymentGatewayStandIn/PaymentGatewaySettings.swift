@@ -20,6 +20,14 @@ public struct PaymentGatewaySettings: Sendable {
     /// `BAEDAL_ACCESS_LOG`: a log line per request (on unless `off`).
     public var accessLog: Bool
 
+    /// Every variable `baedal-payment` reads, for its `--help`: the backbone's, its own, every HTTP service's.
+    public static let settings: [EnvironmentSetting] = BaedalEnvironment.backboneSettings + [
+        .init("BAEDAL_PAYMENT_HOST", default: "127.0.0.1", "the address to listen on"),
+        .init("BAEDAL_PAYMENT_PORT", default: "8081", "the port to listen on"),
+        .init("BAEDAL_PAYMENT_LATENCY_MS", default: "0", "added latency per charge: N, or MIN-MAX for a uniform range (at most 600000)"),
+        .init("BAEDAL_PAYMENT_DECLINE_ABOVE", default: "none", "decline amounts above this many won"),
+    ] + HTTPDaemon.settings
+
     public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws(BaedalEnvironment.Invalid) {
         environment = try BaedalEnvironment(variables)
         host = variables["BAEDAL_PAYMENT_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"

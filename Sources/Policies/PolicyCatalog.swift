@@ -20,7 +20,8 @@ public enum PolicyCatalog {
         PolicyDaemon(name: PaymentRefund.name,
                      summary: "refunds cancelled and rejected orders, settles unanswered charges, follows the gateway's own cancels",
                      groups: [.init(name: PaymentRefund.name, streams: [.order, .store, .paymentVoids, .payment])],
-                     settings: ["BAEDAL_PAYMENT_URL"]) { context throws(BaedalEnvironment.Invalid) in
+                     settings: [.init("BAEDAL_PAYMENT_URL", default: "http://127.0.0.1:8081", "payment-refund: the payment gateway (http://)")]
+        ) { context throws(BaedalEnvironment.Invalid) in
             let url = context.setting("BAEDAL_PAYMENT_URL") ?? "http://127.0.0.1:8081"
             guard HTTPLite.split(url) != nil else {
                 throw BaedalEnvironment.Invalid(description: "BAEDAL_PAYMENT_URL must be an http:// URL, got '\(url)'")
@@ -36,7 +37,9 @@ public enum PolicyCatalog {
         PolicyDaemon(name: CustomerNotifier.name, summary: "writes one message per status change to the customer's inbox (and webhook)",
                      groups: [.init(name: CustomerNotifier.name, streams: [.order, .store, .delivery]),
                               .init(name: WebhookSender.name, streams: [.notifyWebhook])],
-                     settings: ["BAEDAL_NOTIFY_WEBHOOK"]) { context throws(BaedalEnvironment.Invalid) in
+                     settings: [.init("BAEDAL_NOTIFY_WEBHOOK", default: "none",
+                                      "notification: also POST each message to this http:// URL (retried, dead-lettered in the end)")]
+        ) { context throws(BaedalEnvironment.Invalid) in
             guard let webhook = context.setting("BAEDAL_NOTIFY_WEBHOOK") else {
                 return [CustomerNotifier.policy(keys: context.keys, webhook: false)]
             }

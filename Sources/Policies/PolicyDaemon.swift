@@ -19,10 +19,10 @@ public struct PolicyDaemon: Sendable {
     /// Every group it may run (one that only runs when configured, like the webhook's, included).
     public let groups: [Group]
     /// The settings it reads besides the common ones (for `--help`).
-    public let settings: [String]
+    public let settings: [EnvironmentSetting]
     private let make: @Sendable (PolicyContext) throws(BaedalEnvironment.Invalid) -> [Policy]
 
-    init(name: String, summary: String, groups: [Group], settings: [String] = [],
+    init(name: String, summary: String, groups: [Group], settings: [EnvironmentSetting] = [],
          make: @escaping @Sendable (PolicyContext) throws(BaedalEnvironment.Invalid) -> [Policy]) {
         self.name = name
         self.summary = summary

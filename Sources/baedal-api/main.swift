@@ -1,4 +1,5 @@
 import API
+import ArgumentParser
 import Daemon
 import HTTPServer
 import Logging
@@ -9,6 +10,22 @@ import Glibc
 #endif
 
 /// `baedal-api`: the REST service, every command and query of customers, owners and riders.
+struct APICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baedal-api",
+        abstract: "Serve Baedal's REST API: every command and query of customers, store owners, riders and operators.",
+        discussion: """
+        Listens on BAEDAL_API_HOST:BAEDAL_API_PORT, or on the socket systemd passes. SIGTERM: it stops accepting, \
+        lets the requests in flight finish (BAEDAL_HTTP_SHUTDOWN_GRACE_MS) and exits 0. A setting it cannot use: one \
+        line on stderr, exit 2.
+
+        \(APISettings.settings.helpSection())
+        """,
+        version: BaedalVersion.current
+    )
+}
+
+_ = APICommand.parseCommandLine()
 let settings: APISettings
 do {
     settings = try APISettings()

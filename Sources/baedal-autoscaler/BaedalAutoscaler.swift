@@ -24,12 +24,18 @@ struct BaedalAutoscaler: AsyncParsableCommand {
         commandName: "baedal-autoscaler",
         abstract: "Keep each policy's instance count between MIN and MAX, sized to its group's lag and pending.",
         discussion: """
-        Every interval: wanted = ceil((lag + pending) / lag-per-instance) within MIN…MAX; up at once, down only after the \
+        Every interval: wanted = ceil((lag + pending) / lag-per-instance) within MIN to MAX; up at once, down only after the \
         backlog stayed low for the cool-down. Scaling down is SIGTERM: an instance finishes and acknowledges what it holds. \
-        Policies: \(PolicyCatalog.names.joined(separator: ", ")). Settings from BAEDAL_REDIS_URL, BAEDAL_PREFIX, BAEDAL_LOG_LEVEL; \
-        the process launcher's children get the same environment (without BAEDAL_METRICS_PORT) and BAEDAL_CONSUMER=<host>-NAME-K.
-        """
+        Policies: \(PolicyCatalog.names.joined(separator: ", ")). The process launcher's children get the same environment \
+        (without BAEDAL_METRICS_PORT) and BAEDAL_CONSUMER=<host>-NAME-K. A usage error: one line on stderr, exit 64; a \
+        setting it cannot use: one line, exit 2.
+
+        \((BaedalEnvironment.backboneSettings + ProcessSupport.loggingSettings + SystemdNotifier.settings).helpSection())
+        """,
+        version: BaedalVersion.current
     )
+
+    static func main() async { await runCommandLine() }
 
     enum LauncherKind: String, ExpressibleByArgument, CaseIterable {
         case systemd, process

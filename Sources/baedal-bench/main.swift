@@ -1,23 +1,25 @@
+import ArgumentParser
 import Backbone
 import Daemon
 import Foundation
 import Redis
 
-/// `make bench`'s load generator and stopwatch.
-///   baedal-bench fill N              append N OrderPlaced events to baedal:events:order (pipelined)
-///   baedal-bench drain K WORKER-BIN  run K projector processes from a fresh group until drained
-///   baedal-bench restarts API-BIN    POST /orders while the API restarts (RestartBench)
-///   baedal-bench autoscale AUTOSCALER-BIN WORKER-BIN N   a burst of N events, 1 fixed worker vs the autoscaler (AutoscaleBench)
-///   baedal-bench flow RATE SECONDS API-PORT TOKEN CUSTOMER
-///                                    POST /orders at a fixed rate (open loop); the lag from each 201
-///                                    to the order on the store's board, my page and the dashboard
-/// Settings from BAEDAL_REDIS_URL and BAEDAL_PREFIX, as every Baedal process.
+/// `make bench`'s load generator and stopwatch (`BenchCommand`: `baedal-bench --help`).
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("baedal-bench: \(message)\n".utf8))
     exit(2)
 }
 
+let command = BenchCommand.parseCommandLineAsRoot()
+if !BenchCommand.configuration.subcommands.contains(where: { ObjectIdentifier($0) == ObjectIdentifier(type(of: command)) }) {
+    guard command is BenchCommand else {  // `baedal-bench help [SUBCOMMAND]`: its run() asks for the help screen
+        var help = command
+        do { try help.run() } catch { BenchCommand.exitOnCommandLineError(error) }
+        exit(0)
+    }
+    BenchCommand.exitOnCommandLineError(ValidationError("a measurement is needed: fill, drain, restarts, autoscale or flow (see --help)"))
+}
 let environment: BaedalEnvironment
 do { environment = try BaedalEnvironment() } catch { fail(error.description) }
 let keys = environment.keys
@@ -118,36 +120,29 @@ func drain(workers: Int, binary: String) throws {
     if !exact { fail("dashboards differ from the events: the figures above are void") }
 }
 
-let arguments = Array(CommandLine.arguments.dropFirst())
 do {
-    switch (arguments.first, arguments.count) {
-    case ("fill", 2):
-        guard let count = Int(arguments[1]), count > 0 else { fail("fill N: N must be a positive number") }
-        try fill(count)
-    case ("drain", 3):
-        guard let workers = Int(arguments[1]), workers > 0 else { fail("drain K BIN: K must be a positive number") }
-        try drain(workers: workers, binary: arguments[2])
-    case ("restarts", 2):
+    switch command {
+    case let command as BenchCommand.Fill:
+        try fill(command.count)
+    case let command as BenchCommand.Drain:
+        try drain(workers: command.workers, binary: command.worker)
+    case let command as BenchCommand.Restarts:
         let token = ProcessInfo.processInfo.environment["BENCH_TOKEN"] ?? ""
         guard !token.isEmpty else { fail("restarts: BENCH_TOKEN must hold a customer's token") }
         let quiet = Int(ProcessInfo.processInfo.environment["QUIET_SECONDS"] ?? "") ?? 60
-        let bench = RestartBench(apiBinary: arguments[1], token: token, clients: 8, quiet: .seconds(quiet), between: .seconds(4))
+        let bench = RestartBench(apiBinary: command.api, token: token, clients: 8, quiet: .seconds(quiet), between: .seconds(4))
         let answered = try await bench.run()
         let placed = try connection.send(RedisCommand("XLEN", keys.stream(.order))).int ?? 0
         print("check       \(answered) requests answered 2xx, \(placed) OrderPlaced on the stream: "
               + (answered == placed ? "every 2xx is an order, and no order lacks one" : "MISMATCH"))
-    case ("autoscale", 4):
-        guard let burst = Int(arguments[3]), burst > 0 else { fail("autoscale A W N: N must be a positive number") }
-        try AutoscaleBench(autoscaler: arguments[1], worker: arguments[2], burst: burst, connection: connection, keys: keys, fill: fill,
-                           exact: dashboardIsExact).run()
-    case ("flow", 6):
-        guard let rate = Int(arguments[1]), rate > 0, let seconds = Int(arguments[2]), seconds > 0, let port = Int(arguments[3]) else {
-            fail("flow RATE SECONDS API-PORT TOKEN CUSTOMER: RATE, SECONDS and API-PORT must be positive numbers")
-        }
-        try FlowLatency(rate: rate, seconds: seconds, port: port, token: arguments[4], customer: arguments[5], keys: keys,
-                        redis: environment.redis).run()
+    case let command as BenchCommand.Autoscale:
+        try AutoscaleBench(autoscaler: command.autoscaler, worker: command.worker, burst: command.burst, connection: connection, keys: keys,
+                           fill: fill, exact: dashboardIsExact).run()
+    case let command as BenchCommand.Flow:
+        try FlowLatency(rate: command.rate, seconds: command.seconds, port: command.port, token: command.token, customer: command.customer,
+                        keys: keys, redis: environment.redis).run()
     default:
-        fail("usage: baedal-bench fill N | drain K WORKER-BINARY | restarts API-BINARY | autoscale AUTOSCALER-BINARY WORKER-BINARY N | flow RATE SECONDS API-PORT TOKEN CUSTOMER")
+        fail("\(type(of: command)) has no measurement")
     }
 } catch {
     fail("\(error)")

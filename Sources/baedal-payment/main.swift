@@ -1,3 +1,4 @@
+import ArgumentParser
 import Daemon
 import HTTPServer
 import Logging
@@ -11,6 +12,22 @@ import Glibc
 #endif
 
 /// `baedal-payment`: the payment gateway stand-in (a third-party PG in real life).
+struct PaymentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baedal-payment",
+        abstract: "Serve the payment gateway stand-in: authorises and cancels payments, keeps its records, publishes payment events.",
+        discussion: """
+        A third-party gateway in real life: slowness and declines are set by BAEDAL_PAYMENT_LATENCY_MS and \
+        BAEDAL_PAYMENT_DECLINE_ABOVE. Listens on BAEDAL_PAYMENT_HOST:BAEDAL_PAYMENT_PORT, or on the socket systemd \
+        passes. A setting it cannot use: one line on stderr, exit 2.
+
+        \(PaymentGatewaySettings.settings.helpSection())
+        """,
+        version: BaedalVersion.current
+    )
+}
+
+_ = PaymentCommand.parseCommandLine()
 let settings: PaymentGatewaySettings
 do {
     settings = try PaymentGatewaySettings()

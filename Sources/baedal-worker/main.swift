@@ -1,3 +1,4 @@
+import ArgumentParser
 import Backbone
 import Daemon
 import Logging
@@ -16,25 +17,38 @@ import Foundation
 #endif
 
 /// `baedal-worker POLICY`: one policy daemon in the consumer group named after the policy.
-let known = PolicyCatalog.names.joined(separator: ", ")
+struct WorkerCommand: ParsableCommand {
+    /// What the worker reads besides the backbone's, the consumer's and its policy's settings.
+    static let metricsSettings: [EnvironmentSetting] = [
+        .init("BAEDAL_METRICS_PORT", default: "off", "serve Prometheus /metrics on this port: N, or N+ for the first free one of N to N+63"),
+        .init("BAEDAL_METRICS_HOST", default: "127.0.0.1", "the address of /metrics"),
+    ]
+    static let settings = BaedalEnvironment.backboneSettings + BaedalEnvironment.consumerSettings + metricsSettings
+        + PolicyCatalog.daemons.flatMap(\.settings) + ProcessSupport.loggingSettings + SystemdNotifier.settings
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.first == "--help" || arguments.first == "-h" {
-    let lines = PolicyCatalog.daemons.map { "    \($0.name): \($0.summary)\($0.settings.isEmpty ? "" : " (\($0.settings.joined(separator: ", ")))")" }
-    print("""
-    usage: baedal-worker POLICY
-      policies:
-    \(lines.joined(separator: "\n"))
-      settings: BAEDAL_REDIS_URL, BAEDAL_PREFIX, BAEDAL_CONSUMER, BAEDAL_CLAIM_IDLE_MS, BAEDAL_MAX_DELIVERIES,
-                BAEDAL_LOG_LEVEL, BAEDAL_METRICS_PORT (Prometheus /metrics, off unless set)
-    """)
-    exit(0)
+    static let configuration = CommandConfiguration(
+        commandName: "baedal-worker",
+        abstract: "Run one policy daemon in the Redis consumer group named after the policy.",
+        discussion: """
+        Any number of instances of one policy may run, on any hosts. SIGTERM: it stops reading, finishes and \
+        acknowledges what it holds, and exits 0. A setting it cannot use, or an unknown policy: one line on stderr, exit 2.
+
+        Policies:
+        \(PolicyCatalog.daemons.map { HelpText.item($0.name, $0.summary) }.joined(separator: "\n"))
+
+        \(settings.helpSection())
+        """,
+        version: BaedalVersion.current
+    )
+
+    @Argument(help: ArgumentHelp("The policy to run: \(PolicyCatalog.names.joined(separator: ", ")).", valueName: "POLICY"),
+              completion: .list(PolicyCatalog.names))
+    var policy: String
 }
-guard arguments.count == 1, let name = arguments.first else {
-    ProcessSupport.fail("baedal-worker: usage: baedal-worker POLICY (policies: \(known))")
-}
+
+let name = WorkerCommand.parseCommandLine().policy
 guard let daemon = PolicyCatalog.daemon(named: name) else {
-    ProcessSupport.fail("baedal-worker: unknown policy '\(name)' (policies: \(known))")
+    ProcessSupport.fail("baedal-worker: unknown policy '\(name)' (policies: \(PolicyCatalog.names.joined(separator: ", ")))")
 }
 let variables = ProcessInfo.processInfo.environment
 let environment = ProcessSupport.environment(of: "baedal-worker", variables)

@@ -14,10 +14,10 @@ struct WorkerCommandLineTests {
         #expect(lines.first?.contains("projector") == true)
     }
 
-    @Test func missingPolicyIsAUsageErrorWithExitCodeTwo() async throws {
+    @Test func missingPolicyIsAOneLineUsageErrorWithExitCode64() async throws {
         let worker = try BaedalProcess("baedal-worker", [], environment: [:])
-        #expect(await worker.waitForExit() == 2)
-        #expect(worker.log.contains("usage"))
+        #expect(await worker.waitForExit() == 64)
+        #expect(worker.log.split(separator: "\n").count == 1 && worker.log.contains("POLICY"), "\(worker.log)")
     }
 
     @Test(arguments: ["localhost:6379", "redis://h:notaport", "http://127.0.0.1", "redis-sentinel://h:26379",

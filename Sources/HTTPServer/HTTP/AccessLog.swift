@@ -1,6 +1,13 @@
+import Daemon
 import Dispatch
 import Hummingbird
 import Logging
+
+extension EnvironmentSetting {
+    /// What `AccessLog.isOn` reads (`--help`).
+    public static let accessLog = EnvironmentSetting("BAEDAL_ACCESS_LOG", default: "on",
+                                                     "a log line per request at info (method, route, status, durationMs, orderId); off to silence it")
+}
 
 /// One log line per HTTP request at `info`: method, route, status, duration and the order id
 /// when the path names one (`BAEDAL_ACCESS_LOG=off` turns it off; at `BAEDAL_LOG_LEVEL=warning`

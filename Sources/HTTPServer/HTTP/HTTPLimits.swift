@@ -17,6 +17,14 @@ public struct HTTPLimits: Sendable, Hashable {
 
     public init() {}
 
+    /// What `init(_:)` reads (`--help`).
+    public static let settings: [EnvironmentSetting] = [
+        .init("BAEDAL_HTTP_HEADER_TIMEOUT_MS", default: "10000", "a request's head must arrive within this long of its first byte"),
+        .init("BAEDAL_HTTP_REQUEST_TIMEOUT_MS", default: "30000", "the whole request must arrive within this long of its first byte"),
+        .init("BAEDAL_HTTP_IDLE_TIMEOUT_MS", default: "60000", "a kept-alive connection may wait this long for its next request"),
+        .init("BAEDAL_HTTP_SHUTDOWN_GRACE_MS", default: "10000", "after SIGTERM, how long the requests in flight may take before they are cut"),
+    ]
+
     public init(_ variables: [String: String]) throws(BaedalEnvironment.Invalid) {
         headerTimeoutMilliseconds = try BaedalEnvironment.positive("BAEDAL_HTTP_HEADER_TIMEOUT_MS", variables, default: 10_000)
         requestTimeoutMilliseconds = try BaedalEnvironment.positive("BAEDAL_HTTP_REQUEST_TIMEOUT_MS", variables, default: 30_000)

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Daemon
+
+/// `baedal-bench`'s command line: one subcommand per measurement (`make bench` runs them).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baedal-bench",
+        abstract: "make bench's load generator and stopwatch.",
+        discussion: """
+        It works on the deployment BAEDAL_REDIS_URL and BAEDAL_PREFIX name, as every Baedal process; the processes it \
+        starts get its environment. A usage error: one line on stderr, exit 64; a failure: one line, exit 2.
+
+        \((BaedalEnvironment.backboneSettings + Restarts.settings).helpSection())
+        """,
+        version: BaedalVersion.current,
+        subcommands: [Fill.self, Drain.self, Restarts.self, Autoscale.self, Flow.self]
+    )
+
+    struct Fill: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "fill", abstract: "Append N OrderPlaced events to the order stream (pipelined).")
+        @Argument(help: ArgumentHelp("How many events.", valueName: "N")) var count: Int
+        func validate() throws { guard count > 0 else { throw ValidationError("N must be a positive number") } }
+    }
+
+    struct Drain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "drain", abstract: "Run K projector processes from a fresh group until the order stream is drained.")
+        @Argument(help: ArgumentHelp("How many worker processes.", valueName: "K")) var workers: Int
+        @Argument(help: ArgumentHelp("The baedal-worker executable.", valueName: "WORKER-BINARY")) var worker: String
+        func validate() throws { guard workers > 0 else { throw ValidationError("K must be a positive number") } }
+    }
+
+    struct Restarts: ParsableCommand {
+        static let settings: [EnvironmentSetting] = [
+            .init("BENCH_TOKEN", default: "none", "restarts: a customer's token (needed)"),
+            .init("QUIET_SECONDS", default: "60", "restarts: seconds of load without restarts first"),
+        ]
+        static let configuration = CommandConfiguration(
+            commandName: "restarts", abstract: "POST /orders while the API restarts: every 2xx must be an order, no order without one.")
+        @Argument(help: ArgumentHelp("The baedal-api executable.", valueName: "API-BINARY")) var api: String
+    }
+
+    struct Autoscale: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "autoscale", abstract: "A burst of N events, drained by one fixed worker, then by the autoscaler.")
+        @Argument(help: ArgumentHelp("The baedal-autoscaler executable.", valueName: "AUTOSCALER-BINARY")) var autoscaler: String
+        @Argument(help: ArgumentHelp("The baedal-worker executable.", valueName: "WORKER-BINARY")) var worker: String
+        @Argument(help: ArgumentHelp("How many events.", valueName: "N")) var burst: Int
+        func validate() throws { guard burst > 0 else { throw ValidationError("N must be a positive number") } }
+    }
+
+    struct Flow: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "flow",
+            abstract: "POST /orders at a fixed rate (open loop); the lag from each 201 to the order on the store's board, my page, the dashboard.")
+        @Argument(help: ArgumentHelp("Orders per second.", valueName: "RATE")) var rate: Int
+        @Argument(help: ArgumentHelp("For how long.", valueName: "SECONDS")) var seconds: Int
+        @Argument(help: ArgumentHelp("Where baedal-api listens on 127.0.0.1.", valueName: "API-PORT")) var port: Int
+        @Argument(help: ArgumentHelp("A customer's bearer token.", valueName: "TOKEN")) var token: String
+        @Argument(help: ArgumentHelp("That customer's id.", valueName: "CUSTOMER")) var customer: String
+        func validate() throws {
+            guard rate > 0, seconds > 0, (1...65_535).contains(port) else {
+                throw ValidationError("RATE and SECONDS must be positive numbers, API-PORT a port")
+            }
+        }
+    }
+}
