@@ -59,17 +59,14 @@ done
 # min, median, max of each column over the runs.
 awk -v runs="$RUNS" '
   { for (c = 1; c <= NF; c++) v[c, NR] = $c; cols = NF }
-  function stat(c,   i, j, t, a, n) {
-    n = runs; for (i = 1; i <= n; i++) a[i] = v[c, i]
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return sprintf("%s (%s–%s)", fmt(a[int((n + 1) / 2)]), fmt(a[1]), fmt(a[n]))
+  # column c of every run, sorted, into s[1..runs]
+  function sorted(c, s,   i, j, t) {
+    for (i = 1; i <= runs; i++) s[i] = v[c, i]
+    for (i = 1; i <= runs; i++) for (j = i + 1; j <= runs; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
   }
+  function stat(c,   a) { sorted(c, a); return sprintf("%s (%s–%s)", fmt(a[int((runs + 1) / 2)]), fmt(a[1]), fmt(a[runs])) }
+  function median(c,   a) { sorted(c, a); return a[int((runs + 1) / 2)] }
   function fmt(x) { return (x >= 100 ? sprintf("%.0f", x) : (x >= 1 ? sprintf("%.2f", x) : sprintf("%.3f", x))) }
-  function median(c,   i, j, t, a) {
-    for (i = 1; i <= runs; i++) a[i] = v[c, i]
-    for (i = 1; i <= runs; i++) for (j = i + 1; j <= runs; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return a[int((runs + 1) / 2)]
-  }
   END {
     printf "median (min–max) over %d runs:\n", runs
     printf "  POST /orders     %s orders/s, p50 %s ms, p99 %s ms\n", stat(1), stat(2), stat(3)

@@ -18,7 +18,7 @@ struct SystemdUnitTests {
                       ("baedal-payment.socket", "baedal-payment.socket"),
                       ("baedal-autoscaler.service", "baedal-autoscaler.service"),
                       ("baedal.target", "baedal.target")])
-    func unitVerifiesCleanly(_ file: String, _ instance: String) throws {
+    func unitVerifiesCleanly(_ file: String, _ instance: String) async throws {
         guard let analyze = try? findExecutable("systemd-analyze") else {
             Issue.record("systemd-analyze is not installed")
             return
@@ -33,16 +33,8 @@ struct SystemdUnitTests {
             try unit.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         _ = file
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: analyze)
-        process.arguments = ["verify", directory.appendingPathComponent(instance).path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try await runProgram(analyze, ["verify", directory.appendingPathComponent(instance).path])
+        #expect(status == 0, "\(text)")
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "systemd-analyze complained:\n\(text)")
     }
 
@@ -81,7 +73,7 @@ struct SystemdUnitTests {
     /// the hardening stays in place. The autoscaler runs as root to drive systemctl, so it keeps more.
     @Test(arguments: [("baedal-api.service", 2.0), ("baedal-payment.service", 2.0), ("baedal-worker@projector.service", 2.0),
                       ("baedal-autoscaler.service", 4.0)])
-    func unitsAreHardened(_ instance: String, _ worst: Double) throws {
+    func unitsAreHardened(_ instance: String, _ worst: Double) async throws {
         let analyze = try findExecutable("systemd-analyze")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-security-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -89,15 +81,7 @@ struct SystemdUnitTests {
         let source = instance.hasPrefix("baedal-worker@") ? "baedal-worker@.service" : instance
         try FileManager.default.copyItem(at: Self.ops.appendingPathComponent("systemd").appendingPathComponent(source),
                                          to: directory.appendingPathComponent(instance))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: analyze)
-        process.arguments = ["security", "--offline=yes", "--root=/", "--no-pager", directory.appendingPathComponent(instance).path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let (_, text) = try await runProgram(analyze, ["security", "--offline=yes", "--root=/", "--no-pager", directory.appendingPathComponent(instance).path])
         let line: Substring? = text.split(separator: "\n").last { $0.contains("Overall exposure level") }
         let figure: Substring? = line?.split(separator: ":").last?.split(separator: " ").first
         let score: Double = figure.flatMap { Double(String($0)) } ?? 10
