@@ -46,6 +46,8 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         // A strict, allocation-light JSON reader and a compact writer.
         .target(name: "JSON"),
+        // Numbers and times from outside (Redis, streams, tokens): accepted ranges, arithmetic that clamps instead of trapping.
+        .target(name: "Numbers"),
         // The Redis client: connection, replies, URL, pool, scripts, typed errors. Knows Redis, not food.
         .target(name: "Redis", dependencies: ["CHiredis", logging, metrics]),
         // The Redis client for request paths: pipelined connections on NIO's event loops, replies
@@ -55,16 +57,16 @@ let package = Package(
         .target(name: "Daemon", dependencies: ["JSON", "Redis", logging, lifecycle, argumentParser]),
         // Events on streams: the contract (keys, envelope, ids), the consumer-group runtime and its
         // middleware, the atomic commit.
-        .target(name: "Backbone", dependencies: ["JSON", "Redis", "Daemon", logging, metrics, lifecycle]),
+        .target(name: "Backbone", dependencies: ["JSON", "Numbers", "Redis", "Daemon", logging, metrics, lifecycle]),
         // The operator's tools over the backbone: stream inspection, dead letters, safe trimming.
-        .target(name: "Operations", dependencies: ["Autoscaling", "Backbone", "JSON", "Redis"]),
+        .target(name: "Operations", dependencies: ["Autoscaling", "Backbone", "JSON", "Numbers", "Redis"]),
         // A small Foundation-free HTTP/1.1 client and server (keeps workers lean).
         .target(name: "HTTPLite"),
 
         // MARK: Bounded contexts: each its domain (pure), its policy and its read models.
-        .target(name: "Orders", dependencies: ["Backbone", "JSON", "Redis"]),
+        .target(name: "Orders", dependencies: ["Backbone", "JSON", "Numbers", "Redis"]),
         .target(name: "Stores", dependencies: ["Backbone", "JSON", "Redis"]),
-        .target(name: "Payments", dependencies: ["Backbone", "JSON", "Redis", "Orders", "PaymentGatewayAPI", "HTTPLite", logging]),
+        .target(name: "Payments", dependencies: ["Backbone", "JSON", "Numbers", "Redis", "Orders", "PaymentGatewayAPI", "HTTPLite", logging]),
         // The payment gateway's API as both sides speak it (a payment and its JSON): no context of ours.
         .target(name: "PaymentGatewayAPI", dependencies: ["JSON"]),
         .target(name: "Deliveries", dependencies: ["Backbone", "JSON", "Redis"]),
@@ -80,7 +82,7 @@ let package = Package(
 
         // MARK: Autoscaling: the decision (pure) and the daemon that acts on it.
         // Instances from backlog over time; the view it publishes (`<prefix>:autoscaler`). No I/O.
-        .target(name: "Autoscaling", dependencies: ["JSON"]),
+        .target(name: "Autoscaling", dependencies: ["JSON", "Numbers"]),
         // The autoscaler's loop: backlogs through the inspector, the launchers (systemd, process), metrics.
         .target(name: "Autoscaler", dependencies: ["Autoscaling", "Backbone", "Daemon", "Operations", "Policies", "Redis", logging, metrics, lifecycle]),
 
@@ -110,7 +112,7 @@ let package = Package(
         .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", "RedisNIO", logging, argumentParser]),
         .executableTarget(name: "baedal-worker", dependencies: ["Policies", "Backbone", "Daemon", "Observability", logging, lifecycle, argumentParser]),
         .executableTarget(name: "baedalctl", dependencies: [
-            "Autoscaling", "Backbone", "Daemon", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis", argumentParser,
+            "Autoscaling", "Backbone", "Daemon", "Numbers", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis", argumentParser,
         ]),
         .executableTarget(name: "baedal-autoscaler", dependencies: [
             "Autoscaler", "Autoscaling", "Daemon", "Observability", "Policies", logging, lifecycle, argumentParser,

@@ -82,6 +82,7 @@ public final class BaedalAPI: Sendable {
         let routes = RouteTable()
         router.add(middleware: HTTPMetrics())
         if settings.accessLog { router.add(middleware: AccessLog(logger: logger)) }
+        router.add(middleware: ConsoleHeaders())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: DomainErrors())
         router.add(middleware: AllowedMethods(table: routes))
@@ -102,8 +103,7 @@ public final class BaedalAPI: Sendable {
 
     /// The operator console: its page and files, and its JSON routes, under `/console`.
     func addConsole(to router: Router<BaedalContext>, keys: Keys, orders: OrderRepository, redis: any RedisExecutor) {
-        // Domain errors become their answers inside the headers' middleware, so they carry the policy too.
-        let console = router.group("console").add(middleware: ConsoleHeaders()).add(middleware: DomainErrors())
+        let console = router.group("console")
         ConsoleController().addRoutes(to: console)
         ConsoleAPIController(
             inspector: StreamInspector(keys: keys, redis: redis), deadLetters: DeadLetterStore(keys: keys, redis: redis),

@@ -68,28 +68,26 @@ struct ConsoleAPIController: Sendable {
         }
         group.post("api/dead/replay-all") { request, context in
             let actor = try await auth.actor(request, in: .operator)
-            var replayed = 0
-            for id in try await deadLetters.ids(through: try await Self.through(request)) {
-                let (letter, newId) = try await deadLetters.replay(id)
+            let report = try await deadLetters.replayAll(through: try await Self.through(request)) { letter, newId in
                 context.logger.notice("dead letter replayed", metadata: Self.metadata(letter, by: actor, ["newId": "\(newId)"]))
-                replayed += 1
             }
-            return JSONBody.response(JSONWriter.object { json in json.field("replayed", replayed) })
+            for failure in report.failed {
+                context.logger.warning("dead letter not replayed", metadata: ["deadLetter": "\(failure.id)", "reason": "\(failure.reason)", "by": "operator:\(actor.id)"])
+            }
+            return JSONBody.response(Self.json(report, verb: "replayed"))
         }
         group.post("api/dead/drop-all") { request, context in
             let actor = try await auth.actor(request, in: .operator)
-            var dropped = 0
-            for id in try await deadLetters.ids(through: try await Self.through(request)) where try await deadLetters.drop(id) {
-                dropped += 1
-            }
-            context.logger.notice("dead letters dropped", metadata: ["count": "\(dropped)", "by": "operator:\(actor.id)"])
-            return JSONBody.response(JSONWriter.object { json in json.field("dropped", dropped) })
+            let report = try await deadLetters.dropAll(through: try await Self.through(request))
+            context.logger.notice("dead letters dropped", metadata: ["count": "\(report.done.count)", "by": "operator:\(actor.id)"])
+            return JSONBody.response(Self.json(report, verb: "dropped"))
         }
         group.get("api/orders/:orderId") { request, context in
             _ = try await auth.actor(request, in: .operator)
             let orderId = try context.parameters.id("orderId")
             let order = try await orders.load(orderId)
             let cursors = try Self.cursors(request, streams: timeline.streamKeys)
+            try await Self.checkIssued(cursors, inspector: inspector)
             let scan = try await timeline.scan(orderId: orderId, placedAt: order?.placedAt, after: cursors)
             return JSONBody.response(ConsoleViews.order(orderId, order, scan, streams: timeline.streamKeys))
         }
@@ -128,6 +126,33 @@ struct ConsoleAPIController: Sendable {
             cursors[streams[index]] = String(parts[1])
         }
         return cursors
+    }
+
+    /// A cursor is an id the timeline handed out: one beyond the newest id its stream has ever
+    /// issued was made up, and would read nothing and call that complete.
+    static func checkIssued(_ cursors: [String: String], inspector: StreamInspector) async throws {
+        guard !cursors.isEmpty else { return }
+        let newest = try await inspector.lastGeneratedIds(Array(cursors.keys))
+        for (stream, cursor) in cursors {
+            guard let id = StreamID(cursor), let last = newest[stream].flatMap({ StreamID($0) }), id <= last else {
+                throw APIError.badRequest("after: \(cursor.prefix(40)) is beyond every entry of \(stream); use the cursors the timeline returned")
+            }
+        }
+    }
+
+    /// `{"<verb>": n, "gone": n, "failed": [{"id","reason"}]}`: what "all" did, letter by letter.
+    static func json(_ report: DeadLetterStore.Report, verb: String) -> String {
+        JSONWriter.object { json in
+            json.field(verb, report.done.count)
+            json.field("gone", report.gone.count)
+            json.key("failed")
+            json.array(report.failed) { json, failure in
+                json.object { json in
+                    json.field("id", failure.id)
+                    json.field("reason", failure.reason)
+                }
+            }
+        }
     }
 
     static func metadata(_ letter: DeadLetterStore.Letter, by actor: Actor, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {

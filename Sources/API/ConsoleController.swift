@@ -31,14 +31,25 @@ struct ConsoleController: Sendable {
 
 /// What every response under `/console` carries: a Content-Security-Policy that lets the page run
 /// its own script and style only (no inline script, no other origin, no frames), no MIME
-/// sniffing, no referrer, and no caching of data.
+/// sniffing, no referrer, and no caching of data. It runs on the router, outside the error
+/// middleware, so the answers no route gives (404 for `/console/nope`, 405, a 500 or a 503) carry
+/// them too; 431 and other parser refusals never reach a router and carry the strictest policy of
+/// all (`ParserErrorResponder`).
 struct ConsoleHeaders<Context: RequestContext>: RouterMiddleware {
+    /// Whether `path` is the console's: `/console` itself or anything under `/console/`.
+    static func covers(_ path: String) -> Bool {
+        guard path.hasPrefix("/console") else { return false }
+        let rest = path.utf8.dropFirst("/console".utf8.count)
+        return rest.isEmpty || rest.first == UInt8(ascii: "/")
+    }
+
     static var policy: String {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
             + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard Self.covers(request.uri.path) else { return try await next(request, context) }
         var response: Response
         do {
             response = try await next(request, context)

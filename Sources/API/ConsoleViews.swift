@@ -63,6 +63,8 @@ enum ConsoleViews {
                     json.field("backlog", policy.backlog)
                     json.field("lagPerInstance", policy.lagPerInstance)
                     json.field("at", policy.at)
+                    json.field("failures", policy.failures)
+                    if let lastFailure = policy.lastFailure { json.field("lastFailure", lastFailure) }
                 }
             }
         }

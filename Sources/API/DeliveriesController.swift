@@ -27,7 +27,7 @@ struct DeliveriesController: Sendable {
         guard let region = request.uri.queryParameters.get("region"), !region.isEmpty else {
             throw APIError.badRequest("the query parameter 'region' is required")
         }
-        if let problem = Identifier.problem(region) { throw APIError.badRequest("region \(problem) (ids are \(Identifier.rule))") }
+        if let problem = Identifier.problem(region) { throw APIError.badRequest("region \(problem)") }
         let waiting = try await orders.load(try await board.orderIds(region: region)).filter { $0.status == .cooked }
         let stores = try await catalog.stores(Set(waiting.map(\.storeId)))
         var json = JSONWriter()

@@ -55,6 +55,8 @@ extension APIError {
         case .notFound: self.init(.notFound, "not_found", error.description)
         case .notAnId: self.init(.badRequest, "bad_request", error.description)
         case .notADeadLetter: self.init(.unprocessableContent, "not_a_dead_letter", error.description)
+        case .notReplayable: self.init(.conflict, "not_replayable", error.description)
+        case .stale: self.init(.conflict, "stale", error.description)
         }
     }
 
@@ -70,6 +72,7 @@ extension APIError {
             self = .unavailable("payment_unavailable", message, retryAfterSeconds: Int((retryAfter / .seconds(1)).rounded(.up)))
         case .paymentVoided: self.init(.conflict, "payment_voided", message)
         case .idempotencyKeyReused: self.init(.conflict, "idempotency_key_reused", message)
+        case .idempotencyKeyMismatch: self.init(.unprocessableContent, "idempotency_key_mismatch", message)
         }
     }
 }

@@ -27,6 +27,10 @@ public final class Autoscaler: Service, Sendable {
         var scaler: Scaler
         let metrics: AutoscalerMetrics
         var holding = false
+        /// Instances that end on their own are started again only after a growing pause.
+        var backoff: RestartBackoff
+        /// When each instance number was started (ms on the loop's clock).
+        var startedAt: [Int: Int64] = [:]
     }
 
     /// Every rule's policy must be in `PolicyCatalog` (the command line checks it).
@@ -52,7 +56,8 @@ public final class Autoscaler: Service, Sendable {
             states[rule.policy] = PolicyState(
                 scaler: Scaler(rule: rule, lagPerInstance: settings.lagPerInstance, coolDownMilliseconds: settings.coolDownMilliseconds,
                                running: running, at: clock()),
-                metrics: AutoscalerMetrics(policy: rule.policy))
+                metrics: AutoscalerMetrics(policy: rule.policy),
+                backoff: RestartBackoff(firstMilliseconds: max(1_000, Int64(settings.intervalMilliseconds))))
         }
         logger.notice("starting", metadata: [
             "launcher": "\(launcher.kind)", "policies": "\(settings.rules.map { "\($0.policy):\($0.min):\($0.max)" }.joined(separator: ","))",
@@ -109,20 +114,39 @@ public final class Autoscaler: Service, Sendable {
                 logger.error("cannot tell which instances run", metadata: ["policy": "\(rule.policy)", "error": "\(error)"])
                 continue
             }
-            for (instance, how) in survey.ended {
-                logger.error("instance ended on its own", metadata: ["instance": "\(instance)", "how": "\(how)"])
+            for ended in survey.ended {
+                let news = state.backoff.ended(startedAt: state.startedAt.removeValue(forKey: ended.instance.number), at: now, reason: ended.reason)
+                state.metrics.exited()
+                let metadata: Logger.Metadata = [
+                    "instance": "\(ended.instance)", "how": "\(ended.how)", "reason": "\(ended.reason)",
+                    "failuresInARow": "\(state.backoff.failures)", "nextStartInMs": "\(max(0, (state.backoff.nextStart ?? now) - now))",
+                ]
+                if news {
+                    logger.error("instance ended on its own; starting it again after a pause that grows while it keeps failing", metadata: metadata)
+                } else {
+                    logger.debug("instance ended on its own again", metadata: metadata)
+                }
+            }
+            if state.backoff.failures > 0,
+               survey.running.contains(where: { now - (state.startedAt[$0.number] ?? now) >= state.backoff.settlesMilliseconds }) {
+                logger.notice("instances run again", metadata: ["policy": "\(rule.policy)", "failuresBefore": "\(state.backoff.failures)"])
+                state.backoff.settled()
             }
             let wantedBefore = state.scaler.wanted
             let decision = backlogs.map { state.scaler.observe($0[rule.policy] ?? .empty, at: now) }
             let wanted = decision?.wanted ?? wantedBefore
             if let decision { log(decision, running: survey.running.count, at: now, state: &state) }
-            let running = await reconcile(rule, survey: survey, wanted: wanted)
+            let running = await reconcile(rule, survey: survey, wanted: wanted, state: &state, at: now)
+            state.metrics.recordFailures(state.backoff.failures)
             if let decision {
                 state.metrics.record(decision, running: running)
-                views.append(AutoscalerView(policy: rule.policy, min: rule.min, max: rule.max, running: running, wanted: wanted,
-                                            backlog: decision.backlog.total, lag: decision.backlog.lag, pending: decision.backlog.pending,
-                                            lagPerInstance: settings.lagPerInstance, at: epoch,
-                                            intervalMilliseconds: settings.intervalMilliseconds))
+                var view = AutoscalerView(policy: rule.policy, min: rule.min, max: rule.max, running: running, wanted: wanted,
+                                          backlog: decision.backlog.total, lag: decision.backlog.lag, pending: decision.backlog.pending,
+                                          lagPerInstance: settings.lagPerInstance, at: epoch,
+                                          intervalMilliseconds: settings.intervalMilliseconds)
+                view.failures = state.backoff.failures
+                view.lastFailure = state.backoff.failures > 0 ? state.backoff.lastReason : nil
+                views.append(view)
             }
         }
         if !views.isEmpty {
@@ -163,8 +187,9 @@ public final class Autoscaler: Service, Sendable {
     }
 
     /// Starts or stops instances until `wanted` run (numbers 1…MAX, lowest free first; the
-    /// highest stop first). Returns how many run and were not told to stop.
-    private func reconcile(_ rule: ScalingRule, survey: LauncherSurvey, wanted: Int) async -> Int {
+    /// highest stop first); starts wait while the restart back-off holds them. Returns how many
+    /// run and were not told to stop.
+    private func reconcile(_ rule: ScalingRule, survey: LauncherSurvey, wanted: Int, state: inout PolicyState, at now: Int64) async -> Int {
         var running = survey.running.filter { $0.number <= rule.max }
         for instance in survey.running where instance.number > rule.max {
             await stop(instance)
@@ -173,13 +198,14 @@ public final class Autoscaler: Service, Sendable {
             for instance in running.sorted(by: >).prefix(running.count - wanted) {
                 if await stop(instance) { running.removeAll { $0 == instance } }
             }
-        } else if running.count < wanted {
+        } else if running.count < wanted && state.backoff.mayStart(at: now) {
             let busy = survey.busy
             let free = (1...rule.max).filter { !busy.contains($0) }.prefix(wanted - running.count)
             for number in free {
                 let instance = WorkerInstance(policy: rule.policy, number: number)
                 do {
                     try await launcher.start(instance)
+                    state.startedAt[number] = now
                     running.append(instance)
                 } catch {
                     logger.error("cannot start an instance", metadata: ["instance": "\(instance)", "error": "\(error)"])

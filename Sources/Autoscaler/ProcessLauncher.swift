@@ -48,13 +48,17 @@ public final class ProcessLauncher: WorkerLauncher {
     }
 
     public func survey(_ policy: String) async throws(LaunchFailure) -> LauncherSurvey {
-        var ended: [(instance: WorkerInstance, how: String)] = []
+        var ended: [EndedInstance] = []
         var stopped: [(WorkerInstance, ChildProcess.Termination)] = []
         let survey = children.withLock { children in
             for (instance, child) in children where instance.policy == policy {
                 guard let termination = child.process.poll() else { continue }
                 children[instance] = nil
-                if child.stopping { stopped.append((instance, termination)) } else { ended.append((instance, termination.description)) }
+                if child.stopping {
+                    stopped.append((instance, termination))
+                } else {
+                    ended.append(EndedInstance(instance: instance, how: termination.description, lastWords: lastLine(of: instance)))
+                }
             }
             let mine = children.filter { $0.key.policy == policy }
             return LauncherSurvey(running: mine.filter { !$0.value.stopping }.map(\.key), stopping: mine.filter { $0.value.stopping }.map(\.key),
@@ -127,6 +131,21 @@ public final class ProcessLauncher: WorkerLauncher {
             try? await Task.sleep(for: .milliseconds(20))
         }
         children.withLock { $0.removeAll() }
+    }
+
+    /// The last line an instance wrote to its log file (at most 300 characters), if it has one.
+    private func lastLine(of instance: WorkerInstance) -> String? {
+        guard let logDirectory else { return nil }
+        let fd = open("\(logDirectory)/worker-\(instance.name).log", O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let size = lseek(fd, 0, SEEK_END)
+        let tail = min(Int(max(size, 0)), 4_096)
+        var bytes = [UInt8](repeating: 0, count: tail)
+        guard tail > 0, pread(fd, &bytes, tail, off_t(Int(size) - tail)) == tail else { return nil }
+        let line = bytes.split(separator: UInt8(ascii: "\n")).last.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let trimmed = line.trimmingPrefix(" ")
+        return trimmed.isEmpty ? nil : String(trimmed.prefix(300))
     }
 
     /// The first executable `name` on `path`.

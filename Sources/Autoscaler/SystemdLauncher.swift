@@ -42,7 +42,7 @@ public final class SystemdLauncher: WorkerLauncher {
             return last.subtracting(running).subtracting(survey.stopping)
         }
         for (instance, state) in zip(instances, states) where vanished.contains(instance) {
-            survey.ended.append((instance, state))
+            survey.ended.append(EndedInstance(instance: instance, how: state))
         }
         return survey
     }

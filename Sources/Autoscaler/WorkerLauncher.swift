@@ -27,10 +27,11 @@ public struct LauncherSurvey: Sendable {
     /// Told to stop, not exited yet: their numbers are not reused until they have (two processes
     /// with one consumer name would both handle that name's pending entries).
     public var stopping: [WorkerInstance]
-    /// Instances that ended without being told to, and how (`exit 1`, `signal 9`, `failed`).
-    public var ended: [(instance: WorkerInstance, how: String)]
+    /// Instances that ended without being told to: how (`exit 2`, `signal 9`, `failed`) and, when
+    /// the launcher can tell, the instance's last words (the last line it printed).
+    public var ended: [EndedInstance]
 
-    public init(running: [WorkerInstance], stopping: [WorkerInstance] = [], ended: [(instance: WorkerInstance, how: String)] = []) {
+    public init(running: [WorkerInstance], stopping: [WorkerInstance] = [], ended: [EndedInstance] = []) {
         self.running = running.sorted()
         self.stopping = stopping.sorted()
         self.ended = ended
@@ -38,6 +39,32 @@ public struct LauncherSurvey: Sendable {
 
     /// Numbers in use, running or stopping.
     public var busy: Set<Int> { Set((running + stopping).map(\.number)) }
+}
+
+/// An instance that ended on its own.
+public struct EndedInstance: Sendable, Hashable {
+    public var instance: WorkerInstance
+    /// `exit 2`, `signal 9`, or systemd's state (`failed`).
+    public var how: String
+    /// The last line the instance printed, when the launcher keeps its output.
+    public var lastWords: String?
+
+    public init(instance: WorkerInstance, how: String, lastWords: String? = nil) {
+        self.instance = instance
+        self.how = how
+        self.lastWords = lastWords
+    }
+
+    /// How and why, in one line: `exit 2 (a configuration error): baedal-worker: BAEDAL_… must be …`.
+    public var reason: String {
+        let meaning = switch how {
+        case "exit 2": " (a configuration error)"
+        case "exit 64": " (a usage error)"
+        case "signal 9": " (killed)"
+        default: ""
+        }
+        return how + meaning + (lastWords.map { ": \($0)" } ?? "")
+    }
 }
 
 /// A launcher could not do what it was asked (logged; the next interval tries again).

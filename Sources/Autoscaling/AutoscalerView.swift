@@ -1,4 +1,5 @@
 import JSON
+import Numbers
 
 /// What the autoscaler tells everyone else about one policy: a field of the hash
 /// `<prefix>:autoscaler` named after the policy, rewritten every interval, whose value is
@@ -22,6 +23,10 @@ public struct AutoscalerView: Sendable, Hashable {
     /// Milliseconds since the epoch.
     public var at: Int64
     public var intervalMilliseconds: Int
+    /// Instances that ended on their own in a row (0: none is failing).
+    public var failures = 0
+    /// How and why the last of them ended, while they keep failing.
+    public var lastFailure: String?
 
     /// Writers older than this format left `intervalMs` out; readers assume the default interval.
     public static let defaultIntervalMilliseconds = 5_000
@@ -54,6 +59,8 @@ public struct AutoscalerView: Sendable, Hashable {
             json.field("lag", lag)
             json.field("pending", pending)
             json.field("intervalMs", intervalMilliseconds)
+            json.field("failures", failures)
+            if let lastFailure { json.field("lastFailure", lastFailure) }
         }
     }
 
@@ -76,20 +83,46 @@ public struct AutoscalerView: Sendable, Hashable {
                 case "lag": view.lag = try reader.readInt()
                 case "pending": view.pending = try reader.readInt()
                 case "lagPerInstance": view.lagPerInstance = try reader.readInt()
-                case "at": view.at = Int64(try reader.readInt())
+                case "at": view.at = Int64(clamping: try reader.readInt())
                 case "intervalMs": view.intervalMilliseconds = try reader.readInt()
+                case "failures": view.failures = try reader.readInt()
+                case "lastFailure": view.lastFailure = String(try reader.readString().prefix(500))
                 default: try reader.skipValue()
                 }
             }
             for required in ["policy", "min", "max", "running", "wanted", "backlog", "lagPerInstance", "at"] where !seen.contains(required) {
                 throw reader.fail("\(required) is missing")
             }
+            if let problem = view.problem { throw reader.fail(problem) }
         }
         self = view
     }
 
+    /// Why the numbers cannot be the autoscaler's, or nil. The hash is anyone's to write
+    /// (`redis-cli HSET`), and its readers do arithmetic on what they read: a view is only taken
+    /// when every number is one the autoscaler could have written.
+    var problem: String? {
+        let instances = 0...ScalingRule.maximumInstances
+        for (name, value) in [("min", min), ("max", max), ("running", running), ("wanted", wanted)] where !instances.contains(value) {
+            return "\(name) must be 0…\(ScalingRule.maximumInstances), got \(value)"
+        }
+        for (name, value) in [("backlog", backlog), ("lag", lag), ("pending", pending)] where value < 0 {
+            return "\(name) must not be negative, got \(value)"
+        }
+        guard failures >= 0 else { return "failures must not be negative, got \(failures)" }
+        guard lagPerInstance >= 1 else { return "lagPerInstance must be at least 1, got \(lagPerInstance)" }
+        if let problem = EpochTime.problem(at) { return "at \(problem)" }
+        guard (1...Self.longestIntervalMilliseconds).contains(intervalMilliseconds) else {
+            return "intervalMs must be 1…\(Self.longestIntervalMilliseconds), got \(intervalMilliseconds)"
+        }
+        return nil
+    }
+
+    /// The longest interval a view may claim: a day.
+    public static let longestIntervalMilliseconds = 86_400_000
+
     /// The autoscaler wrote it within the last three intervals (`now` in ms since the epoch).
     public func isCurrent(now: Int64) -> Bool {
-        now - at <= 3 * Int64(Swift.max(intervalMilliseconds, 1))
+        now.clampedSubtracting(at) <= Int64(Swift.max(intervalMilliseconds, 1)).clampedMultiplied(by: 3)
     }
 }

@@ -36,7 +36,7 @@ public struct DashboardProjection: Sendable {
             let order = try EventData.decode(OrderedItems.self, from: event)
             let sign = counted == .orderPlaced ? 1 : -1
             for (index, item) in order.items.enumerated() {
-                guard !item.foodId.isEmpty else { throw MalformedEvent("\(event.type) data: items[\(index)].foodId is empty") }
+                if let problem = Identifier.problem(item.foodId) { throw MalformedEvent("\(event.type) data: items[\(index)].foodId \(problem)") }
                 guard (1...OrderLimits.maxQuantity).contains(item.qty) else {
                     throw MalformedEvent("\(event.type) data: items[\(index)].qty must be 1…\(OrderLimits.maxQuantity), got \(item.qty)")
                 }
@@ -44,7 +44,7 @@ public struct DashboardProjection: Sendable {
             }
         case .deliveryPicked:
             let picked = try EventData.decode(PickedBy.self, from: event)
-            guard !picked.riderId.isEmpty else { throw MalformedEvent("DeliveryPicked data: riderId is empty") }
+            if let problem = Identifier.problem(picked.riderId) { throw MalformedEvent("DeliveryPicked data: riderId \(problem)") }
             effects.increment(riderDeliveries, field: picked.riderId, by: 1)
         }
         return effects

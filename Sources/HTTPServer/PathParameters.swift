@@ -9,7 +9,7 @@ extension Parameters {
         guard let decoded = PercentDecoding.decode(raw) else {
             throw APIError.badRequest("\(name) in the path is not valid percent-encoded UTF-8")
         }
-        if let problem = Identifier.problem(decoded) { throw APIError.badRequest("\(name) \(problem) (ids are \(Identifier.rule))") }
+        if let problem = Identifier.problem(decoded) { throw APIError.badRequest("\(name) \(problem)") }
         return decoded
     }
 }

@@ -1,4 +1,5 @@
 import Backbone
+import Numbers
 import Redis
 
 /// Every entry about one order across the streams (the event streams, the dead letters, the
@@ -78,7 +79,7 @@ public struct OrderTimeline: Sendable {
             if let cursor = cursors[key], StreamID(cursor) != nil {
                 starts[key] = "(" + cursor
             } else if let placedAt {
-                starts[key] = "\(max(0, placedAt - lookBehindMilliseconds(key)))-0"
+                starts[key] = "\(max(0, placedAt.clampedSubtracting(lookBehindMilliseconds(key))))-0"
             } else {
                 newest.append(key)
             }

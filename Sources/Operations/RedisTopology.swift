@@ -1,3 +1,4 @@
+import Numbers
 import Redis
 
 /// Who serves the deployment's Redis: the primary, its replicas with how far behind each is, and
@@ -39,7 +40,7 @@ public struct RedisTopology: Sendable, Hashable {
             let offset = parts["offset"].flatMap { Int($0) }
             replicas.append(Replica(endpoint: "\(parts["ip"] ?? "?"):\(parts["port"] ?? "?")", state: parts["state"] ?? "?",
                                     lagSeconds: parts["lag"].flatMap { Int($0) },
-                                    behindBytes: masterOffset.flatMap { master in offset.map { max(0, master - $0) } }))
+                                    behindBytes: masterOffset.flatMap { master in offset.map { max(0, master.clampedSubtracting($0)) } }))
         }
         var sentinels: [SentinelView] = []
         if let sentinel = configuration.sentinel {

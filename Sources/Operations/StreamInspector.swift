@@ -91,6 +91,15 @@ public struct StreamInspector: Sendable {
         return streams
     }
 
+    /// The newest id each stream has ever issued (`last-generated-id`), by key; absent streams are left out.
+    public func lastGeneratedIds(_ keys: [String]) async throws -> [String: String] {
+        var ids: [String: String] = [:]
+        for (key, info) in zip(keys, try await redis.each(keys.map { RedisCommand("XINFO", "STREAM", $0) })) {
+            if case .array = info, let id = info.fields["last-generated-id"]?.string { ids[key] = id }
+        }
+        return ids
+    }
+
     /// One pending entry: who holds it, for how long, how often it was delivered, what it is.
     public struct Pending: Sendable, Hashable {
         public var stream: String

@@ -56,10 +56,12 @@ public struct PlaceOrder: Sendable {
         self.now = now
     }
 
-    /// The receipt (`{"orderId","status","amount","paymentId"}`); a repeat of the same key gets the first one.
+    /// The receipt (`{"orderId","status","amount","paymentId"}`); a repeat of the same key with
+    /// the same request gets the first one, with another request `idempotencyKeyMismatch`.
     public func callAsFunction(_ request: Request, by customer: Actor, idempotencyKey: String?) async throws -> String {
+        let fingerprint = request.fingerprint
         if let idempotencyKey, let first = try await orders.receipt(customer: customer.id, idempotencyKey: idempotencyKey) {
-            return first
+            return try IdempotencyRecord(first).receipt(for: fingerprint)
         }
         guard let menu = try await catalog.menu(of: request.storeId) else { throw StoreError.notFound(request.storeId) }
         let lines = try Order.price(request.items, menu: menu.prices)
@@ -77,7 +79,8 @@ public struct PlaceOrder: Sendable {
         let result: CommitResult
         do {
             let remembered = idempotencyKey.map {
-                AggregateCommit.Idempotency(key: orders.receiptKey(customer: customer.id, idempotencyKey: $0), result: receipt)
+                AggregateCommit.Idempotency(key: orders.receiptKey(customer: customer.id, idempotencyKey: $0),
+                                            result: IdempotencyRecord(fingerprint: fingerprint, receipt: receipt).stored)
             }
             result = try await orders.commit(change, at: placedAt, idempotency: remembered, blockedBy: PaymentVoids.marker(keys, orderId: orderId))
         } catch let error as RedisError where error.mayHaveWritten {
@@ -101,7 +104,7 @@ public struct PlaceOrder: Sendable {
             return receipt
         case .duplicate(let first):
             // A concurrent request with the same key won; it used the same payment (same key at the gateway).
-            return first
+            return try IdempotencyRecord(first).receipt(for: fingerprint)
         case .blocked:
             // payment-refund voided this order id's charge first: it must not become an order.
             await cancel(payment, customerId: customer.id, logger: logger)

@@ -12,6 +12,9 @@ public enum PlaceOrderError: Error, Sendable, Hashable, CustomStringConvertible 
     case paymentVoided(paymentId: String)
     /// This key was used for another order (its record had expired).
     case idempotencyKeyReused
+    /// This key was used with another request (other store, items, region or address): a client
+    /// that reuses keys by mistake must hear it, not be handed an order it did not ask for.
+    case idempotencyKeyMismatch
 
     public var description: String {
         switch self {
@@ -21,6 +24,8 @@ public enum PlaceOrderError: Error, Sendable, Hashable, CustomStringConvertible 
         case .paymentVoided(let paymentId):
             "the payment of this Idempotency-Key (\(paymentId)) was cancelled after the gateway did not answer in time; place the order again with a new key"
         case .idempotencyKeyReused: "this Idempotency-Key was used for another order"
+        case .idempotencyKeyMismatch:
+            "this Idempotency-Key was used with a different request (store, items, region or address); the first order stands, use a new key for a new order"
         }
     }
 }

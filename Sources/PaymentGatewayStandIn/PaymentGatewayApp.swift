@@ -79,7 +79,7 @@ public struct PaymentGatewayApp: Sendable {
             throw APIError(.unprocessableContent, "invalid_amount", "amount must be 1…\(OrderLimits.maxSafeInteger) won, got \(amount)")
         }
         for (name, id) in [("orderId", orderId), ("customerId", customerId)] {
-            if let problem = Identifier.problem(id) { throw APIError.badRequest("\(name) \(problem) (ids are \(Identifier.rule))") }
+            if let problem = Identifier.problem(id) { throw APIError.badRequest("\(name) \(problem)") }
         }
         guard key.utf8.count <= 200 else { throw APIError.badRequest("Idempotency-Key must be 1…200 characters") }
         let delay = Int.random(in: settings.latency)

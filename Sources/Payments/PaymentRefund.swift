@@ -1,6 +1,7 @@
 import Backbone
 import JSON
 import Logging
+import Numbers
 import Orders
 import Redis
 
@@ -44,7 +45,7 @@ public enum PaymentRefund {
                 try await gateway.cancel(paymentId: paymentId)
                 logger.info("refunded", metadata: ["orderId": "\(event.orderId)", "paymentId": "\(paymentId)", "after": "\(event.type)"])
             case PaymentVoids.requested:
-                if now() - event.at < settleAfterMilliseconds { throw Unsettled() }
+                if now().clampedSubtracting(event.at) < settleAfterMilliseconds { throw Unsettled() }
                 guard let payment = try await gateway.payment(forOrder: event.orderId) else {
                     logger.info("void settled: the gateway never charged", metadata: ["orderId": "\(event.orderId)"])
                     return .none

@@ -59,12 +59,18 @@ struct DeadCommand: AsyncParsableCommand {
         func run() async throws {
             try await Deployment.withClient { deployment, redis in
                 let store = DeadLetterStore(keys: deployment.keys, redis: redis)
-                let ids = which.all ? try await store.ids() : [which.id!]
-                for id in ids {
-                    let (letter, newId) = try await DeadCommand.found { try await store.replay(id) }
-                    print("replayed \(id) → \(letter.stream) \(newId) for group \(letter.group)")
+                guard which.all else {
+                    let (letter, newId) = try await DeadCommand.found { try await store.replay(which.id!) }
+                    print("replayed \(which.id!) → \(letter.stream) \(newId) for group \(letter.group)")
+                    return
                 }
-                if ids.isEmpty { print("no dead letters") }
+                let report = try await store.replayAll { letter, newId in
+                    print("replayed \(letter.id) → \(letter.stream) \(newId) for group \(letter.group)")
+                }
+                for failure in report.failed { FileHandleStandardError.write("baedalctl: not replayed: \(failure.reason)\n") }
+                if !report.gone.isEmpty { print("\(report.gone.count) were gone before their turn (replayed or dropped meanwhile)") }
+                if report.done.isEmpty && report.gone.isEmpty && report.failed.isEmpty { print("no dead letters") }
+                if !report.failed.isEmpty { throw ExitCode(1) }
             }
         }
     }
@@ -78,8 +84,7 @@ struct DeadCommand: AsyncParsableCommand {
             try await Deployment.withClient { deployment, redis in
                 let store = DeadLetterStore(keys: deployment.keys, redis: redis)
                 guard let id = which.id else {
-                    var dropped = 0
-                    for id in try await store.ids() where try await store.drop(id) { dropped += 1 }
+                    let dropped = try await store.dropAll().done.count
                     print(dropped == 0 ? "no dead letters" : "dropped \(dropped) dead letters")
                     return
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbone
+import Numbers
 import Operations
 
 /// `baedalctl pending GROUP`: what a group's consumers hold, for how long, delivered how often.
@@ -31,7 +32,7 @@ struct PendingCommand: AsyncParsableCommand {
         for entry in pending {
             var line = "\(pad(entry.stream, 28)) \(pad(entry.id, 18)) \(pad(entry.type ?? "(trimmed)", 18)) order \(pad(entry.orderId ?? "-", 28)) consumer \(pad(entry.consumer, 24)) idle \(pad(humanDuration(milliseconds: entry.idleMilliseconds), 7)) deliveries \(pad(String(entry.deliveries), 3))"
             if let due = entry.nextDue {
-                line += due > now ? " next in \(humanDuration(milliseconds: Int(due - now)))" : " due now"
+                line += due > now ? " next in \(humanDuration(milliseconds: Int(clamping: due.clampedSubtracting(now))))" : " due now"
                 if let error = entry.lastError, !error.isEmpty { line += " after: \(error)" }
             }
             print(line)

@@ -1,3 +1,4 @@
+import Numbers
 import ArgumentParser
 import Backbone
 import Dashboards
@@ -39,7 +40,7 @@ struct RebuildCommand: AsyncParsableCommand {
 
         var read = 0, malformed = 0
         let total = try StreamName.allCases.filter { [.order, .store, .delivery].contains($0) }
-            .reduce(0) { $0 + (try connection.send(RedisCommand("XLEN", live.stream($1))).int ?? 0) }
+            .reduce(0) { $0.clampedAdding(try connection.send(RedisCommand("XLEN", live.stream($1))).int ?? 0) }
         for stream in [StreamName.order, .store, .delivery] {
             var start = "-"
             while true {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Autoscaling
 import Backbone
 import JSON
+import Numbers
 import Operations
 import Policies
 import Redis
@@ -66,12 +67,13 @@ struct StatusCommand: AsyncParsableCommand {
             }
             let consumers = "\(active.count) consumer\(active.count == 1 ? "" : "s") seen in the last \(activeWithinMilliseconds / 1000) s"
             guard let view = views[daemon.name] else { return "\(pad(daemon.name, 20)) \(consumers), not autoscaled" }
-            let age = humanDuration(milliseconds: Int(max(0, now - view.at)))
+            let age = humanDuration(milliseconds: Int(clamping: max(0, now.clampedSubtracting(view.at))))
             guard view.isCurrent(now: now) else {
                 return "\(pad(daemon.name, 20)) \(consumers); autoscaler not running (last seen \(age) ago: running \(view.running), wanted \(view.wanted))"
             }
             return "\(pad(daemon.name, 20)) running \(view.running), autoscaler wants \(view.wanted) (min \(view.min), max \(view.max), "
                 + "backlog \(view.backlog) = lag \(view.lag) + pending \(view.pending), \(view.lagPerInstance) per instance, \(age) ago); \(consumers)"
+                + (view.failures > 0 ? "; FAILING: \(view.failures) instance\(view.failures == 1 ? "" : "s") ended on their own in a row (last: \(view.lastFailure ?? "?"))" : "")
         }
     }
 

@@ -47,7 +47,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     static func check(id: String, _ option: String) throws {
-        if let problem = Identifier.problem(id) { throw ValidationError("\(option) \(problem) (ids are \(Identifier.rule))") }
+        if let problem = Identifier.problem(id) { throw ValidationError("\(option) \(problem)") }
     }
 
     /// A token signed with `BAEDAL_JWT_SECRET` (a usage error when it is missing or weak).

@@ -1,4 +1,5 @@
 import Autoscaling
+import Foundation
 import Testing
 
 @Suite("--policy NAME:MIN:MAX and the autoscaler's view")
@@ -31,5 +32,38 @@ struct ScalingRuleTests {
         for broken in [#"{"policy":"projector"}"#, "not json", #"{"policy":1,"min":1,"max":4,"running":2,"wanted":3,"backlog":1,"lagPerInstance":5,"at":1}"#, "[]"] {
             #expect(throws: (any Error).self, "\(broken)") { try AutoscalerView(json: broken) }
         }
+    }
+}
+
+/// The hash `<prefix>:autoscaler` is anyone's to write: a view with numbers the autoscaler could
+/// not have written is refused, and staleness is decided without trapping (issue 18, item 1).
+@Suite("Autoscaler views from Redis")
+struct AutoscalerViewReadingTests {
+    static let good = #"{"policy":"projector","min":1,"max":4,"running":2,"wanted":3,"backlog":10,"lagPerInstance":5000,"at":1700000000000,"lag":8,"pending":2,"intervalMs":5000}"#
+
+    @Test func aViewTheAutoscalerWroteReadsBack() throws {
+        let view = try AutoscalerView(json: Self.good)
+        #expect(view.running == 2 && view.intervalMilliseconds == 5_000 && view.failures == 0)
+        #expect(try AutoscalerView(json: view.json) == view)
+    }
+
+    @Test(arguments: [
+        ("intervalMs", "9223372036854775807"), ("at", "-9223372036854775808"), ("at", "9223372036854775807"),
+        ("running", "-1"), ("wanted", "100000"), ("backlog", "-5"), ("lagPerInstance", "0"), ("intervalMs", "0"),
+    ])
+    func aViewWithAnAbsurdNumberIsRefused(_ field: String, _ value: String) {
+        let text = Self.good.replacingOccurrences(of: #""\#(field)":"#, with: #""\#(field)":\#(value),"_":"#)
+        #expect(throws: (any Error).self) { try AutoscalerView(json: text) }
+    }
+
+    @Test func stalenessOfExtremeTimesDoesNotTrap() throws {
+        var view = try AutoscalerView(json: Self.good)
+        view.at = .min
+        view.intervalMilliseconds = .max
+        // Both extremes are decided (and both are "within three intervals" of a view that claims an endless interval).
+        #expect(view.isCurrent(now: .max))
+        #expect(view.isCurrent(now: .min))
+        view.intervalMilliseconds = 1
+        #expect(!view.isCurrent(now: .max))
     }
 }

@@ -9,7 +9,7 @@ final class EffectApplierTests {
     let server: RedisServer
     let connection: RedisConnection
     let stream = "t:events:order"
-    let applier = EffectApplier(group: "g", consumer: "c1")
+    let applier = EffectApplier(group: "g", consumer: "c1", keys: Keys(prefix: "t"))
 
     init() throws {
         server = try RedisServer()
@@ -88,7 +88,7 @@ final class EffectApplierTests {
         #expect(result.skipped.map(\.id) == [ids[1]])
         #expect(try hash("t:c") == ["f": "2"])
         // It is still c2's to apply.
-        let theirs = try EffectApplier(group: "g", consumer: "c2").apply([outcomes[1]], on: connection)
+        let theirs = try EffectApplier(group: "g", consumer: "c2", keys: Keys(prefix: "t")).apply([outcomes[1]], on: connection)
         #expect(theirs.acknowledged == 1)
         #expect(try hash("t:c") == ["f": "3"])
     }

@@ -285,7 +285,9 @@
           el("td", { class: "num lag" }, group.lag === undefined ? "?" : fmt(group.lag), growing ? el("span", { class: "alarm", text: " ▲ growing" }) : null),
           el("td", { class: "num", text: fmt(group.pending) }),
           el("td", { class: "num", text: String(group.consumers.length) }),
-          el("td", { class: "num scaler" }, scaler ? (scaler.running + " → " + scaler.wanted) : "—")));
+          el("td", { class: "num scaler" }, scaler ? (scaler.running + " → " + scaler.wanted) : "—",
+            scaler && scaler.failures > 0
+              ? el("span", { class: "alarm", title: scaler.lastFailure || "", text: " ✕ " + scaler.failures + " failed" }) : null)));
         for (const consumer of group.consumers) {
           rows.push(el("tr", { class: "consumer" },
             el("td", { class: "consumer-name", text: consumer.name }),
@@ -381,11 +383,15 @@
     try {
       const result = await api(path, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) });
       const letters = (n) => fmt(n) + (n === 1 ? " dead letter" : " dead letters");
-      note.textContent = typeof result.replayed === "number" ? "replayed " + letters(result.replayed)
+      // "all" answers per letter: how many were done, gone meanwhile, or refused (with why).
+      const extra = (typeof result.gone === "number" && result.gone > 0 ? "; " + letters(result.gone) + " gone meanwhile" : "")
+        + (Array.isArray(result.failed) && result.failed.length > 0
+          ? "; not replayed: " + result.failed.map((f) => f.id + " (" + f.reason + ")").join(", ") : "");
+      note.textContent = (typeof result.replayed === "number" ? "replayed " + letters(result.replayed)
         : typeof result.dropped === "number" ? "dropped " + letters(result.dropped)
         : result.replayed ? "replayed " + result.replayed + " → " + result.stream + " " + result.newId + " for group " + result.group
-        : "dropped " + result.dropped;
-      note.className = "note ok";
+        : "dropped " + result.dropped) + extra;
+      note.className = Array.isArray(result.failed) && result.failed.length > 0 ? "note problem" : "note ok";
       clearTimeout(state.noteTimer);
       state.noteTimer = setTimeout(() => { note.hidden = true; }, 15000);
     } catch (error) {

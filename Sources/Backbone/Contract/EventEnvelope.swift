@@ -1,3 +1,4 @@
+import Numbers
 /// What every stream entry carries (the contract): `type`, `orderId`, `at` (ms since the epoch) and
 /// `data`, the event as JSON. `redis-cli XRANGE` reads it as a log.
 public struct EventEnvelope: Sendable, Hashable {
@@ -20,7 +21,8 @@ public struct EventEnvelope: Sendable, Hashable {
 
     /// Reads the envelope of a delivered entry. `type`, `orderId` and `data` must be there and be
     /// UTF-8 text; `orderId` must be an id (`Identifier`: policies build keys from it); `at`, when
-    /// present, must be a whole number (entries written by hand may leave it out).
+    /// present, must be a time `EpochTime` accepts (entries written by hand may leave it out), so
+    /// that a policy's arithmetic on it cannot trap.
     public init(_ message: StreamMessage) throws(MalformedEvent) {
         let type = try Self.text("type", of: message)
         guard !type.isEmpty else { throw MalformedEvent("the entry has an empty 'type' field") }
@@ -29,8 +31,8 @@ public struct EventEnvelope: Sendable, Hashable {
         let data = try Self.text("data", of: message)
         var at: Int64 = 0
         if let value = message.value("at") {
-            guard let number = Int64(String(decoding: value, as: UTF8.self)) else {
-                throw MalformedEvent("'at' is not milliseconds since the epoch: '\(String(decoding: value.prefix(40), as: UTF8.self))'")
+            guard let number = EpochTime.milliseconds(String(decoding: value.prefix(40), as: UTF8.self)), value.count <= 40 else {
+                throw MalformedEvent("'at' is not milliseconds since the epoch between 1970 and 9999: '\(String(decoding: value.prefix(40), as: UTF8.self))'")
             }
             at = number
         }

@@ -4,6 +4,13 @@
 /// or glob characters: an id names exactly one key of each kind, reads cleanly in a log line and
 /// in `redis-cli`, and is the same in a URL path once percent-decoded.
 ///
+/// An id is also in Unicode Normalization Form C (NFC, what keyboards and most systems send).
+/// Swift compares strings by canonical equivalence (`가나` composed equals `가나` decomposed), while
+/// Redis keys are bytes: were both forms accepted, an ownership check would find a decomposed
+/// `sub` equal to a composed customer id while the keys stayed apart, and one account could act
+/// on another's orders. With only NFC accepted, two valid ids are equal exactly when their bytes
+/// are: one identity everywhere. A decomposed id is refused with a message that says so.
+///
 /// Every id that enters from outside is checked against it: path parameters, bodies and token
 /// claims at the API (400 or 401), event data on the streams before a policy builds a key from it
 /// (the entry is malformed and dead-lettered). `Keys` escapes key parts besides, so that a path
@@ -30,10 +37,18 @@ public enum Identifier {
             guard isAllowed(scalar) else {
                 return scalar.value < 0x20 || scalar.value == 0x7F
                     ? "contains a control character (U+\(hex(scalar.value)))"
-                    : "contains '\(scalar)' (ids are letters, digits, '-', '_' and '.')"
+                    : "contains '\(scalar)' (ids are \(rule))"
             }
         }
-        return count == 0 ? "is empty" : nil
+        if count == 0 { return "is empty (ids are \(rule))" }
+        if !isNFC(text) { return "is not in Unicode Normalization Form C (send the composed form of its characters)" }
+        return nil
+    }
+
+    /// Whether `text`'s bytes are its NFC form. The standard library's NFC code units
+    /// (`_nfcCodeUnits`, public and what Foundation builds on) spare this lean module Foundation.
+    static func isNFC(_ text: String) -> Bool {
+        text._nfcCodeUnits.elementsEqual(text.utf8)
     }
 
     public static func isValid(_ text: String) -> Bool { problem(text) == nil }

@@ -1,6 +1,7 @@
 import Daemon
 import Logging
 import Metrics
+import Numbers
 import Redis
 import ServiceLifecycle
 import Synchronization
@@ -13,8 +14,10 @@ import Synchronization
 ///   (the messages behind it go on), recorded in `RetryBook` so any instance can take it over;
 /// - effects are applied together with the `XACK` in one script, only by the delivery that
 ///   acknowledges: exactly-once writes even when a stalled consumer wakes up late;
-/// - malformed entries and ones that keep failing go to the dead-letter stream;
-/// - a vanished group (Redis restarted without its data) is recreated, loudly;
+/// - malformed entries and ones that keep failing go to the dead-letter stream; a message whose
+///   writes Redis refuses is dead-lettered alone, and the rest of its batch goes on;
+/// - a vanished group is recreated, loudly, at its recorded watermark (`GroupRecords`): what its
+///   effects hold is not applied again;
 /// - on shutdown it stops reading, finishes and acknowledges what it holds, and returns.
 public final class ConsumerGroupWorker: Service, Sendable {
     public let policy: Policy
@@ -31,6 +34,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
     private let streams: [String]
     private let schedule: RetrySchedule
     private let book: RetryBook
+    private let records: GroupRecords
     private let parked = ParkedMessages()
 
     private let acknowledged: Counter
@@ -48,7 +52,8 @@ public final class ConsumerGroupWorker: Service, Sendable {
         readConfiguration.readTimeoutMilliseconds = max(redis.readTimeoutMilliseconds, settings.blockMilliseconds + 10_000)
         self.reader = RedisClient(configuration: readConfiguration, label: "\(policy.name).reader", logger: logger)
         self.writer = RedisClient(configuration: redis, label: "\(policy.name).writer", logger: logger)
-        self.applier = EffectApplier(group: policy.name, consumer: settings.consumer)
+        self.applier = EffectApplier(group: policy.name, consumer: settings.consumer, keys: settings.keys)
+        self.records = GroupRecords(keys: settings.keys, group: policy.name)
         self.deadLetter = DeadLetter(deadStream: settings.keys.dead, group: policy.name, consumer: settings.consumer)
         self.streams = policy.streams.map(settings.keys.stream)
         self.schedule = settings.retry
@@ -109,6 +114,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
             do {
                 if ContinuousClock.now >= nextClaim {
                     try await claimIdleMessages()
+                    try await recordWatermarks()
                     nextClaim = .now + .milliseconds(settings.claimIntervalMilliseconds)
                 }
                 if ContinuousClock.now >= nextKeep {
@@ -182,31 +188,30 @@ public final class ConsumerGroupWorker: Service, Sendable {
         try? await Task.sleep(for: .seconds(1))
     }
 
-    /// `XGROUP CREATE ... 0 MKSTREAM` on every stream: a new group starts from the beginning, so
-    /// events written while no worker ever ran are handled too.
+    /// Creates the group on every stream where it is missing (`GroupRecords.createGroup`): a new
+    /// group starts from the beginning, so events written while no worker ever ran are handled
+    /// too; a group that vanished is made again at its recorded watermark.
     private func ensureGroups(loudly: Bool) async throws {
-        let commands = streams.map { RedisCommand("XGROUP", "CREATE", $0, policy.name, "0", "MKSTREAM") }
-        let replies = try await writer.pipelineKeepingErrors(commands)
-        for (stream, reply) in zip(streams, replies) {
-            switch reply {
-            case .error(let message) where message.hasPrefix("BUSYGROUP"):
-                continue
-            case .error(let message):
-                throw RedisError(errorReply: message)
-            default:
-                if loudly {
-                    logger.critical("recreated consumer group from the start of the stream", metadata: ["stream": "\(stream)"])
-                } else {
-                    logger.notice("created consumer group", metadata: ["stream": "\(stream)"])
-                }
+        for stream in streams {
+            guard case .created(let position, let replayed) = try await records.createGroup(on: stream, using: writer) else { continue }
+            if position == "0" && !loudly {
+                logger.notice("created consumer group", metadata: ["stream": "\(stream)"])
+            } else {
+                logger.critical("consumer group vanished; recreated at its recorded watermark: entries after it are delivered again, those already applied are only acknowledged",
+                                metadata: ["stream": "\(stream)", "watermark": "\(position)", "retriesReplayed": "\(replayed)"])
             }
         }
+    }
+
+    /// Records the group's watermark on every stream (see `GroupRecords`).
+    private func recordWatermarks() async throws {
+        for stream in streams { try await records.recordWatermark(on: stream, using: writer) }
     }
 
     /// How long a read may wait for new entries: never past the next parked message's due time.
     private func blockTime() -> Int {
         guard let next = parked.nextDue else { return settings.blockMilliseconds }
-        return Int(max(10, min(Int64(settings.blockMilliseconds), next - epochMilliseconds())))
+        return Int(max(10, min(Int64(settings.blockMilliseconds), next.clampedSubtracting(epochMilliseconds()))))
     }
 
     private func readNew(blockMilliseconds: Int) async throws -> [StreamMessage] {
@@ -231,7 +236,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
         for message in batch {
             do {
                 let effects = try await handler(message)
-                outcomes.append(.init(stream: message.stream, id: message.id, effects: effects))
+                outcomes.append(.init(stream: message.stream, id: message.id, effects: effects, redelivered: message.deliveries > 1))
                 handled.append(message)
             } catch {
                 let due = schedule.due(afterDelivery: message.deliveries, now: epochMilliseconds())
@@ -242,20 +247,22 @@ public final class ConsumerGroupWorker: Service, Sendable {
             _ = try await writer.send(book.recording(failed))
             parked.park(failed)
         }
-        var skipped: [EffectApplier.Outcome] = []
         do {
-            skipped = try await apply(outcomes)
+            try await apply(outcomes)
         } catch let error as RedisError where error.isPermanent {
-            // One message's writes are refused (a key of the wrong type, an overflow): find it, keep the rest.
+            // One message's writes are refused (a key of the wrong type, an overflow, an entry too
+            // large for a script): find it, keep the rest. Each message stands alone here: one
+            // that cannot even be dead-lettered stays pending and holds up nothing else.
             logger.error("applying a batch failed; applying its messages one by one", metadata: ["error": "\(error)"])
             for (outcome, message) in zip(outcomes, handled) {
-                try await applyAlone(outcome, message: message)
+                do {
+                    try await applyAlone(outcome, message: message)
+                } catch let error as RedisError where error.isPermanent {
+                    logger.critical("a message could not be applied nor dead-lettered; it stays pending", metadata: [
+                        "orderId": "\(message.string("orderId") ?? "-")", "stream": "\(message.stream)", "id": "\(message.id)", "error": "\(error)",
+                    ])
+                }
             }
-        }
-        // Messages delivered before and acknowledged now wait no more.
-        let retried = handled.filter { message in message.deliveries > 1 && !skipped.contains { $0.id == message.id && $0.stream == message.stream } }
-        if !retried.isEmpty {
-            _ = try? await writer.send(book.clearing(retried.map { ($0.stream, $0.id) }))
         }
     }
 
@@ -268,6 +275,11 @@ public final class ConsumerGroupWorker: Service, Sendable {
             try applier.apply(outcomes, on: connection)
         }
         acknowledged.increment(by: result.acknowledged)
+        if !result.duplicates.isEmpty {
+            logger.warning("messages applied before their group was recreated were acknowledged without applying them again", metadata: [
+                "count": "\(result.duplicates.count)", "ids": "\(result.duplicates.prefix(5).map(\.id).joined(separator: ","))",
+            ])
+        }
         if !result.skipped.isEmpty {
             logger.info("messages were claimed by another consumer while this one held them; their writes were dropped", metadata: [
                 "count": "\(result.skipped.count)", "ids": "\(result.skipped.prefix(5).map(\.id).joined(separator: ","))",
@@ -287,7 +299,8 @@ public final class ConsumerGroupWorker: Service, Sendable {
                 "orderId": "\(message.string("orderId") ?? "-")", "id": "\(message.id)", "deliveries": "\(message.deliveries)", "error": "\(error)",
             ])
             try await apply([EffectApplier.Outcome(stream: outcome.stream, id: outcome.id,
-                                                   effects: deadLetter.effects(for: message, reason: "its effects could not be applied: \(error)"))])
+                                                   effects: deadLetter.effects(for: message, reason: "its effects could not be applied: \(error)"),
+                                                   redelivered: outcome.redelivered)])
         }
     }
 
@@ -335,7 +348,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
     /// Delivers messages of this consumer again, in stream order: `XCLAIM` counts the delivery
     /// and returns them.
     private func deliver(_ unordered: [String], stream: String) async throws {
-        let ids = unordered.sorted(by: StreamIDOrder.ascending)
+        let ids = unordered.sorted(by: StreamID.ascending)
         for chunk in stride(from: 0, to: ids.count, by: settings.batchSize).map({ Array(ids[$0..<min($0 + settings.batchSize, ids.count)]) }) {
             var command = RedisCommand(["XCLAIM", stream, policy.name, settings.consumer, "0"])
             command.append(contentsOf: chunk)

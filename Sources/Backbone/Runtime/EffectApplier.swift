@@ -2,21 +2,37 @@ import Redis
 
 /// Applies handled messages' effects and acknowledges them in one atomic script per batch.
 ///
-/// Exactly once: the script first checks, with one `XPENDING ... consumer` per stream, that every
-/// message of the batch is still pending for *this* consumer. If one is not (a stalled consumer
-/// whose message was claimed meanwhile, or one acknowledged already), the script writes nothing
-/// and names those messages; they are dropped and the rest is applied. Otherwise it checks the
-/// type of every key, applies the writes and `XACK`s the lot. Increments of a batch are added
-/// up first (they commute); any other write keeps its place relative to the increments of its
-/// own key, the only writes it could be ordered against; expiries come last, one per key.
+/// Exactly once:
+/// - The script first checks, with one `XPENDING ... consumer` per stream, that every message of
+///   the batch is still pending for *this* consumer. If one is not (a stalled consumer whose
+///   message was claimed meanwhile, or one acknowledged already), the script writes nothing and
+///   names those messages; they are dropped and the rest is applied.
+/// - Then it checks the group's `applied` set (`GroupRecords`) for the messages that have
+///   effects: one found there was applied before its group was lost and made again; it is
+///   acknowledged without its effects.
+/// - Then it checks the type of every key, applies the writes, records the messages with
+///   effects in `applied`, clears the retry book of re-delivered ones and `XACK`s the lot.
+///
+/// Increments of a batch are added up first (they commute); any other write keeps its place
+/// relative to the increments of its own key, the only writes it could be ordered against;
+/// expiries come last, one per key.
 public struct EffectApplier: Sendable {
     let group: String
     let consumer: String
+    let records: GroupRecords
+
+    public init(group: String, consumer: String, keys: Keys) {
+        self.group = group
+        self.consumer = consumer
+        self.records = GroupRecords(keys: keys, group: group)
+    }
 
     struct Outcome: Sendable {
         var stream: String
         var id: String
         var effects: Effects
+        /// Delivered before (a retry): its retry book entry goes with the ack.
+        var redelivered = false
     }
 
     struct Result: Sendable {
@@ -24,35 +40,49 @@ public struct EffectApplier: Sendable {
         var acknowledged: Int
         /// Messages no longer pending for this consumer: their writes were not applied.
         var skipped: [Outcome]
+        /// Messages applied before (recorded in `applied`): acknowledged without their writes.
+        var duplicates: [Outcome] = []
     }
 
     func apply(_ outcomes: [Outcome], on connection: RedisConnection) throws(RedisError) -> Result {
         var remaining = outcomes
         var skipped: [Outcome] = []
+        var duplicates: [Outcome] = []
         while !remaining.isEmpty {
             let reply = try Self.script.run(on: connection, keys: [], arguments: arguments(for: remaining))
             guard let parts = reply.array, let status = parts.first?.int else {
                 throw .unexpectedReply(expected: "an apply outcome", got: "\(reply)")
             }
-            if status == 1 { return Result(acknowledged: remaining.count, skipped: skipped) }
-            let notOwned = Set(parts.dropFirst().compactMap(\.string))
-            skipped += remaining.filter { notOwned.contains($0.id) }
-            remaining.removeAll { notOwned.contains($0.id) }
+            switch status {
+            case 1:
+                return Result(acknowledged: remaining.count, skipped: skipped, duplicates: duplicates)
+            case 2:
+                // Applied before the group was lost: acknowledged again, without the writes.
+                let seen = Set(parts.dropFirst().compactMap(\.string))
+                for index in remaining.indices where seen.contains(remaining[index].id) && !remaining[index].effects.writes.isEmpty {
+                    duplicates.append(remaining[index])
+                    remaining[index].effects = .none
+                }
+            default:
+                let notOwned = Set(parts.dropFirst().compactMap(\.string))
+                skipped += remaining.filter { notOwned.contains($0.id) }
+                remaining.removeAll { notOwned.contains($0.id) }
+            }
         }
-        return Result(acknowledged: 0, skipped: skipped)
+        return Result(acknowledged: 0, skipped: skipped, duplicates: duplicates)
     }
 
     /// Applies effects that acknowledge nothing (a rebuild of projections into scratch keys):
     /// the same script as the runtime's, so every write is interpreted exactly as it is live.
     public static func write(_ effects: [Effects], on connection: RedisConnection) throws(RedisError) {
-        let applier = EffectApplier(group: "-", consumer: "-")
+        let applier = EffectApplier(group: "-", consumer: "-", keys: Keys(prefix: "-"))
         let outcomes = effects.map { Outcome(stream: "", id: "", effects: $0) }
         _ = try script.run(on: connection, keys: [], arguments: applier.arguments(for: outcomes, acknowledging: false))
     }
 
     private func arguments(for outcomes: [Outcome], acknowledging: Bool = true) -> RedisCommand {
-        var arguments = RedisCommand([group, consumer])
-        arguments.reserveCapacity(arguments: outcomes.count + 64, bytes: outcomes.count * 24 + 1_024)
+        var arguments = RedisCommand([group, consumer, records.retryBook])
+        arguments.reserveCapacity(arguments: outcomes.count * 2 + 64, bytes: outcomes.count * 48 + 1_024)
         // The ids per stream, in stream order. A batch holds each stream's outcomes in one run
         // (that is how batches are read), so runs are grouped without hashing every id.
         var runs: [(stream: String, range: Range<Int>)] = []
@@ -67,14 +97,21 @@ public struct EffectApplier: Sendable {
         arguments.append(runs.count)
         for run in runs {
             arguments.append(run.stream)
+            arguments.append(records.applied(run.stream))
             arguments.append(run.range.count)
             // The script asks `XPENDING` for the range from the first id to the last: they must be
             // in stream order (a batch read from a stream is; re-deliveries need not be).
             var ids = run.range.map { outcomes[$0].id }
-            if !zip(ids, ids.dropFirst()).allSatisfy({ StreamIDOrder.ascending($0, $1) }) {
-                ids.sort(by: StreamIDOrder.ascending)
+            if !zip(ids, ids.dropFirst()).allSatisfy({ StreamID.ascending($0, $1) }) {
+                ids.sort(by: StreamID.ascending)
             }
             for id in ids { arguments.append(id) }
+            let effectful = run.range.filter { !outcomes[$0].effects.writes.isEmpty }
+            arguments.append(effectful.count)
+            for position in effectful { arguments.append(outcomes[position].id) }
+            let retried = run.range.filter { outcomes[$0].redelivered }
+            arguments.append(retried.count)
+            for position in retried { arguments.append(RetryBook.field(stream: run.stream, id: outcomes[position].id)) }
         }
         // The writes: runs of increments added up, other writes where they stand.
         var writes = RedisCommand()
@@ -171,16 +208,17 @@ public struct EffectApplier: Sendable {
 
     static let script = RedisScript(source: #"""
     #!lua
-    -- ARGV: group, consumer, stream count, then per stream: key, id count, ids;
-    --       then write count and the writes:
+    -- ARGV: group, consumer, retry book, stream count, then per stream: key, applied set,
+    --       id count, ids, count of ids with effects, those ids, count of retried ids, their
+    --       retry book fields; then write count and the writes:
     --       i key field delta | x stream nfields (name value)* | c key keyType nargs arg*
-    local group, consumer = ARGV[1], ARGV[2]
-    local nstreams = tonumber(ARGV[3])
-    local i = 4
-    local batches, missing = {}, {}
+    local group, consumer, book = ARGV[1], ARGV[2], ARGV[3]
+    local nstreams = tonumber(ARGV[4])
+    local i = 5
+    local batches, missing, seen = {}, {}, {}
     for s = 1, nstreams do
-      local stream, n = ARGV[i], tonumber(ARGV[i + 1])
-      local first, last = i + 2, i + 1 + n
+      local stream, applied, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+      local first, last = i + 3, i + 2 + n
       local owned = {}
       for _, entry in ipairs(redis.call('XPENDING', stream, group, ARGV[first], ARGV[last], n + 100000, consumer)) do
         owned[entry[1]] = true
@@ -188,10 +226,20 @@ public struct EffectApplier: Sendable {
       for k = first, last do
         if not owned[ARGV[k]] then missing[#missing + 1] = ARGV[k] end
       end
-      batches[s] = { stream, first, last }
-      i = last + 1
+      local m = tonumber(ARGV[last + 1])
+      local efirst, elast = last + 2, last + 1 + m
+      if m > 0 then
+        local scores = redis.call('ZMSCORE', applied, unpack(ARGV, efirst, elast))
+        for k = 1, m do
+          if scores[k] then seen[#seen + 1] = ARGV[efirst + k - 1] end
+        end
+      end
+      local r = tonumber(ARGV[elast + 1])
+      batches[s] = { stream, first, last, applied, efirst, elast, elast + 2, elast + 1 + r }
+      i = elast + 2 + r
     end
     if #missing > 0 then return { 0, unpack(missing) } end
+    if #seen > 0 then return { 2, unpack(seen) } end
     local nwrites = tonumber(ARGV[i])
     i = i + 1
     local writes, expected = {}, {}
@@ -217,6 +265,10 @@ public struct EffectApplier: Sendable {
         expect(ARGV[i + 1], ARGV[i + 2])
         i = i + 4 + n
       end
+    end
+    for _, b in ipairs(batches) do
+      if b[6] >= b[5] then expect(b[4], 'zset') end
+      if b[8] >= b[7] then expect(book, 'hash') end
     end
     if conflict then return redis.error_reply(conflict) end
     for key, kind in pairs(expected) do
@@ -251,6 +303,15 @@ public struct EffectApplier: Sendable {
       end
     end
     for _, b in ipairs(batches) do
+      if b[6] >= b[5] then
+        local members = {}
+        for k = b[5], b[6] do
+          members[#members + 1] = string.match(ARGV[k], '^(%d+)') or '0'
+          members[#members + 1] = ARGV[k]
+        end
+        redis.call('ZADD', b[4], unpack(members))
+      end
+      if b[8] >= b[7] then redis.call('HDEL', book, unpack(ARGV, b[7], b[8])) end
       for from = b[2], b[3], 1000 do
         redis.call('XACK', b[1], group, unpack(ARGV, from, math.min(from + 999, b[3])))
       end

@@ -1,3 +1,4 @@
+import Numbers
 import Redis
 
 /// Where a group's failed messages wait for their next delivery: the hash
@@ -60,7 +61,9 @@ public struct RetryBook: Sendable {
 
     public static func entry(stream: String, id: String, value: String) -> Entry? {
         let parts = value.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, let due = Int64(parts[0]), let deliveries = Int(parts[1]) else { return nil }
+        // Written by the runtime, but anyone can write a hash: an entry with numbers it could not
+        // have written reads as none (the message is due now).
+        guard parts.count >= 2, let due = EpochTime.milliseconds(parts[0]), let deliveries = Int(parts[1]), deliveries >= 0 else { return nil }
         return Entry(stream: stream, id: id, due: due, deliveries: deliveries, reason: parts.count > 2 ? String(parts[2]) : "")
     }
 }

@@ -1,3 +1,5 @@
+import Numbers
+
 /// When a message whose handling failed is delivered again: `first` after its first failed
 /// delivery, then doubling up to `max` (`BAEDAL_RETRY_FIRST_MS`, `BAEDAL_RETRY_MAX_MS`). With the
 /// defaults (1 s, 10 min) and 25 deliveries a message is tried for about 2 h 47 min before it is
@@ -15,7 +17,7 @@ public struct RetrySchedule: Sendable, Hashable {
 
     /// The wait before the next delivery of a message whose `deliveries`-th delivery failed.
     public func delay(afterDelivery deliveries: Int) -> Int {
-        let doublings = max(0, deliveries - 1)
+        let doublings = max(0, deliveries.clampedSubtracting(1))  // a count read from Redis
         // Doubling past the cap (or past 2^40) only ever meets the cap: stop before it overflows.
         guard doublings < 40 else { return maxMilliseconds }
         return min(maxMilliseconds, firstMilliseconds << doublings)

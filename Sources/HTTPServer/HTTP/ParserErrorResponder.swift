@@ -5,7 +5,9 @@ import NIOHTTPTypes
 
 /// A request NIO's HTTP parser refuses (a head over its limits, an over-long query, broken
 /// framing) gets the contract's JSON error body instead of an empty 400, then the connection
-/// is closed: after a parse error nothing more of it can be trusted.
+/// is closed: after a parse error nothing more of it can be trusted. Its path is not known (the
+/// head was not read), so the answer carries the strictest security headers there are: it may be
+/// the answer to a request for the console, and a JSON error body needs nothing they forbid.
 final class ParserErrorResponder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias OutboundOut = HTTPResponsePart
@@ -26,6 +28,9 @@ final class ParserErrorResponder: ChannelInboundHandler, RemovableChannelHandler
         buffer.writeString(body)
         let response = HTTPResponse(status: status, headerFields: [
             .contentType: "application/json; charset=utf-8", .contentLength: String(buffer.readableBytes), .connection: "close",
+            .contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", .cacheControl: "no-store",
+            HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "no-referrer",
+            HTTPField.Name("X-Frame-Options")!: "DENY",
         ])
         context.write(wrapOutboundOut(.head(response)), promise: nil)
         context.write(wrapOutboundOut(.body(buffer)), promise: nil)
