@@ -207,7 +207,11 @@ public enum HTTPLite {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingPrefix(" ")
-            if name == "content-length" { length = Int(value) }
+            if name == "content-length" {
+                // A peer's number: a negative or absurd length is a malformed answer, not a slice to trap on.
+                guard let number = Int(value), number >= 0 else { throw .malformedResponse("a bad Content-Length '\(value.prefix(40))'") }
+                length = number
+            }
             if name == "transfer-encoding", value.lowercased().contains("chunked") { chunked = true }
         }
         let bodyBytes = Array(bytes[end.upperBound...])
@@ -228,10 +232,11 @@ public enum HTTPLite {
         while true {
             guard let lineEnd = bytes[index...].firstRange(of: [13, 10]) else { break }
             let sizeText = String(decoding: bytes[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingPrefix(" "), radix: 16) else { throw .malformedResponse("a bad chunk size") }
+            guard let size = Int(sizeText.trimmingPrefix(" "), radix: 16), size >= 0 else { throw .malformedResponse("a bad chunk size") }
             if size == 0 { return body }
             let start = lineEnd.upperBound
-            guard bytes.count >= start + size + 2 else { break }
+            // `size` is the peer's: compared by subtraction, so an absurd one cannot overflow.
+            guard bytes.count - start >= 2, size <= bytes.count - start - 2 else { break }
             body += bytes[start..<(start + size)]
             index = start + size + 2
         }

@@ -87,3 +87,27 @@ struct UntrustedValuesTests {
         #expect(problem.components(separatedBy: "ids are").count <= 2, "\(problem)")
     }
 }
+
+/// Any entry Redis accepts can be dead-lettered: one beyond what a script can copy is kept in
+/// part, and says so (issue 18, item 4).
+@Suite("Dead letters of any entry")
+struct DeadLetterSizeTests {
+    @Test func anEntryOfThousandsOfFieldsIsKeptInPart() throws {
+        let fields = [StreamField("type", "OrderPlaced"), StreamField("orderId", "o-1")] + (0..<4_500).map { StreamField("f\($0)", "x") }
+        let message = StreamMessage(stream: "baedal:events:order", id: "1-0", fields: fields)
+        let letter = DeadLetter(deadStream: "baedal:dead", group: "g", consumer: "c")
+        guard case .append(_, let written) = letter.effects(for: message, reason: "malformed").writes.first else { Issue.record("no append"); return }
+        #expect(written.count == DeadLetter.headerFields.count + 1 + DeadLetter.maxCopiedFields)
+        #expect(written[6].name == DeadLetter.truncatedField)
+        #expect(String(decoding: written[6].value, as: UTF8.self).contains("kept 1000 of 4502 fields"))
+        #expect(written[7].name == "type", "the original's first fields come first")
+    }
+
+    @Test func anOrdinaryEntryIsCopiedWhole() throws {
+        let message = StreamMessage(stream: "s", id: "1-0", fields: [StreamField("type", "T"), StreamField("data", Array(repeating: 0x41, count: 10_000))])
+        guard case .append(_, let written) = DeadLetter(deadStream: "d", group: "g", consumer: "c").effects(for: message, reason: "r").writes.first
+        else { Issue.record("no append"); return }
+        #expect(written.count == DeadLetter.headerFields.count + 2)
+        #expect(!written.contains { $0.name == DeadLetter.truncatedField })
+    }
+}

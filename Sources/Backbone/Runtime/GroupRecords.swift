@@ -108,7 +108,7 @@ public struct GroupRecords: Sendable {
     static let createScript = RedisScript(source: #"""
     -- KEYS: stream, positions hash, retry book
     -- ARGV: group, the replay field's name
-    """# + idFunctions + #"""
+    """# + "\n" + idFunctions + "\n" + #"""
     local stream, group = KEYS[1], ARGV[1]
     local at = redis.call('HGET', KEYS[2], stream) or '0'
     local made = redis.pcall('XGROUP', 'CREATE', stream, group, at, 'MKSTREAM')
@@ -147,7 +147,7 @@ public struct GroupRecords: Sendable {
     static let watermarkScript = RedisScript(source: #"""
     -- KEYS: stream, positions hash, applied set, retry book
     -- ARGV: group
-    """# + idFunctions + #"""
+    """# + "\n" + idFunctions + "\n" + #"""
     local stream, group = KEYS[1], ARGV[1]
     local ok, summary = pcall(redis.call, 'XPENDING', stream, group)
     if not ok then return false end
