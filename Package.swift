@@ -54,88 +54,118 @@ let package = Package(
         // parsed by hiredis's reader. Workers do not link it (no NIO in a lean process).
         .target(name: "RedisNIO", dependencies: ["Redis", "CHiredis", logging, metrics, nioCore, nioPosix]),
         // Process plumbing of every executable: settings, logging, sd_notify, Redis health, the command line and version.
-        .target(name: "Daemon", dependencies: ["JSON", "Redis", logging, lifecycle, argumentParser]),
-        // Events on streams: the contract (keys, envelope, ids), the consumer-group runtime and its
-        // middleware, the atomic commit.
-        .target(name: "Backbone", dependencies: ["JSON", "Numbers", "Redis", "Daemon", logging, metrics, lifecycle]),
-        // The operator's tools over the backbone: stream inspection, dead letters, safe trimming.
-        .target(name: "Operations", dependencies: ["Autoscaling", "Backbone", "JSON", "Numbers", "Redis"]),
+        .target(name: "Daemon", dependencies: ["Contract", "JSON", "Redis", logging, lifecycle, argumentParser]),
         // A small Foundation-free HTTP/1.1 client and server (keeps workers lean).
         .target(name: "HTTPLite"),
 
-        // MARK: Bounded contexts: each its domain (pure), its policy and its read models.
-        .target(name: "Orders", dependencies: ["Backbone", "JSON", "Numbers", "Redis"]),
-        .target(name: "Stores", dependencies: ["Backbone", "JSON", "Redis"]),
-        .target(name: "Payments", dependencies: ["Backbone", "JSON", "Numbers", "Redis", "Orders", "PaymentGatewayAPI", "HTTPLite", logging]),
+        // MARK: Model: the domain, pure. No I/O in these targets' dependency graph (a test holds it).
+        // The event contract: envelope, streams, the catalogue of event types, the one shape of an
+        // event's data, ids, every key, the writes a policy may ask for, dead letters.
+        .target(name: "Contract", dependencies: ["JSON", "Numbers"], path: "Sources/Model/Contract"),
+        // The order aggregate and every decision about it; its repository's port.
+        .target(name: "Orders", dependencies: ["Contract", "JSON"], path: "Sources/Model/Orders"),
+        // Stores and menus; the store-inbox policy.
+        .target(name: "Stores", dependencies: ["Contract", "JSON"], path: "Sources/Model/Stores"),
+        // The gateway's ports, voids, and the payment-refund policy.
+        .target(name: "Payments", dependencies: ["Contract", "Numbers", "Orders", "PaymentGatewayAPI", logging], path: "Sources/Model/Payments"),
+        // The delivery-dispatch policy.
+        .target(name: "Deliveries", dependencies: ["Contract"], path: "Sources/Model/Deliveries"),
+        // The notification policy and the webhook's port.
+        .target(name: "Notifications", dependencies: ["Contract", "JSON", "Orders", logging], path: "Sources/Model/Notifications"),
+        // The projector: dashboards, my page, cooking queues, orders per minute.
+        .target(name: "Dashboards", dependencies: ["Contract"], path: "Sources/Model/Dashboards"),
         // The payment gateway's API as both sides speak it (a payment and its JSON): no context of ours.
         .target(name: "PaymentGatewayAPI", dependencies: ["JSON"]),
-        .target(name: "Deliveries", dependencies: ["Backbone", "JSON", "Redis"]),
-        .target(name: "Notifications", dependencies: ["Backbone", "JSON", "Redis", "Orders", "HTTPLite", logging]),
-        .target(name: "Dashboards", dependencies: ["Backbone", "JSON", "Redis"]),
+
+        // MARK: Application: every command and query of the platform, over the model's ports.
+        .target(name: "Application", dependencies: [
+            "Contract", "Orders", "Stores", "Payments", "PaymentGatewayAPI", "JSON", logging, metrics, crypto,
+        ]),
+
+        // MARK: The backbone: the atomic commit and the consumer-group runtime (Redis).
+        .target(name: "Backbone", dependencies: ["Contract", "JSON", "Numbers", "Redis", logging, metrics, lifecycle]),
+
+        // MARK: Adapters: the ports in Redis, in memory, and the API's gateway client.
+        .target(name: "RedisAdapters", dependencies: [
+            "Application", "Backbone", "Contract", "JSON", "Numbers", "Orders", "Payments", "Redis", "Stores",
+        ], path: "Sources/Adapters/RedisAdapters"),
+        .target(name: "InMemoryAdapters", dependencies: ["Application", "Contract", "Orders", "Payments", "PaymentGatewayAPI", "Stores"],
+                path: "Sources/Adapters/InMemoryAdapters"),
+        // The API's client of the payment gateway: a keep-alive pool per event loop.
+        .target(name: "GatewayClient", dependencies: [
+            "Payments", "PaymentGatewayAPI", "JSON", "HTTPLite", "RedisNIO", nioCore, nioPosix, nioHTTP1,
+        ], path: "Sources/Adapters/GatewayClient"),
+
+        // MARK: Operations: the operator's tools over the backbone: streams, dead letters, trimming, timelines.
+        .target(name: "Operations", dependencies: ["Autoscaling", "Backbone", "Contract", "JSON", "Numbers", "Redis"]),
         // Who is calling: HS256 bearer tokens.
         .target(name: "Identity", dependencies: ["JSON", .product(name: "JWTKit", package: "jwt-kit")]),
-
-        // MARK: Application: the use cases the API runs.
-        .target(name: "Ordering", dependencies: ["Orders", "Stores", "Payments", "PaymentGatewayAPI", "Dashboards", "Backbone", "JSON", "Redis", logging, metrics, crypto]),
-        // MARK: Wiring: every policy daemon, named once.
-        .target(name: "Policies", dependencies: ["Backbone", "Daemon", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "HTTPLite", "Redis", logging]),
+        // MARK: Wiring: every policy daemon, named once, and the adapters the workers use.
+        .target(name: "Policies", dependencies: [
+            "Backbone", "Contract", "Daemon", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Orders", "HTTPLite",
+            "PaymentGatewayAPI", "RedisAdapters", "Redis", logging,
+        ]),
 
         // MARK: Autoscaling: the decision (pure) and the daemon that acts on it.
         // Instances from backlog over time; the view it publishes (`<prefix>:autoscaler`). No I/O.
         .target(name: "Autoscaling", dependencies: ["JSON", "Numbers"]),
         // The autoscaler's loop: backlogs through the inspector, the launchers (systemd, process), metrics.
-        .target(name: "Autoscaler", dependencies: ["Autoscaling", "Backbone", "Daemon", "Operations", "Policies", "Redis", logging, metrics, lifecycle]),
+        .target(name: "Autoscaler", dependencies: ["Autoscaling", "Backbone", "Contract", "Daemon", "Operations", "Policies", "Redis", logging, metrics, lifecycle]),
 
-        // MARK: Adapters.
+        // MARK: Serving.
         // Prometheus set-up and the workers' metrics endpoint.
         .target(name: "Observability", dependencies: ["Daemon", "HTTPLite", "Redis", logging, lifecycle, prometheus, metrics]),
         // What both HTTP services share: context, JSON bodies, errors, health, limits, the daemon.
         .target(name: "HTTPServer", dependencies: [
-            "Backbone", "Daemon", "JSON", "Redis", "RedisNIO", hummingbird, hummingbirdCore, logging, metrics, lifecycle, prometheus, nioCore, nioPosix, nioHTTP1, nioHTTPTypes,
+            "Contract", "Daemon", "JSON", "Redis", "RedisNIO", hummingbird, hummingbirdCore, logging, metrics, lifecycle, prometheus, nioCore, nioPosix, nioHTTP1, nioHTTPTypes,
             httpTypes,
         ]),
-        // The REST API: one controller per context, authentication, error mapping, the gateway client,
-        // the operator console (its page embedded in the binary) and the OpenAPI document it serves.
+        // The REST API: controllers that parse, authorise and format (one per context), the
+        // operator console (its page embedded in the binary) and the OpenAPI document it serves.
         .target(name: "API", dependencies: [
-            "HTTPServer", "Ordering", "Orders", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Identity",
-            "Operations", "Backbone", "Daemon", "JSON", "Redis", "RedisNIO", "HTTPLite", hummingbird, httpClient, logging, metrics, prometheus, nioCore, nioHTTP1,
-            nioPosix, httpTypes,
+            "Application", "HTTPServer", "Contract", "Orders", "Stores", "Payments", "Identity", "Operations", "RedisAdapters", "GatewayClient",
+            "Backbone", "Daemon", "JSON", "Redis", "RedisNIO", hummingbird, logging, metrics, prometheus, nioCore, httpTypes,
         ], resources: [
             .embedInCode("Console/console.html"), .embedInCode("Console/console.css"), .embedInCode("Console/console.js"),
             .embedInCode("OpenAPI/openapi.json"),
         ]),
         // The payment gateway stand-in: a third party in real life, so it knows none of our contexts.
-        .target(name: "PaymentGatewayStandIn", dependencies: ["HTTPServer", "PaymentGatewayAPI", "Backbone", "Daemon", "JSON", "Redis", hummingbird, logging, prometheus]),
+        .target(name: "PaymentGatewayStandIn", dependencies: ["HTTPServer", "PaymentGatewayAPI", "Backbone", "Contract", "Daemon", "JSON", "Redis", hummingbird, logging, prometheus]),
 
         // MARK: Executables: thin mains.
         .executableTarget(name: "baedal-api", dependencies: ["API", "HTTPServer", "Daemon", "Observability", logging, argumentParser]),
         .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", "RedisNIO", logging, argumentParser]),
-        .executableTarget(name: "baedal-worker", dependencies: ["Policies", "Backbone", "Daemon", "Observability", logging, lifecycle, argumentParser]),
+        .executableTarget(name: "baedal-worker", dependencies: ["Policies", "Backbone", "Contract", "Daemon", "Observability", logging, lifecycle, argumentParser]),
         .executableTarget(name: "baedalctl", dependencies: [
-            "Autoscaling", "Backbone", "Daemon", "Numbers", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis", argumentParser,
+            "Autoscaling", "Backbone", "Contract", "Daemon", "Numbers", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis",
+            "RedisAdapters", argumentParser,
         ]),
         .executableTarget(name: "baedal-autoscaler", dependencies: [
             "Autoscaler", "Autoscaling", "Daemon", "Observability", "Policies", logging, lifecycle, argumentParser,
         ]),
-        .executableTarget(name: "baedal-bench", dependencies: ["Autoscaling", "Backbone", "Daemon", "HTTPLite", "Redis", "Stores", "Dashboards", argumentParser]),
+        .executableTarget(name: "baedal-bench", dependencies: ["Autoscaling", "Backbone", "Contract", "Daemon", "HTTPLite", "Redis", "Stores", "Dashboards", argumentParser]),
 
         // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["HTTPLite", "Redis"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "RedisNIOTests", dependencies: ["RedisNIO", "Redis", "TestSupport", nioCore, nioPosix]),
-        .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Daemon", "JSON", "Redis", "TestSupport", logging]),
-        .testTarget(name: "OrdersTests", dependencies: ["Orders", "Backbone"]),
-        .testTarget(name: "OperationsTests", dependencies: ["Operations", "Backbone", "Redis", "TestSupport"]),
+        .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Contract", "Numbers", "Daemon", "JSON", "Redis", "TestSupport", logging]),
+        .testTarget(name: "OrdersTests", dependencies: ["Orders", "Contract", "RedisAdapters"]),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "Backbone", "Contract", "Redis", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling"]),
         .testTarget(name: "PoliciesTests", dependencies: [
-            "Policies", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Orders", "Backbone", "Redis", "TestSupport", logging,
+            "Policies", "Stores", "Payments", "PaymentGatewayAPI", "Deliveries", "Notifications", "Dashboards", "Orders", "Backbone", "Contract",
+            "InMemoryAdapters", "Redis", "RedisAdapters", "TestSupport", logging,
         ]),
-        .testTarget(name: "OrderingTests", dependencies: ["Ordering", "Orders", "Stores", "Payments", "PaymentGatewayAPI", "Backbone", "Redis", "TestSupport", logging]),
+        .testTarget(name: "ApplicationTests", dependencies: [
+            "Application", "Orders", "Stores", "Payments", "PaymentGatewayAPI", "Contract", "InMemoryAdapters", "RedisAdapters", "Backbone", "Redis",
+            "TestSupport", logging,
+        ]),
         .testTarget(name: "APITests", dependencies: [
-            "API", "Backbone", "Redis", "Identity", "TestSupport", hummingbird, logging, prometheus,
+            "API", "Application", "Backbone", "Contract", "InMemoryAdapters", "Redis", "Identity", "TestSupport", hummingbird, logging, prometheus,
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Daemon", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, nioCore]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Contract", "Daemon", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, nioCore]),
     ]
 )

@@ -1,4 +1,5 @@
 import Daemon
+import HTTPLite
 import HTTPServer
 import Identity
 
@@ -27,11 +28,10 @@ public struct APISettings: Sendable {
         .init("BAEDAL_API_HOST", default: "127.0.0.1", "the address to listen on"),
         .init("BAEDAL_API_PORT", default: "8080", "the port to listen on"),
         .init("BAEDAL_JWT_SECRET", default: "none; make run sets a development one", "HS256 key of the bearer tokens, at least 32 bytes; without it, the systemd credential jwt-secret ($CREDENTIALS_DIRECTORY/jwt-secret)"),
-        .init("BAEDAL_PAYMENT_URL", default: "http://127.0.0.1:8081", "the payment gateway (http:// or https://)"),
+        .init("BAEDAL_PAYMENT_URL", default: "http://127.0.0.1:8081", "the payment gateway (http://; put a local TLS proxy in front of an https:// one)"),
         .init("BAEDAL_PAYMENT_TIMEOUT_MS", default: "2000", "how long a charge may take at the gateway"),
         .init("BAEDAL_BREAKER_FAILURES", default: "5", "failed charges in a row that open the circuit to the gateway"),
         .init("BAEDAL_BREAKER_OPEN_MS", default: "5000", "how long the open circuit refuses charges before it tries one"),
-        .init("BAEDAL_GATEWAY_CLIENT", default: "loop", "benchmarks only: the gateway client (async, ahc-loop; else the one on the request's event loop)"),
     ] + HTTPDaemon.settings
 
     public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws(BaedalEnvironment.Invalid) {
@@ -39,8 +39,8 @@ public struct APISettings: Sendable {
         host = variables["BAEDAL_API_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
         port = try BaedalEnvironment.positive("BAEDAL_API_PORT", variables, default: 8080, max: 65_535)
         paymentURL = variables["BAEDAL_PAYMENT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8081"
-        guard paymentURL.hasPrefix("http://") || paymentURL.hasPrefix("https://") else {
-            throw .init(description: "BAEDAL_PAYMENT_URL must be an http:// or https:// URL, got '\(paymentURL)'")
+        guard HTTPLite.split(paymentURL) != nil else {
+            throw .init(description: "BAEDAL_PAYMENT_URL must be an http:// URL (put a local TLS proxy in front of an https:// gateway), got '\(paymentURL)'")
         }
         // From the environment, or from systemd's credential `jwt-secret` (LoadCredential=).
         let secret = SystemdCredentials.setting("BAEDAL_JWT_SECRET", credential: "jwt-secret", variables)

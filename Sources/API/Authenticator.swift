@@ -1,4 +1,4 @@
-import Backbone
+import Contract
 import HTTPServer
 import Hummingbird
 import Identity

@@ -1,39 +1,28 @@
-import AsyncHTTPClient
-import HTTPLite
-import Backbone
+import Application
+import Contract
 import Daemon
-import Dashboards
-import Deliveries
+import GatewayClient
 import HTTPServer
 import Hummingbird
 import Identity
 import Logging
 import Metrics
-import Notifications
 import Operations
-import Ordering
-import Orders
-import Payments
 import Prometheus
 import Redis
+import RedisAdapters
 import RedisNIO
-import Stores
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Everything `baedal-api` runs on: the Redis client (pipelined, on the event loops), the gateway
-/// client and its circuit breaker, the token authority, the health watcher, and the router with
-/// one controller per context.
+/// Everything `baedal-api` runs on: the Redis client (pipelined, on the event loops), the
+/// application over its Redis adapters and the gateway client behind its circuit breaker, the
+/// token authority, the health watcher; and the router (`APIRouter`).
 public final class BaedalAPI: Sendable {
     public let settings: APISettings
     public let redis: NIORedisClient
     public let health: RedisHealth
     public let breaker: CircuitBreaker
-    public let http: HTTPClient
-    let transport: PaymentGatewayClient.Transport
     public let registry: PrometheusCollectorRegistry
+    public let baedal: Baedal
     let authenticator: Authenticator
     let logger: Logger
 
@@ -41,80 +30,74 @@ public final class BaedalAPI: Sendable {
         self.settings = settings
         self.registry = registry
         self.logger = logger
-        let redis = settings.environment.redis
+        let configuration = settings.environment.redis
         // A request's commands are quick: a primary that stops answering (frozen, cut off) costs a
         // request 3 s, not the 15 s a worker's blocking read needs.
-        var requests = redis
+        var requests = configuration
         requests.readTimeoutMilliseconds = 3_000
-        self.redis = NIORedisClient(configuration: requests, logger: logger)
-        health = RedisHealth(configuration: redis, logger: logger)
+        let redis = NIORedisClient(configuration: requests, logger: logger)
+        self.redis = redis
+        health = RedisHealth(configuration: configuration, logger: logger)
         let circuit = Gauge(label: "baedal_payment_circuit_state")
         circuit.record(0)
-        breaker = CircuitBreaker(
+        let breaker = CircuitBreaker(
             settings: .init(failureThreshold: settings.breakerFailures, openDuration: .milliseconds(settings.breakerOpenMilliseconds)),
             onChange: { [logger] state in
                 circuit.record(state == .closed ? 0 : state == .halfOpen ? 1 : 2)
                 logger.warning("payment circuit \(state.rawValue)")
             })
-        http = PaymentGatewayClient.makeHTTPClient()
-        switch getenv("BAEDAL_GATEWAY_CLIENT").map({ String(cString: $0) }) {
-        case "async": transport = .asyncHTTPClient(http)
-        case "ahc-loop": transport = .asyncHTTPClientOnLoop(http)
-        default:
-            let (host, port, _) = HTTPLite.split(settings.paymentURL)!
-            transport = .loop(LoopHTTPClient(host: host, port: port, connectTimeout: .milliseconds(500)))
-        }
+        self.breaker = breaker
+        let keys = settings.environment.keys
+        let gateway = PaymentGatewayClient(settings: .init(baseURL: settings.paymentURL, timeout: .milliseconds(settings.paymentTimeoutMilliseconds)))
+        baedal = Baedal(
+            orders: RedisOrderRepository(keys: keys, redis: redis, replication: settings.environment.replication),
+            stores: RedisStoreCatalog(keys: keys, redis: redis), views: RedisViews(keys: keys, redis: redis),
+            gateway: gateway, voids: RedisPaymentVoids(keys: keys, redis: redis), breaker: breaker, logger: logger)
         authenticator = Authenticator(authority: await TokenAuthority(secret: settings.jwtSecret))
     }
 
     public func router() -> Router<BaedalContext> {
         let keys = settings.environment.keys
-        let redis = self.redis
-        let orders = OrderRepository(keys: keys, redis: redis, replication: settings.environment.replication)
-        let catalog = StoreCatalog(keys: keys, redis: redis)
-        let gateway = PaymentGatewayClient(
-            settings: .init(baseURL: settings.paymentURL, timeout: .milliseconds(settings.paymentTimeoutMilliseconds)), transport: transport)
-        let placeOrder = PlaceOrder(keys: keys, catalog: catalog, orders: orders, voids: PaymentVoids(keys: keys, redis: redis),
-                                    gateway: gateway, breaker: breaker, logger: logger)
-        let tracking = OrderTracking(orders: orders, queue: CookingQueue(keys: keys, redis: redis))
-
-        let router = Router(context: BaedalContext.self, options: .autoGenerateHeadEndpoints)
-        let routes = RouteTable()
-        router.add(middleware: HTTPMetrics())
-        if settings.accessLog { router.add(middleware: AccessLog(logger: logger)) }
-        router.add(middleware: ConsoleHeaders())
-        router.add(middleware: ErrorMiddleware())
-        router.add(middleware: DomainErrors())
-        router.add(middleware: AllowedMethods(table: routes))
         let breaker = self.breaker
-        HealthController(health: health, registry: registry, details: { [("paymentCircuit", breaker.state.rawValue)] })
-            .addRoutes(to: router)
-        StoresController(catalog: catalog, orders: orders, board: StoreBoard(keys: keys, redis: redis), auth: authenticator).addRoutes(to: router)
-        OrdersController(placeOrder: placeOrder, tracking: tracking, orders: orders, auth: authenticator).addRoutes(to: router)
-        DeliveriesController(orders: orders, catalog: catalog, board: RiderBoard(keys: keys, redis: redis), auth: authenticator).addRoutes(to: router)
-        CustomersController(orders: orders, myPage: MyPage(keys: keys, redis: redis), inbox: CustomerInbox(keys: keys, redis: redis),
-                            auth: authenticator).addRoutes(to: router)
-        DashboardController(dashboards: Dashboards(keys: keys, redis: redis), auth: authenticator).addRoutes(to: router)
-        addConsole(to: router, keys: keys, orders: orders, redis: redis)
-        OpenAPIController().addRoutes(to: router)
-        routes.load(from: router)
-        return router
-    }
-
-    /// The operator console: its page and files, and its JSON routes, under `/console`.
-    func addConsole(to router: Router<BaedalContext>, keys: Keys, orders: OrderRepository, redis: any RedisExecutor) {
-        let console = router.group("console")
-        ConsoleController().addRoutes(to: console)
-        ConsoleAPIController(
-            inspector: StreamInspector(keys: keys, redis: redis), deadLetters: DeadLetterStore(keys: keys, redis: redis),
-            dashboards: Dashboards(keys: keys, redis: redis), flow: OrderFlow(keys: keys, redis: redis),
-            autoscaler: AutoscalerReport(keys: keys, redis: redis), orders: orders,
-            timeline: OrderTimeline(keys: keys, redis: redis), auth: authenticator
-        ).addRoutes(to: console)
+        return APIRouter.build(
+            baedal: baedal, auth: authenticator, accessLog: settings.accessLog ? logger : nil,
+            health: HealthController(health: health, registry: registry, details: { [("paymentCircuit", breaker.state.rawValue)] }),
+            console: ConsoleAPIController(
+                baedal: baedal, inspector: StreamInspector(keys: keys, redis: redis), deadLetters: DeadLetterStore(keys: keys, redis: redis),
+                autoscaler: AutoscalerReport(keys: keys, redis: redis), timeline: OrderTimeline(keys: keys, redis: redis), auth: authenticator))
     }
 
     public func shutdown() async {
         redis.close()
-        try? await http.shutdown()
+    }
+}
+
+/// The API's router, built from what it serves (the Hummingbird examples' `buildRouter`): the
+/// middleware, then one controller per context over the `Baedal` use cases; health and metrics, and
+/// the operator console, when given. Tests build it over in-memory adapters and call it in
+/// process (`app.test(.router)`).
+public enum APIRouter {
+    public static func build(baedal: Baedal, auth: Authenticator, accessLog: Logger? = nil, health: HealthController? = nil,
+                             console: ConsoleAPIController? = nil) -> Router<BaedalContext> {
+        let router = Router(context: BaedalContext.self, options: .autoGenerateHeadEndpoints)
+        let routes = RouteTable()
+        router.add(middleware: HTTPMetrics())
+        if let accessLog { router.add(middleware: AccessLog(logger: accessLog)) }
+        router.add(middleware: ConsoleHeaders())
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: DomainErrors())
+        router.add(middleware: AllowedMethods(table: routes))
+        health?.addRoutes(to: router)
+        StoresController(baedal: baedal, auth: auth).addRoutes(to: router)
+        OrdersController(baedal: baedal, auth: auth).addRoutes(to: router)
+        DeliveriesController(baedal: baedal, auth: auth).addRoutes(to: router)
+        CustomersController(baedal: baedal, auth: auth).addRoutes(to: router)
+        DashboardController(baedal: baedal, auth: auth).addRoutes(to: router)
+        let group = router.group("console")
+        ConsoleController().addRoutes(to: group)
+        console?.addRoutes(to: group)
+        OpenAPIController().addRoutes(to: router)
+        routes.load(from: router)
+        return router
     }
 }

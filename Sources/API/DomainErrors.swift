@@ -3,7 +3,7 @@ import Hummingbird
 import Identity
 import Operations
 import Orders
-import Ordering
+import Application
 import Stores
 
 /// The one place where the domain's refusals become HTTP: each typed error with its status and a
@@ -47,6 +47,7 @@ extension APIError {
         switch error {
         case .invalid(let problem): self.init(.badRequest, "bad_request", problem)
         case .notFound: self.init(.notFound, "unknown_store", error.description)
+        case .notYourStore: self = .forbidden(error.description)
         }
     }
 

@@ -1,5 +1,6 @@
 import Autoscaling
 import Backbone
+import Contract
 import Daemon
 import Logging
 import Policies

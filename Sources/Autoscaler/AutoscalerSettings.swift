@@ -1,5 +1,5 @@
 import Autoscaling
-import Backbone
+import Contract
 import Daemon
 
 /// What `baedal-autoscaler`'s command line says.

@@ -1,5 +1,5 @@
 import Autoscaling
-import Backbone
+import Contract
 import Operations
 import Policies
 import Redis

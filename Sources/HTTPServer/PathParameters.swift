@@ -1,4 +1,4 @@
-import Backbone
+import Contract
 import Hummingbird
 
 extension Parameters {

@@ -1,5 +1,5 @@
 import Autoscaling
-import Backbone
+import Contract
 import Redis
 
 /// What `baedal-autoscaler` last said of each policy it sizes: the hash `<prefix>:autoscaler`, one
@@ -16,7 +16,7 @@ public struct AutoscalerReport: Sendable {
         self.redis = redis
     }
 
-    public var key: String { keys.key("autoscaler") }
+    public var key: String { keys.autoscaler }
 
     /// Every view that reads as one, current or not, by policy; other values are left out.
     public func views() async throws -> [String: AutoscalerView] {

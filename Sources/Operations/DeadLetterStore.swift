@@ -1,4 +1,4 @@
-import Backbone
+import Contract
 import Redis
 
 /// The operator's side of `baedal:dead`: read, replay, drop. `baedalctl dead` and the console

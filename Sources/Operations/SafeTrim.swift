@@ -1,4 +1,4 @@
-import Backbone
+import Contract
 import Redis
 
 /// `baedalctl trim`: removes only entries that every group reading the stream has been given

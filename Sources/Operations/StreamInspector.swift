@@ -1,4 +1,5 @@
 import Backbone
+import Contract
 import Redis
 
 /// What `redis-cli XINFO` tells about the streams, gathered into one picture for operators

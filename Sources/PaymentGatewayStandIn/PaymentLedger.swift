@@ -1,4 +1,4 @@
-import Backbone
+import Contract
 import JSON
 import PaymentGatewayAPI
 import Redis
@@ -27,7 +27,7 @@ public struct PaymentLedger: Sendable {
 
     /// Approves a payment, once per idempotency key.
     public func approve(_ payment: Payment, idempotencyKey: String, at now: Int64) async throws -> Outcome {
-        let event = EventEnvelope(type: "PaymentApproved", orderId: payment.orderId, at: now, data: Self.eventData(payment))
+        let event = EventEnvelope(type: EventType.paymentApproved.rawValue, orderId: payment.orderId, at: now, data: Self.eventData(payment))
         let idempotency = keys.idempotency("payment", key: idempotencyKey)
         let (reply, replicas) = try await redis.run(
             Self.approveScript,
@@ -67,7 +67,7 @@ public struct PaymentLedger: Sendable {
         guard var payment = try await find(paymentId) else { return nil }
         guard payment.status == .approved else { return payment }
         payment.status = .cancelled
-        let event = EventEnvelope(type: "PaymentCancelled", orderId: payment.orderId, at: now, data: Self.eventData(payment))
+        let event = EventEnvelope(type: EventType.paymentCancelled.rawValue, orderId: payment.orderId, at: now, data: Self.eventData(payment))
         let (_, replicas) = try await redis.run(Self.cancelScript, keys: [key(of: paymentId), keys.stream(.payment)],
                                                 arguments: RedisCommand([event.type, event.orderId, String(event.at), event.data]),
                                                 replication: replication)

@@ -1,4 +1,4 @@
-import Backbone
+import Contract
 import Daemon
 import Dashboards
 import Deliveries
@@ -6,6 +6,7 @@ import HTTPLite
 import Notifications
 import Payments
 import Redis
+import RedisAdapters
 import Stores
 
 /// Every policy daemon of the platform, named once. `baedal-worker` runs them from here,
@@ -27,7 +28,8 @@ public enum PolicyCatalog {
                 throw BaedalEnvironment.Invalid(description: "BAEDAL_PAYMENT_URL must be an http:// URL, got '\(url)'")
             }
             let redis = RedisPool(configuration: context.environment.redis, size: 1, logger: context.logger)
-            return [PaymentRefund.policy(keys: context.keys, gateway: LitePaymentGateway(baseURL: url), redis: redis,
+            return [PaymentRefund.policy(keys: context.keys, gateway: LitePaymentGateway(baseURL: url),
+                                         orders: RedisOrderRepository(keys: context.keys, redis: redis), voids: RedisPaymentVoids(keys: context.keys, redis: redis),
                                          logger: context.logger, now: epochMilliseconds)]
         },
         PolicyDaemon(name: DeliveryDispatch.name, summary: "opens and cancels deliveries and keeps the riders' boards",
@@ -46,7 +48,7 @@ public enum PolicyCatalog {
             guard HTTPLite.split(webhook) != nil else {
                 throw BaedalEnvironment.Invalid(description: "BAEDAL_NOTIFY_WEBHOOK must be an http:// URL (use a local TLS proxy for https), got '\(webhook)'")
             }
-            return [CustomerNotifier.policy(keys: context.keys, webhook: true), WebhookSender.policy(url: webhook, logger: context.logger)]
+            return [CustomerNotifier.policy(keys: context.keys, webhook: true), WebhookSender.policy(webhook: HTTPLiteWebhook(url: webhook), logger: context.logger)]
         },
         PolicyDaemon(name: Projector.name, summary: "keeps the dashboards, my page and the cooking queues",
                      groups: [.init(name: Projector.name, streams: [.order, .store, .delivery])]) { context in

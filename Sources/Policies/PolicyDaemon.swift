@@ -1,4 +1,4 @@
-import Backbone
+import Contract
 import Daemon
 import Logging
 

@@ -1,4 +1,5 @@
 import Backbone
+import Contract
 import Dashboards
 import Foundation
 import Redis
@@ -43,15 +44,15 @@ struct FlowLatency {
         let setup = try RedisConnection(configuration: redis)
         let stream = keys.stream(.order)
         let startId = try setup.send(RedisCommand("XINFO", "STREAM", stream)).fields["last-generated-id"]?.string ?? "0-0"
-        let baseCount = try setup.send(RedisCommand("HGET", Dashboards.key(keys, .foodOrders), foodId)).int ?? 0
+        let baseCount = try setup.send(RedisCommand("HGET", keys.dashboard(.foodOrders), foodId)).int ?? 0
         let body = #"{"storeId":"\#(storeId)","items":[{"foodId":"\#(foodId)","qty":1}],"region":"gangnam","address":"서울 강남구 강남대로 396"}"#
         let request = Array(("POST /orders HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bearer \(token)\r\n"
             + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body).utf8)
 
-        let boardKey = StoreBoard.key(keys, store: storeId), pageKey = MyPage.key(keys, customer: customer)
+        let boardKey = keys.storeBoard(storeId), pageKey = keys.myOrders(customer)
         let board = Watcher(redis: redis, .sortedSet(boardKey))
         let myPage = Watcher(redis: redis, .list(pageKey))
-        let dashboard = CountWatcher(redis: redis, key: Dashboards.key(keys, .foodOrders), field: foodId)
+        let dashboard = CountWatcher(redis: redis, key: keys.dashboard(.foodOrders), field: foodId)
         try board.start()
         try myPage.start()
         try dashboard.start()
@@ -90,7 +91,7 @@ struct FlowLatency {
                 guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
                 next = id
                 let fields = parts[1].fields
-                if fields["type"]?.string == "OrderPlaced", let orderId = fields["orderId"]?.string { rank[orderId] = rank.count + 1 }
+                if fields["type"]?.string == EventType.orderPlaced.rawValue, let orderId = fields["orderId"]?.string { rank[orderId] = rank.count + 1 }
             }
         }
         // Wait (at most 15 s) until every placed order shows everywhere, then stop watching.

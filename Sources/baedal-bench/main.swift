@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbone
+import Contract
 import Daemon
 import Foundation
 import Redis
@@ -38,7 +39,7 @@ func fill(_ count: Int) throws {
         let commands = (chunk..<min(chunk + 2_000, count)).map { i -> RedisCommand in
             let json = items(i).map { #"{"foodId":"\#($0.0)","qty":\#($0.1),"price":9000}"# }.joined(separator: ",")
             let data = #"{"orderId":"o-\#(i)","customerId":"c-\#(i % 1000)","storeId":"s-\#(i % 100)","items":[\#(json)],"amount":27000,"region":"gangnam","address":"1 Teheran-ro","paymentId":"p-\#(i)"}"#
-            return RedisCommand(["XADD", stream, "*", "type", "OrderPlaced", "orderId", "o-\(i)", "at", "1700000000000", "data", data])
+            return RedisCommand(["XADD", stream, "*", "type", EventType.orderPlaced.rawValue, "orderId", "o-\(i)", "at", "1700000000000", "data", data])
         }
         for reply in try connection.pipelineKeepingErrors(commands) where reply.serverError != nil { fail("XADD failed: \(reply)") }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbone
+import Contract
 import Daemon
 import Logging
 import Observability
@@ -75,7 +76,7 @@ do {
     ProcessSupport.fail("baedal-worker: \(error.description)")
 }
 let workers = policies.map { policy in
-    ConsumerGroupWorker(policy: policy, settings: WorkerSettings(environment), redis: environment.redis, logger: logger)
+    ConsumerGroupWorker(policy: policy, settings: WorkerSettings(environment), redis: environment.redis, hooks: SystemdHooks(), logger: logger)
 }
 let group = ServiceGroup(configuration: .init(
     services: workers.map { $0 as any Service } + services,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbone
+import Contract
 import Operations
 
 /// `baedalctl dead list|show ID|replay ID|replay --all|drop ID|drop --all`: what the console's

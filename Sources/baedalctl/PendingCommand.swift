@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbone
+import Contract
 import Numbers
 import Operations
 

@@ -1,6 +1,7 @@
 import Numbers
 import ArgumentParser
 import Backbone
+import Contract
 import Dashboards
 import Redis
 
@@ -54,11 +55,11 @@ struct RebuildCommand: AsyncParsableCommand {
                     read += 1
                     do {
                         let event = try EventEnvelope(StreamMessage(stream: live.stream(stream), id: id, fields: fields))
-                        var effects = target == .dashboards
-                            ? try dashboards.effects(of: event, on: stream)
-                            : try views.effects(of: event, on: stream)
-                        if target == .dashboards { effects.writes += flow.effects(of: event, on: stream).writes }
-                        page.append(effects)
+                        guard let type = EventType.on(stream, event.type) else { continue }
+                        let data = Projector.readsData.contains(type) ? try event.decoded() : EventData()
+                        page.append(target == .dashboards
+                            ? try dashboards.effects(of: event, type: type, data: data) + flow.effects(of: event, type: type)
+                            : try views.effects(of: event, type: type, data: data))
                     } catch {
                         malformed += 1
                     }
@@ -104,9 +105,9 @@ struct RebuildCommand: AsyncParsableCommand {
             // The two boards, and every minute of orders per minute by status on either side.
             var minutes = Set<String>()
             for keys in [live, scratch] {
-                for key in try Self.scan(connection, OrderFlow.pattern(keys)) { minutes.insert(String(key.dropFirst(keys.prefix.count + 1))) }
+                for key in try Self.scan(connection, keys.ordersPerMinutePattern) { minutes.insert(String(key.dropFirst(keys.prefix.count + 1))) }
             }
-            return Dashboards.Board.allCases.map { (Dashboards.key(live, $0), Dashboards.key(scratch, $0)) }
+            return Keys.Dashboard.allCases.map { (live.dashboard($0), scratch.dashboard($0)) }
                 + minutes.sorted().map { ("\(live.prefix):\($0)", "\(scratch.prefix):\($0)") }
         case .views:
             var suffixes = Set<String>()

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Backbone
+import Contract
 import Redis
+import RedisAdapters
 import Stores
 
 /// `baedalctl seed`: demo stores and menus (three stores in two regions), for `make run`.
@@ -36,7 +38,7 @@ struct SeedCommand: AsyncParsableCommand {
         deployment.connection.close()
         let pool = RedisPool(configuration: deployment.environment.redis, size: 1)
         defer { pool.close() }
-        let catalog = StoreCatalog(keys: deployment.keys, redis: pool)
+        let catalog = RedisStoreCatalog(keys: deployment.keys, redis: pool)
         for (store, items) in Self.demo {
             if !force, try await catalog.store(store.storeId) != nil {
                 print("kept    \(store.storeId) (exists)")

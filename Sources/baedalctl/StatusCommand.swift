@@ -1,6 +1,7 @@
 import ArgumentParser
 import Autoscaling
 import Backbone
+import Contract
 import JSON
 import Numbers
 import Operations

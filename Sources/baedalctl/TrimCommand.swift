@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbone
+import Contract
 import Operations
 import Policies
 import Redis

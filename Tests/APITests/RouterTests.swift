@@ -1,3 +1,4 @@
+import Contract
 import API
 import Backbone
 import Foundation

@@ -1,4 +1,5 @@
 @testable import Backbone
+import Contract
 import JSON
 import Redis
 import Testing
@@ -36,7 +37,7 @@ final class EffectApplierTests {
         var effects = Effects()
         effects.increment("t:h", field: "pizza", by: 2)
         effects.increment("t:h", field: "cola", by: 1)
-        let outcomes = ids.map { EffectApplier.Outcome(stream: stream, id: $0, effects: effects) }
+        let outcomes = ids.map { Handled(stream: stream, id: $0, effects: effects) }
         #expect(try applier.apply(outcomes, on: connection).acknowledged == 3)
         #expect(try hash("t:h") == ["pizza": "6", "cola": "3"])
         // The same messages again (a slow consumer waking up after a claim): nothing changes.
@@ -52,7 +53,7 @@ final class EffectApplierTests {
     @Test func messagesOutOfStreamOrderAreAppliedAndAcknowledged() throws {
         let ids = try delivered(5)
         let outcomes = [ids[3], ids[0], ids[4], ids[1], ids[2]].map {
-            EffectApplier.Outcome(stream: stream, id: $0, effects: Effects([.increment(key: "t:order", field: "f", by: 1)]))
+            Handled(stream: stream, id: $0, effects: Effects([.increment(hash: "t:order", field: "f", by: 1)]))
         }
         let result = try applier.apply(outcomes, on: connection)
         #expect(result.acknowledged == 5)
@@ -65,11 +66,11 @@ final class EffectApplierTests {
         let ids = try delivered(3)
         let later = epochMilliseconds() / 1000 + 3_600
         let outcomes = ids.enumerated().map { index, id in
-            EffectApplier.Outcome(stream: stream, id: id, effects: Effects([
-                .increment(key: "t:minute", field: "placed", by: 1),
-                .expireAt(key: "t:minute", keyType: "hash", seconds: later - Int64(index)),
-                .increment(key: "t:gone", field: "placed", by: 1),
-                .expireAt(key: "t:gone", keyType: "hash", seconds: 1),  // long past: the key goes at once
+            Handled(stream: stream, id: id, effects: Effects([
+                .increment(hash: "t:minute", field: "placed", by: 1),
+                .expire(key: "t:minute", type: .hash, atSeconds: later - Int64(index)),
+                .increment(hash: "t:gone", field: "placed", by: 1),
+                .expire(key: "t:gone", type: .hash, atSeconds: 1),  // long past: the key goes at once
             ]))
         }
         #expect(try applier.apply(outcomes, on: connection).acknowledged == 3)
@@ -82,7 +83,7 @@ final class EffectApplierTests {
         let ids = try delivered(3)
         // c2 takes over the middle message (as XAUTOCLAIM would after the claim time).
         _ = try connection.send(RedisCommand("XCLAIM", stream, "g", "c2", "0", ids[1]))
-        let outcomes = ids.map { EffectApplier.Outcome(stream: stream, id: $0, effects: Effects([.increment(key: "t:c", field: "f", by: 1)])) }
+        let outcomes = ids.map { Handled(stream: stream, id: $0, effects: Effects([.increment(hash: "t:c", field: "f", by: 1)])) }
         let result = try applier.apply(outcomes, on: connection)
         #expect(result.acknowledged == 2)
         #expect(result.skipped.map(\.id) == [ids[1]])
@@ -97,8 +98,8 @@ final class EffectApplierTests {
         let ids = try delivered(2)
         _ = try connection.send(RedisCommand("SET", "t:bad", "x"))
         let outcomes = [
-            EffectApplier.Outcome(stream: stream, id: ids[0], effects: Effects([.increment(key: "t:good", field: "f", by: 1)])),
-            EffectApplier.Outcome(stream: stream, id: ids[1], effects: Effects([.increment(key: "t:bad", field: "f", by: 1)])),
+            Handled(stream: stream, id: ids[0], effects: Effects([.increment(hash: "t:good", field: "f", by: 1)])),
+            Handled(stream: stream, id: ids[1], effects: Effects([.increment(hash: "t:bad", field: "f", by: 1)])),
         ]
         #expect(throws: RedisError.self) { try self.applier.apply(outcomes, on: self.connection) }
         #expect(try connection.send(RedisCommand("EXISTS", "t:good")) == .integer(0))
@@ -109,16 +110,17 @@ final class EffectApplierTests {
         let ids = try delivered(2)
         var first = Effects()
         first.increment("t:h2", field: "x", by: 5)
-        let reset = Effects([.command(key: "t:h2", keyType: "hash", RedisCommand("HSET", "t:h2", "x", "100"))])
+        let reset = Effects([.add(sortedSet: "t:z2", member: "m", score: 1)])
         var second = Effects()
         second.increment("t:h2", field: "x", by: 1)
-        second.append(to: "t:log", fields: [("a", "b\u{0}c")])
+        second.writes.append(.append(stream: "t:log", fields: [StreamField("a", "b\u{0}c")]))
         let outcomes = [
-            EffectApplier.Outcome(stream: stream, id: ids[0], effects: first),
-            EffectApplier.Outcome(stream: stream, id: ids[1], effects: Effects(reset.writes + second.writes)),
+            Handled(stream: stream, id: ids[0], effects: first),
+            Handled(stream: stream, id: ids[1], effects: Effects(reset.writes + second.writes)),
         ]
         #expect(try applier.apply(outcomes, on: connection).acknowledged == 2)
-        #expect(try hash("t:h2") == ["x": "101"])
+        #expect(try hash("t:h2") == ["x": "6"])
+        #expect(try connection.send(RedisCommand("ZCARD", "t:z2")).int == 1)
         let logged = try connection.send(RedisCommand("XRANGE", "t:log", "-", "+")).array?.first?.array?[1]
         #expect(logged == .array([.bulk(Array("a".utf8)), .bulk(Array("b\u{0}c".utf8))]))
     }
@@ -128,13 +130,13 @@ final class EffectApplierTests {
     @Test func writesKeepTheirOrderAgainstIncrementsOfTheirOwnKey() throws {
         let ids = try delivered(4)
         let outcomes = [
-            Effects([.increment(key: "t:h", field: "f", by: 5), .command(key: "t:z", keyType: "zset", RedisCommand("ZADD", "t:z", "1", "a"))]),
-            Effects([.command(key: "t:h", keyType: "hash", RedisCommand("HSET", "t:h", "f", "100"))]),  // after the 5: 100
-            Effects([.increment(key: "t:h", field: "f", by: 1), .command(key: "t:z", keyType: "zset", RedisCommand("ZADD", "t:z", "2", "b"))]),
-            Effects([.increment(key: "t:h", field: "f", by: 2)]),
-        ].enumerated().map { EffectApplier.Outcome(stream: stream, id: ids[$0.offset], effects: $0.element) }
+            Effects([.increment(hash: "t:h", field: "f", by: 5), .add(sortedSet: "t:z", member: "a", score: 1)]),
+            Effects([.add(sortedSet: "t:z", member: "c", score: 9), .remove(sortedSet: "t:z", member: "a")]),  // after the first ZADD
+            Effects([.increment(hash: "t:h", field: "f", by: 1), .add(sortedSet: "t:z", member: "b", score: 2)]),
+            Effects([.increment(hash: "t:h", field: "f", by: 2)]),
+        ].enumerated().map { Handled(stream: stream, id: ids[$0.offset], effects: $0.element) }
         #expect(try applier.apply(outcomes, on: connection).acknowledged == 4)
-        #expect(try hash("t:h") == ["f": "103"])
-        #expect(try connection.send(RedisCommand("ZCARD", "t:z")).int == 2)
+        #expect(try hash("t:h") == ["f": "8"])
+        #expect(try connection.send(RedisCommand("ZRANGE", "t:z", "0", "-1")).strings == ["b", "c"])
     }
 }

@@ -1,4 +1,5 @@
 @testable import Backbone
+import Contract
 import Redis
 import Testing
 import TestSupport
@@ -37,8 +38,8 @@ final class GroupRecordsTests {
         return reply.array?.first?.array?[1].array?.compactMap { $0.array?.first?.string } ?? []
     }
 
-    func counted(_ ids: [String], redelivered: Bool = false) -> [EffectApplier.Outcome] {
-        ids.map { EffectApplier.Outcome(stream: stream, id: $0, effects: Effects([.increment(key: "t:count", field: "n", by: 1)]), redelivered: redelivered) }
+    func counted(_ ids: [String], redelivered: Bool = false) -> [Handled] {
+        ids.map { Handled(stream: stream, id: $0, effects: Effects([.increment(hash: "t:count", field: "n", by: 1)]), redelivered: redelivered) }
     }
 
     var count: Int { (try? connection.send(RedisCommand("HGET", "t:count", "n")).int) ?? 0 }

@@ -1,3 +1,4 @@
+import Contract
 import Backbone
 import Daemon
 import JSON

@@ -1,3 +1,4 @@
+import Contract
 import AsyncHTTPClient
 import Foundation
 import Identity

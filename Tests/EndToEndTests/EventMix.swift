@@ -1,3 +1,4 @@
+import Contract
 import Backbone
 import Redis
 import TestSupport

@@ -1,5 +1,6 @@
-import Backbone
+import Contract
 import Orders
+import RedisAdapters
 import Testing
 
 /// An order's hash is anyone's to change with `redis-cli`; what is read back is compared,
@@ -19,6 +20,9 @@ struct OrderRecordTests {
 
     @Test func anOrderACommitWroteReadsBack() {
         #expect(OrderRecord.order(id: "o-1", fields: Self.fields) == Self.order)
+        // The lines rendered once for a commit are the lines the hash holds.
+        #expect(Dictionary(uniqueKeysWithValues: OrderRecord.fields(of: Self.order, itemsJSON: EventData.json(Self.order.items)))["items"]
+            == Self.fields["items"])
     }
 
     @Test(arguments: [

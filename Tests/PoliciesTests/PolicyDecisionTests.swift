@@ -1,3 +1,4 @@
+import Contract
 import Backbone
 import Deliveries
 import Notifications
@@ -21,8 +22,7 @@ struct PolicyDecisionTests {
 
     @Test func storeInboxPutsAPlacedOrderOnItsStoresBoard() throws {
         let effects = try StoreInbox.effects(of: message(.order, "OrderPlaced", #"{"storeId":"s-1","customerId":"c-1"}"#), keys: keys)
-        #expect(effects.writes == [.command(key: "baedal:store:s-1:board", keyType: "zset",
-                                            RedisCommand("ZADD", "baedal:store:s-1:board", "1700000000000", "o-1"))])
+        #expect(effects.writes == [.add(sortedSet: "baedal:store:s-1:board", member: "o-1", score: 1_700_000_000_000)])
         #expect(try StoreInbox.effects(of: message(.order, "OrderCancelled", #"{"storeId":"s-1"}"#), keys: keys) == .none)
         #expect(throws: MalformedEvent.self) { try StoreInbox.effects(of: message(.order, "OrderPlaced", #"{"customerId":"c-1"}"#), keys: keys) }
         #expect(throws: MalformedEvent.self) { try StoreInbox.effects(of: message(.order, "OrderPlaced", #"{"storeId":"s:1"}"#), keys: keys) }
@@ -33,27 +33,24 @@ struct PolicyDecisionTests {
     @Test func deliveryDispatchOpensCancelsAndClearsTheRidersBoard() throws {
         let cooked = try DeliveryDispatch.effects(of: message(.store, "CookingFinished", #"{"storeId":"s-1","customerId":"c-1","region":"gangnam"}"#),
                                                   keys: keys, now: 42)
-        #expect(cooked.writes.first == .command(key: "baedal:deliveries:gangnam:waiting", keyType: "zset",
-                                                 RedisCommand("ZADD", "baedal:deliveries:gangnam:waiting", "1700000000000", "o-1")))
+        #expect(cooked.writes.first == .add(sortedSet: "baedal:deliveries:gangnam:waiting", member: "o-1", score: 1_700_000_000_000))
         guard case .append(let stream, let fields) = cooked.writes.last else { Issue.record("no announcement"); return }
         #expect(stream == "baedal:events:delivery")
         #expect(fields.map(\.name) == ["type", "orderId", "at", "data"])
         #expect(fields[0].value == Array("DeliveryOpened".utf8))
         #expect(fields[2].value == Array("42".utf8), "stamped with the injected clock")
-        #expect(String(decoding: fields[3].value, as: UTF8.self) == #"{"orderId":"o-1","region":"gangnam","customerId":"c-1","storeId":"s-1"}"#)
+        #expect(String(decoding: fields[3].value, as: UTF8.self) == #"{"orderId":"o-1","customerId":"c-1","storeId":"s-1","region":"gangnam"}"#)
 
         for cause in ["OrderCancelled", "OrderRejected"] {
             let stream: StreamName = cause == "OrderCancelled" ? .order : .store
             let cancelled = try DeliveryDispatch.effects(of: message(stream, cause, #"{"storeId":"s-1","customerId":"c-1","region":"gangnam"}"#),
                                                          keys: keys, now: 43)
-            #expect(cancelled.writes.first == .command(key: "baedal:deliveries:gangnam:waiting", keyType: "zset",
-                                                        RedisCommand("ZREM", "baedal:deliveries:gangnam:waiting", "o-1")))
+            #expect(cancelled.writes.first == .remove(sortedSet: "baedal:deliveries:gangnam:waiting", member: "o-1"))
             guard case .append(_, let announced) = cancelled.writes.last else { Issue.record("no announcement"); continue }
             #expect(announced[0].value == Array("DeliveryCancelled".utf8))
         }
         let picked = try DeliveryDispatch.effects(of: message(.delivery, "DeliveryPicked", #"{"riderId":"r-1","region":"gangnam"}"#), keys: keys, now: 44)
-        #expect(picked.writes == [.command(key: "baedal:deliveries:gangnam:waiting", keyType: "zset",
-                                           RedisCommand("ZREM", "baedal:deliveries:gangnam:waiting", "o-1"))])
+        #expect(picked.writes == [.remove(sortedSet: "baedal:deliveries:gangnam:waiting", member: "o-1")])
         #expect(try DeliveryDispatch.effects(of: message(.store, "OrderAccepted", #"{"storeId":"s-1"}"#), keys: keys, now: 45) == .none)
         #expect(throws: MalformedEvent.self) {
             try DeliveryDispatch.effects(of: message(.store, "CookingFinished", #"{"storeId":"s-1","region":"a b"}"#), keys: keys, now: 46)
@@ -65,8 +62,7 @@ struct PolicyDecisionTests {
     @Test func theNotifierWritesOneMessagePerStatusChange() throws {
         let accepted = try CustomerNotifier.effects(of: message(.store, "OrderAccepted", #"{"customerId":"c-1","storeId":"s-1"}"#), keys: keys, webhook: false)
         let expected = #"{"orderId":"o-1","status":"accepted","text":"가게에서 주문을 수락했습니다","at":1700000000000,"eventId":"1-0"}"#
-        #expect(accepted.writes == [.command(key: "baedal:customer:c-1:notifications", keyType: "zset",
-                                             RedisCommand("ZADD", "baedal:customer:c-1:notifications", "1700000000000", expected))])
+        #expect(accepted.writes == [.add(sortedSet: "baedal:customer:c-1:notifications", member: expected, score: 1_700_000_000_000)])
         // With a webhook, the same message also goes to the outbox.
         let both = try CustomerNotifier.effects(of: message(.store, "OrderAccepted", #"{"customerId":"c-1"}"#), keys: keys, webhook: true)
         #expect(both.writes.count == 2)

@@ -1,3 +1,4 @@
+import Contract
 import Redis
 
 /// One aggregate's change: its new state and the events that announce it, written together or

@@ -1,3 +1,4 @@
+import Contract
 import Redis
 
 /// Writes aggregate commits in one Lua script: idempotency check, version check, type checks of

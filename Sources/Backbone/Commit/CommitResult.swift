@@ -1,3 +1,4 @@
+import Contract
 /// What an atomic commit did.
 public enum CommitResult: Sendable, Hashable {
     /// Written: the aggregate is now at `version`; `eventIds` are the new stream entries' ids.

@@ -1,4 +1,4 @@
-import Daemon
+import Contract
 
 /// Settings of one policy instance.
 public struct WorkerSettings: Sendable {
@@ -20,12 +20,6 @@ public struct WorkerSettings: Sendable {
         self.claimIdleMilliseconds = claimIdleMilliseconds
         self.maxDeliveries = maxDeliveries
         self.retry = retry
-    }
-
-    public init(_ environment: BaedalEnvironment) {
-        self.init(keys: environment.keys, consumer: environment.consumer,
-                  claimIdleMilliseconds: environment.claimIdleMilliseconds, maxDeliveries: environment.maxDeliveries,
-                  retry: RetrySchedule(firstMilliseconds: environment.retryFirstMilliseconds, maxMilliseconds: environment.retryMaxMilliseconds))
     }
 
     /// How often idle pending messages are looked for: half the claim time, between 0.1 s and 5 s.

@@ -1,3 +1,4 @@
+import Contract
 extension StandardMiddleware {
     /// A dead letter replayed by `baedalctl dead replay` goes back on its stream marked
     /// `replayFor=<group>`: only that group handles it, every other group only acknowledges it,

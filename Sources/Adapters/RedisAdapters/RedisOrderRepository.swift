@@ -1,0 +1,73 @@
+import Backbone
+import Contract
+import Orders
+import Redis
+
+/// Orders in Redis: one hash per order (`OrderRecord`), changed only by atomic commits
+/// (`AtomicCommitter`) that also append the change's events, with the customer's receipt and the
+/// void mark in the same step. Writes a user is told succeeded wait for the replicas the
+/// deployment asks for (`BAEDAL_MIN_REPLICAS`).
+public struct RedisOrderRepository: OrderRepository {
+    public let keys: Keys
+    public let redis: any RedisExecutor
+    public let replication: Replication
+    private let committer = AtomicCommitter()
+    /// How long a receipt is remembered.
+    public static let receiptMilliseconds = 24 * 3_600_000
+
+    public init(keys: Keys, redis: any RedisExecutor, replication: Replication = .none) {
+        (self.keys, self.redis, self.replication) = (keys, redis, replication)
+    }
+
+    public func load(_ orderId: String) async throws -> Order? {
+        OrderRecord.order(id: orderId, reply: try await redis.send(RedisCommand("HGETALL", keys.order(orderId))))
+    }
+
+    public func load(_ orderIds: [String]) async throws -> [Order] {
+        guard !orderIds.isEmpty else { return [] }
+        let replies = try await redis.pipeline(orderIds.map { RedisCommand("HGETALL", keys.order($0)) })
+        return zip(orderIds, replies).compactMap { OrderRecord.order(id: $0, reply: $1) }
+    }
+
+    public func statuses(_ orderIds: [String]) async throws -> [OrderStatus?] {
+        guard !orderIds.isEmpty else { return [] }
+        let replies = try await redis.pipeline(orderIds.map { RedisCommand("HGET", keys.order($0), "status") })
+        return replies.map { $0.string.flatMap(OrderStatus.init(rawValue:)) }
+    }
+
+    public func exists(_ orderId: String) async throws -> Bool {
+        try await redis.send(RedisCommand("EXISTS", keys.order(orderId))).int == 1
+    }
+
+    public func receipt(customer: String, idempotencyKey: String) async throws -> String? {
+        let key = keys.orderReceipt(customer: customer, idempotencyKey: idempotencyKey)
+        guard let receipt = try await redis.send(RedisCommand("GET", key)).string else { return nil }
+        if replication.replicas > 0 {
+            try replication.check(try await redis.confirm(touching: RedisCommand("PEXPIRE", key, String(Self.receiptMilliseconds)),
+                                                          replication: replication))
+        }
+        return receipt
+    }
+
+    public func commit(_ change: OrderChange, receipt: OrderReceipt?, unlessVoided: Bool) async throws -> OrderCommitOutcome {
+        // The lines are rendered once, for the hash and for the events that carry them.
+        let itemsJSON = EventData.json(change.order.items)
+        let commit = AggregateCommit(
+            aggregateKey: keys.order(change.order.id),
+            expectedVersion: change.order.version,
+            state: OrderRecord.fields(of: change.order, itemsJSON: itemsJSON),
+            events: change.events.map { (keys.stream($0.stream), $0.envelope(for: change.order, at: change.order.updatedAt, itemsJSON: itemsJSON)) },
+            idempotency: receipt.map {
+                AggregateCommit.Idempotency(key: keys.orderReceipt(customer: $0.customer, idempotencyKey: $0.idempotencyKey), result: $0.record,
+                                            ttlMilliseconds: Self.receiptMilliseconds)
+            },
+            blockedBy: unlessVoided ? keys.paymentVoid(change.order.id) : nil
+        )
+        switch try await committer.commit(commit, using: redis, replication: replication) {
+        case .committed(let version, _): return .committed(version: version)
+        case .conflict: return .conflict
+        case .duplicate(let first): return .duplicate(first)
+        case .blocked: return .voided
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Contract
+import Logging
+
+/// Hands each message of a batch to the policy through its middleware (Watermill's router: the
+/// replay filter, failure logging, dead letters, metrics, one concern per file) and sorts the
+/// answers: the messages handled, with the writes they want, and the ones whose handling
+/// failed, with when they are due again (`RetrySchedule`).
+struct Dispatcher: Sendable {
+    let handler: Handler
+    let schedule: RetrySchedule
+    let clock: EpochClock
+
+    init(policy: Policy, settings: WorkerSettings, deadLetter: DeadLetter, clock: @escaping EpochClock, logger: Logger) {
+        handler = chain([
+            StandardMiddleware.replayedOnlyFor(policy.name),
+            StandardMiddleware.logging(logger, schedule: settings.retry),
+            StandardMiddleware.deadLetter(deadLetter, maxDeliveries: settings.maxDeliveries, logger: logger),
+            // Inside the dead letters: a message buried counts as failed here and dead-lettered there.
+            StandardMiddleware.metrics(policy: policy.name),
+        ], policy.handle)
+        schedule = settings.retry
+        self.clock = clock
+    }
+
+    struct Sorted: Sendable {
+        /// Handled messages with their writes, in batch order, with the message each came from.
+        var handled: [(handled: Handled, message: StreamMessage)] = []
+        /// Failed messages, with when each is due again.
+        var failed: [RetryBook.Entry] = []
+    }
+
+    func dispatch(_ batch: [StreamMessage]) async -> Sorted {
+        var sorted = Sorted()
+        sorted.handled.reserveCapacity(batch.count)
+        for message in batch {
+            do {
+                let effects = try await handler(message)
+                sorted.handled.append((Handled(stream: message.stream, id: message.id, effects: effects, redelivered: message.deliveries > 1), message))
+            } catch {
+                let due = schedule.due(afterDelivery: message.deliveries, now: clock())
+                sorted.failed.append(RetryBook.Entry(stream: message.stream, id: message.id, due: due, deliveries: message.deliveries, reason: "\(error)"))
+            }
+        }
+        return sorted
+    }
+}

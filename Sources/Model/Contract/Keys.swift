@@ -1,0 +1,151 @@
+/// Every Redis key of a deployment, under its prefix (`BAEDAL_PREFIX`, default `baedal`).
+///
+/// A key is the prefix and its parts joined by `:`. Parts are escaped (`:` as `%3A`, `%` as
+/// `%25`, and the glob characters `*?[]\` likewise), so no two distinct lists of parts make the
+/// same key: a store named `s9:board` could never write store `s9`'s board. Valid ids
+/// (`Identifier`) contain none of these characters, so their keys read as they are.
+public struct Keys: Sendable, Hashable {
+    public let prefix: String
+
+    public init(prefix: String = "baedal") {
+        self.prefix = prefix
+    }
+
+    // MARK: Streams (the contract's)
+
+    /// `baedal:events:order` and its siblings.
+    public func stream(_ name: StreamName) -> String { "\(prefix):events:\(name.rawValue)" }
+
+    /// The dead-letter stream, `baedal:dead`.
+    public var dead: String { "\(prefix):dead" }
+
+    /// Orders an operator must look at (`baedal:flags`, a stream read by people, not by a group):
+    /// e.g. a payment the gateway cancelled after a rider had picked the food up.
+    public var flags: String { "\(prefix):flags" }
+
+    /// The name of the stream a full key belongs to, if it is one of the event streams.
+    public func streamName(ofKey key: String) -> StreamName? {
+        StreamName.allCases.first { stream($0) == key }
+    }
+
+    // MARK: Aggregates and their records
+
+    /// An order's hash, `baedal:order:<id>`.
+    public func order(_ orderId: String) -> String { key("order", orderId) }
+
+    /// Where a customer's `Idempotency-Key` remembers its first receipt.
+    public func orderReceipt(customer: String, idempotencyKey: String) -> String { idempotency("order", customer, key: idempotencyKey) }
+
+    /// The mark `payment-refund` sets before it voids an order id's charge: the order may no longer be placed.
+    public func paymentVoid(_ orderId: String) -> String { key("payment-void", orderId) }
+
+    /// A store's hash, `baedal:store:<id>`, and the index of every store.
+    public func store(_ storeId: String) -> String { key("store", storeId) }
+    public var stores: String { key("stores") }
+
+    // MARK: Views (written by the policies, read by the API)
+
+    /// The owner's board: the store's orders by the time they were placed (store-inbox).
+    public func storeBoard(_ storeId: String) -> String { key("store", storeId, "board") }
+
+    /// The store's cooking queue: orders by the time cooking started (projector).
+    public func cookingQueue(_ storeId: String) -> String { key("store", storeId, "cooking") }
+
+    /// The riders' board of a region: cooked orders by the time cooking finished (delivery-dispatch).
+    public func riderBoard(_ region: String) -> String { key("deliveries", region, "waiting") }
+
+    /// A customer's "my page": their order ids as they were placed (projector).
+    public func myOrders(_ customerId: String) -> String { key("customer", customerId, "orders") }
+
+    /// A customer's notifications, scored by when their event happened (notification).
+    public func inbox(_ customerId: String) -> String { key("customer", customerId, "notifications") }
+
+    /// The dashboards (projector): units per food, deliveries per rider.
+    public enum Dashboard: String, Sendable, CaseIterable, Hashable {
+        case foodOrders = "food-orders"
+        case riderDeliveries = "rider-deliveries"
+    }
+
+    public func dashboard(_ board: Dashboard) -> String { key("dashboard", board.rawValue) }
+
+    /// Orders per minute by status, one hash per minute since the epoch (projector).
+    public func ordersPerMinute(_ minute: Int64) -> String { key("dashboard", "orders-per-minute", String(minute)) }
+
+    /// The pattern of every minute's key (for `baedalctl rebuild`, which compares them all).
+    public var ordersPerMinutePattern: String { key("dashboard", "orders-per-minute") + ":*" }
+
+    // MARK: The runtime's records of a consumer group
+
+    /// The group's retry book: messages waiting for their next delivery.
+    public func retryBook(_ group: String) -> String { key("retry", group) }
+
+    /// The group's watermark per stream (see `GroupRecords`).
+    public func groupPositions(_ group: String) -> String { key("group", group, "positions") }
+
+    /// The ids of a stream whose effects the group applied above its watermark.
+    public func groupApplied(_ group: String, stream: String) -> String {
+        key("group", group, "applied", streamName(ofKey: stream)?.rawValue ?? stream)
+    }
+
+    /// What the autoscaler tells everyone (`AutoscalerView` per policy).
+    public var autoscaler: String { key("autoscaler") }
+
+    /// Any other key of the deployment: `key("dashboard", "food-orders")` is `baedal:dashboard:food-orders`.
+    public func key(_ parts: String...) -> String {
+        var key = prefix
+        for part in parts {
+            key += ":"
+            Self.escape(part, into: &key)
+        }
+        return key
+    }
+
+    /// Where an `Idempotency-Key` remembers the first result, per scope (e.g. the order side of
+    /// one customer): `baedal:idempotency:<scope…>:<key>`, every part escaped.
+    public func idempotency(_ scope: String..., key: String) -> String {
+        var text = prefix + ":idempotency"
+        for part in scope + [key] {
+            text += ":"
+            Self.escape(part, into: &text)
+        }
+        return text
+    }
+
+    /// Appends one key part, escaping what could be read as a separator, an escape or a glob.
+    static func escape(_ part: String, into key: inout String) {
+        var clean = true
+        for byte in part.utf8 where needsEscape(byte) {
+            clean = false
+            break
+        }
+        if clean {
+            key += part
+            return
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(part.utf8.count + 8)
+        for byte in part.utf8 {
+            if needsEscape(byte) {
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(hexDigit(byte >> 4))
+                bytes.append(hexDigit(byte & 0x0F))
+            } else {
+                bytes.append(byte)
+            }
+        }
+        key += String(decoding: bytes, as: UTF8.self)
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: ":"), UInt8(ascii: "%"), UInt8(ascii: "*"), UInt8(ascii: "?"),
+             UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "\\"): return true
+        default: return false
+        }
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "A") + value - 10
+    }
+}

@@ -1,0 +1,39 @@
+import HTTPLite
+import PaymentGatewayAPI
+import Payments
+
+/// The workers' gateway client, over `HTTPLite`.
+public struct LitePaymentGateway: PaymentGateway {
+    public let baseURL: String
+    public let timeout: Duration
+
+    public init(baseURL: String, timeout: Duration = .seconds(5)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.timeout = timeout
+    }
+
+    public func cancel(paymentId: String) async throws(PaymentFailure) {
+        let response = try await call("POST", "/payments/\(HTTPLite.percentEncode(paymentId))/cancel", body: "{}")
+        guard response.status == 200 else {
+            throw .failed("POST /payments/\(paymentId)/cancel answered \(response.status): \(response.text.prefix(200))")
+        }
+    }
+
+    public func payment(forOrder orderId: String) async throws(PaymentFailure) -> Payment? {
+        let response = try await call("GET", "/payments?orderId=\(HTTPLite.percentEncode(orderId))")
+        return try Self.payment(status: response.status, text: response.text)
+    }
+
+    private func call(_ method: String, _ path: String, body: String? = nil) async throws(PaymentFailure) -> HTTPLite.Response {
+        do {
+            return try await HTTPLite.send(method, baseURL + path, headers: body == nil ? [] : [("Content-Type", "application/json")],
+                                           body: Array((body ?? "").utf8), timeout: timeout)
+        } catch .unreachable(let reason) {
+            throw .unreachable(reason)
+        } catch .timedOut {
+            throw .timedOut
+        } catch {
+            throw .failed("\(error)")
+        }
+    }
+}
