@@ -167,5 +167,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Contract", "Daemon", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, nioCore]),
+        // The docs: every relative link of README.md and docs/ resolves inside the repository.
+        .testTarget(name: "DocsTests", dependencies: ["TestSupport"]),
     ]
 )

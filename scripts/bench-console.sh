@@ -14,7 +14,7 @@ echo "== Console bench: $EVENTS entries on the order stream, $DEAD dead letters"
 "$BIN/baedal-bench" fill "$EVENTS" >/dev/null
 BAEDAL_CONSUMER=bench-projector "$BIN/baedal-worker" projector 2>"$DIR/projector.log" & pids+=($!)
 CUSTOMER=$("$BIN/baedalctl" token --role customer --sub bench-customer)
-sleep 6  # the orders come after the fill's burst: a big stream, not a burst in their window (see the README)
+sleep 6  # the orders come after the fill's burst: a big stream, not a burst in their window (see docs/benchmarks.md, "The console")
 for i in $(seq 20); do
   curl -fs -XPOST "http://127.0.0.1:$API_PORT/orders" -H "Authorization: Bearer $CUSTOMER" \
     -d '{"storeId":"s-gangnam-chicken","items":[{"foodId":"fried-chicken","qty":1},{"foodId":"cola","qty":2}],"region":"gangnam","address":"서울 강남구 테헤란로 1"}' >"$DIR/order.json"
