@@ -15,6 +15,8 @@ let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let nioHTTPTypes = Target.Dependency.product(name: "NIOHTTPTypes", package: "swift-nio-extras")
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+let jwtKit = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
+let cryptoExtras = Target.Dependency.product(name: "CryptoExtras", package: "swift-crypto")
 
 let package = Package(
     name: "Baedal",
@@ -70,8 +72,8 @@ let package = Package(
         .target(name: "Deliveries", dependencies: ["Backbone", "JSON", "Redis"]),
         .target(name: "Notifications", dependencies: ["Backbone", "JSON", "Redis", "Orders", "HTTPLite", logging]),
         .target(name: "Dashboards", dependencies: ["Backbone", "JSON", "Redis"]),
-        // Who is calling: HS256 bearer tokens.
-        .target(name: "Identity", dependencies: ["JSON", .product(name: "JWTKit", package: "jwt-kit")]),
+        // Who is calling: HS256 bearer tokens, and an OpenID Connect provider's tokens against its key set.
+        .target(name: "Identity", dependencies: ["JSON", jwtKit, logging, httpClient, nioCore]),
 
         // MARK: Application: the use cases the API runs.
         .target(name: "Ordering", dependencies: ["Orders", "Stores", "Payments", "PaymentGatewayAPI", "Dashboards", "Backbone", "JSON", "Redis", logging, metrics, crypto]),

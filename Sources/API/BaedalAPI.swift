@@ -64,7 +64,7 @@ public final class BaedalAPI: Sendable {
             let (host, port, _) = HTTPLite.split(settings.paymentURL)!
             transport = .loop(LoopHTTPClient(host: host, port: port, connectTimeout: .milliseconds(500)))
         }
-        authenticator = Authenticator(authority: await TokenAuthority(secret: settings.jwtSecret))
+        authenticator = await Authenticator.starting(settings.identity, logger: logger)
     }
 
     public func router() -> Router<BaedalContext> {
