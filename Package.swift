@@ -122,6 +122,7 @@ let package = Package(
         // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["HTTPLite", "Redis"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity", jwtKit, crypto, cryptoExtras, logging]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "RedisNIOTests", dependencies: ["RedisNIO", "Redis", "TestSupport", nioCore, nioPosix]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Daemon", "JSON", "Redis", "TestSupport", logging]),
