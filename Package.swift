@@ -137,6 +137,6 @@ let package = Package(
             "API", "Backbone", "Redis", "Identity", "TestSupport", hummingbird, logging, prometheus,
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Daemon", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, nioCore]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Daemon", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, cryptoExtras, nioCore]),
     ]
 )

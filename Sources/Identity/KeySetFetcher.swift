@@ -68,7 +68,7 @@ public struct KeySetFetcher: Sendable {
     }()
 
     private static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
+        let text = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
         return text.count > 200 ? String(text.prefix(200)) + "…" : text
     }
 
