@@ -117,7 +117,9 @@ let package = Package(
         .executableTarget(name: "baedal-autoscaler", dependencies: [
             "Autoscaler", "Autoscaling", "Daemon", "Observability", "Policies", logging, lifecycle, argumentParser,
         ]),
-        .executableTarget(name: "baedal-bench", dependencies: ["Autoscaling", "Backbone", "Daemon", "HTTPLite", "Redis", "Stores", "Dashboards", argumentParser]),
+        .executableTarget(name: "baedal-bench", dependencies: [
+            "Autoscaling", "Backbone", "Daemon", "HTTPLite", "Redis", "Stores", "Dashboards", "Identity", argumentParser, crypto, cryptoExtras, logging,
+        ]),
 
         // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["HTTPLite", "Redis"], path: "Tests/TestSupport"),

@@ -94,9 +94,10 @@ public final class KeySetCache: Sendable {
             let ago = state.lastRefresh.map { now - $0 } ?? .zero
             return .answer(.unknown(.tooSoon(secondsAgo: Int(ago.components.seconds), interval: Int(refreshInterval.components.seconds))))
         }
-        guard case .wait(let refresh) = step else {
-            if case .answer(let lookup) = step { return lookup }
-            return .unknown(.refreshed)
+        let refresh: Task<Void, Never>
+        switch step {
+        case .answer(let lookup): return lookup
+        case .wait(let inFlight): refresh = inFlight
         }
         await refresh.value
         return state.withLock { state in
