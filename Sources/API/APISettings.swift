@@ -27,7 +27,7 @@ public struct APISettings: Sendable {
     public static let settings: [EnvironmentSetting] = BaedalEnvironment.backboneSettings + [
         .init("BAEDAL_API_HOST", default: "127.0.0.1", "the address to listen on"),
         .init("BAEDAL_API_PORT", default: "8080", "the port to listen on"),
-        .init("BAEDAL_JWT_SECRET", default: "none; make run sets a development one", "HS256 key of the bearer tokens, at least 32 bytes; without it, the systemd credential jwt-secret ($CREDENTIALS_DIRECTORY/jwt-secret); optional when BAEDAL_JWKS_URL is set, and HS256 tokens are then refused"),
+        .init("BAEDAL_JWT_SECRET", default: "none; make run sets a development one", "HS256 key of the bearer tokens, at least 32 bytes; without it, the systemd credential jwt-secret ($CREDENTIALS_DIRECTORY/jwt-secret); optional when BAEDAL_JWKS_URL is set (without it, HS256 tokens are refused)"),
         .init("BAEDAL_JWKS_URL", default: "none", "the key set of an OpenID Connect provider (https://, http:// or file:PATH): RS256, ES256 and EdDSA tokens are verified against it, keys chosen by kid"),
         .init("BAEDAL_JWT_ISSUER", default: "none", "required with BAEDAL_JWKS_URL: the iss of the provider's tokens"),
         .init("BAEDAL_JWT_AUDIENCE", default: "none", "required with BAEDAL_JWKS_URL: this API's client id, which the aud of the provider's tokens must name"),
