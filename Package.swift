@@ -15,6 +15,8 @@ let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let nioHTTPTypes = Target.Dependency.product(name: "NIOHTTPTypes", package: "swift-nio-extras")
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+let jwtKit = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
+let cryptoExtras = Target.Dependency.product(name: "CryptoExtras", package: "swift-crypto")
 
 let package = Package(
     name: "Baedal",
@@ -98,8 +100,8 @@ let package = Package(
 
         // MARK: Operations: the operator's tools over the backbone: streams, dead letters, trimming, timelines.
         .target(name: "Operations", dependencies: ["Autoscaling", "Backbone", "Contract", "JSON", "Numbers", "Redis"]),
-        // Who is calling: HS256 bearer tokens.
-        .target(name: "Identity", dependencies: ["JSON", .product(name: "JWTKit", package: "jwt-kit")]),
+        // Who is calling: bearer tokens, HS256 with the secret or an OpenID Connect provider's (JWKS).
+        .target(name: "Identity", dependencies: ["JSON", jwtKit, logging, httpClient, nioCore]),
         // MARK: Wiring: every policy daemon, named once, and the adapters the workers use.
         .target(name: "Policies", dependencies: [
             "Backbone", "Contract", "Daemon", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Orders", "HTTPLite",
@@ -143,11 +145,14 @@ let package = Package(
         .executableTarget(name: "baedal-autoscaler", dependencies: [
             "Autoscaler", "Autoscaling", "Daemon", "Observability", "Policies", logging, lifecycle, argumentParser,
         ]),
-        .executableTarget(name: "baedal-bench", dependencies: ["Autoscaling", "Backbone", "Contract", "Daemon", "HTTPLite", "Redis", "Stores", "Dashboards", argumentParser]),
+        .executableTarget(name: "baedal-bench", dependencies: [
+            "Autoscaling", "Backbone", "Contract", "Daemon", "HTTPLite", "Redis", "Stores", "Dashboards", "Identity", argumentParser, crypto, cryptoExtras, logging,
+        ]),
 
         // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["HTTPLite", "Redis"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity", jwtKit, crypto, cryptoExtras, logging]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "RedisNIOTests", dependencies: ["RedisNIO", "Redis", "TestSupport", nioCore, nioPosix]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Contract", "Numbers", "Daemon", "JSON", "Redis", "TestSupport", logging]),
@@ -166,7 +171,7 @@ let package = Package(
             "API", "Application", "Backbone", "Contract", "InMemoryAdapters", "Redis", "Identity", "TestSupport", hummingbird, logging, prometheus,
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Contract", "Daemon", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, nioCore]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Contract", "Daemon", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, cryptoExtras, nioCore]),
         // The docs: every relative link of README.md and docs/ resolves inside the repository.
         .testTarget(name: "DocsTests", dependencies: ["TestSupport"]),
     ]

@@ -15,7 +15,8 @@ public struct APISettings: Sendable {
     public var host: String
     public var port: Int
     public var paymentURL: String
-    public var jwtSecret: String
+    /// Who may call: HS256 with `BAEDAL_JWT_SECRET`, an OpenID Connect provider's tokens, or both.
+    public var identity: IdentityConfiguration
     public var paymentTimeoutMilliseconds: Int
     public var breakerFailures: Int
     public var breakerOpenMilliseconds: Int
@@ -27,7 +28,12 @@ public struct APISettings: Sendable {
     public static let settings: [EnvironmentSetting] = BaedalEnvironment.backboneSettings + [
         .init("BAEDAL_API_HOST", default: "127.0.0.1", "the address to listen on"),
         .init("BAEDAL_API_PORT", default: "8080", "the port to listen on"),
-        .init("BAEDAL_JWT_SECRET", default: "none; make run sets a development one", "HS256 key of the bearer tokens, at least 32 bytes; without it, the systemd credential jwt-secret ($CREDENTIALS_DIRECTORY/jwt-secret)"),
+        .init("BAEDAL_JWT_SECRET", default: "none; make run sets a development one", "HS256 key of the bearer tokens, at least 32 bytes; without it, the systemd credential jwt-secret ($CREDENTIALS_DIRECTORY/jwt-secret); optional when BAEDAL_JWKS_URL is set (without it, HS256 tokens are refused)"),
+        .init("BAEDAL_JWKS_URL", default: "none", "the key set of an OpenID Connect provider (https://, http:// or file:PATH): RS256, ES256 and EdDSA tokens are verified against it, keys chosen by kid"),
+        .init("BAEDAL_JWT_ISSUER", default: "none", "required with BAEDAL_JWKS_URL: the iss of the provider's tokens"),
+        .init("BAEDAL_JWT_AUDIENCE", default: "none", "required with BAEDAL_JWKS_URL: this API's client id, which the aud of the provider's tokens must name"),
+        .init("BAEDAL_JWT_ROLE_CLAIM", default: "role", "the claim of a provider's token that carries the role; a dotted path such as realm_access.roles may hold a list with exactly one of ours"),
+        .init("BAEDAL_JWT_STORE_CLAIM", default: "store", "the claim (or dotted path) of a provider's token that carries an owner's store"),
         .init("BAEDAL_PAYMENT_URL", default: "http://127.0.0.1:8081", "the payment gateway (http://; put a local TLS proxy in front of an https:// one)"),
         .init("BAEDAL_PAYMENT_TIMEOUT_MS", default: "2000", "how long a charge may take at the gateway"),
         .init("BAEDAL_BREAKER_FAILURES", default: "5", "failed charges in a row that open the circuit to the gateway"),
@@ -42,12 +48,16 @@ public struct APISettings: Sendable {
         guard HTTPLite.split(paymentURL) != nil else {
             throw .init(description: "BAEDAL_PAYMENT_URL must be an http:// URL (put a local TLS proxy in front of an https:// gateway), got '\(paymentURL)'")
         }
-        // From the environment, or from systemd's credential `jwt-secret` (LoadCredential=).
-        let secret = SystemdCredentials.setting("BAEDAL_JWT_SECRET", credential: "jwt-secret", variables)
-        if let problem = TokenAuthority.problem(withSecret: secret) {
-            throw .init(description: problem + " (make run sets a development one; under systemd, the credential jwt-secret)")
+        // The secret from the environment, or from systemd's credential `jwt-secret` (LoadCredential=).
+        do throws(IdentityConfiguration.Invalid) {
+            identity = try IdentityConfiguration(
+                secret: SystemdCredentials.setting("BAEDAL_JWT_SECRET", credential: "jwt-secret", variables), jwksURL: variables["BAEDAL_JWKS_URL"],
+                issuer: variables["BAEDAL_JWT_ISSUER"], audience: variables["BAEDAL_JWT_AUDIENCE"],
+                roleClaim: variables["BAEDAL_JWT_ROLE_CLAIM"], storeClaim: variables["BAEDAL_JWT_STORE_CLAIM"])
+        } catch {
+            let secret = error.setting == "BAEDAL_JWT_SECRET"
+            throw .init(description: error.description + (secret ? " (make run sets a development one; under systemd, the credential jwt-secret; optional with BAEDAL_JWKS_URL)" : ""))
         }
-        jwtSecret = secret!
         paymentTimeoutMilliseconds = try BaedalEnvironment.positive("BAEDAL_PAYMENT_TIMEOUT_MS", variables, default: 2_000)
         breakerFailures = try BaedalEnvironment.positive("BAEDAL_BREAKER_FAILURES", variables, default: 5)
         breakerOpenMilliseconds = try BaedalEnvironment.positive("BAEDAL_BREAKER_OPEN_MS", variables, default: 5_000)

@@ -53,7 +53,7 @@ public final class BaedalAPI: Sendable {
             orders: RedisOrderRepository(keys: keys, redis: redis, replication: settings.environment.replication),
             stores: RedisStoreCatalog(keys: keys, redis: redis), views: RedisViews(keys: keys, redis: redis),
             gateway: gateway, voids: RedisPaymentVoids(keys: keys, redis: redis), breaker: breaker, logger: logger)
-        authenticator = Authenticator(authority: await TokenAuthority(secret: settings.jwtSecret))
+        authenticator = await Authenticator.starting(settings.identity, logger: logger)
     }
 
     public func router() -> Router<BaedalContext> {

@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
         \((BaedalEnvironment.backboneSettings + Restarts.settings).helpSection())
         """,
         version: BaedalVersion.current,
-        subcommands: [Fill.self, Drain.self, Restarts.self, Autoscale.self, Flow.self]
+        subcommands: [Fill.self, Drain.self, Restarts.self, Autoscale.self, Flow.self, Tokens.self]
     )
 
     struct Fill: ParsableCommand {
@@ -62,6 +62,17 @@ struct BenchCommand: ParsableCommand {
             guard rate > 0, seconds > 0, (1...65_535).contains(port) else {
                 throw ValidationError("RATE and SECONDS must be positive numbers, API-PORT a port")
             }
+        }
+    }
+
+    struct Tokens: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "tokens",
+            abstract: "The cost of verifying one bearer token: HS256 against RS256, ES256 and EdDSA with cached keys (no Redis needed).")
+        @Argument(help: ArgumentHelp("Rounds; the figure is the median round.", valueName: "ROUNDS")) var rounds: Int = 5
+        @Option(help: "Verifications of each algorithm per round.") var verifications: Int = 2_000
+        func validate() throws {
+            guard rounds > 0, verifications > 0 else { throw ValidationError("ROUNDS and --verifications must be positive numbers") }
         }
     }
 }

@@ -19,7 +19,12 @@ if !BenchCommand.configuration.subcommands.contains(where: { ObjectIdentifier($0
         do { try help.run() } catch { BenchCommand.exitOnCommandLineError(error) }
         exit(0)
     }
-    BenchCommand.exitOnCommandLineError(ValidationError("a measurement is needed: fill, drain, restarts, autoscale or flow (see --help)"))
+    BenchCommand.exitOnCommandLineError(ValidationError("a measurement is needed: fill, drain, restarts, autoscale, flow or tokens (see --help)"))
+}
+// Tokens are verified in this process alone: no Redis.
+if let command = command as? BenchCommand.Tokens {
+    do { try await TokenBench(rounds: command.rounds, verificationsPerRound: command.verifications).run() } catch { fail("tokens: \(error)") }
+    exit(0)
 }
 let environment: BaedalEnvironment
 do { environment = try BaedalEnvironment() } catch { fail(error.description) }
