@@ -26,6 +26,7 @@ stop:
 # The whole suite, against redis-servers the tests start on free ports of their own.
 test: deps
 	$(SWIFT) build --build-tests
+	$(SWIFT) package describe --type json > .build/package-description.json
 	$(SWIFT) test --skip-build --no-parallel
 
 # Release build: the projector draining a pre-filled stream (1 and 2 processes, redis-benchmark beside

@@ -168,10 +168,13 @@ let package = Package(
             "TestSupport", logging,
         ]),
         .testTarget(name: "APITests", dependencies: [
-            "API", "Application", "Backbone", "Contract", "InMemoryAdapters", "Redis", "Identity", "TestSupport", hummingbird, logging, prometheus,
+            "API", "Application", "Backbone", "Contract", "HTTPServer", "InMemoryAdapters", "Orders", "Payments", "Stores", "Redis", "Identity", "TestSupport",
+            hummingbird, httpTypes, logging, prometheus,
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Backbone", "Contract", "Daemon", "Policies", "Redis", "Identity", "TestSupport", httpClient, crypto, cryptoExtras, nioCore]),
+        // The layers, from the package's own description.
+        .testTarget(name: "ArchitectureTests", dependencies: ["TestSupport"]),
         // The docs: every relative link of README.md and docs/ resolves inside the repository.
         .testTarget(name: "DocsTests", dependencies: ["TestSupport"]),
     ]
