@@ -57,6 +57,11 @@ final class ClusterNIOTests {
         let (reply, replicas) = try await redis.run(script, keys: [key(3, "dashboard")], arguments: RedisCommand(["1"]), replication: Replication(replicas: 1))
         #expect(reply.int == 206 && replicas >= 1)
         #expect(try errorCount(flushed) > noScripts)
+        // Every command went straight to its slot's node: no node answered MOVED.
+        for port in try cluster.primaryPorts() {
+            let info = try cluster.connect(port: port).send(RedisCommand("INFO", "errorstats")).string ?? ""
+            #expect(!info.contains("errorstat_MOVED"))
+        }
     }
 
     @Test func aReshardAndAFailoverAreFollowed() async throws {
