@@ -38,6 +38,8 @@ public final class ClusterResolver: Sendable {
         var preferred: RedisEndpoint?
         var generation = 0
         var refreshes = 0
+        /// Refreshes started and not finished (one at most, by design).
+        var pending = 0
     }
 
     /// Who may share a resolver: the same seeds and the same login.
@@ -79,6 +81,9 @@ public final class ClusterResolver: Sendable {
 
     /// How many times a node was asked for the map (`CLUSTER SHARDS` sent) by this resolver.
     public var refreshes: Int { state.withLock { $0.refreshes } }
+
+    /// A refresh is under way (or waits for its turn).
+    public var isRefreshing: Bool { state.withLock { $0.pending > 0 } }
 
     /// The map, learnt first if none is known yet. Blocks the calling thread.
     public func slotMap() throws(RedisError) -> ClusterSlotMap {
@@ -132,6 +137,7 @@ public final class ClusterResolver: Sendable {
             if let refresh = state.refresh { return (.wait(refresh), nil, .zero) }
             let refresh = ClusterRefresh()
             state.refresh = refresh
+            state.pending += 1
             let now = ContinuousClock.now
             let earliest = state.lastStart.map { $0 + minimumInterval } ?? now
             state.lastStart = max(now, earliest)
@@ -174,6 +180,7 @@ public final class ClusterResolver: Sendable {
                     state.map = map
                     state.preferred = endpoint
                     state.refresh = nil
+                    state.pending -= 1
                     return .success((map, previous))
                 } catch {
                     return .failure(error)
@@ -188,7 +195,10 @@ public final class ClusterResolver: Sendable {
                 problems.append("\(endpoint): \(error)")
             }
         }
-        state.withLock { $0.refresh = nil }
+        state.withLock { state in
+            state.refresh = nil
+            state.pending -= 1
+        }
         let error = RedisError.connectionFailed(endpoint: seeds.map(\.description).joined(separator: ","),
                                                 reason: "no cluster node told its slot map (\(problems.joined(separator: "; ")))")
         logger.warning("cannot learn the cluster's slot map", metadata: ["reason": "\(error)"])

@@ -36,6 +36,8 @@ final class ClusterResilienceTests {
         let replies = try await redis.pipeline(moving.map { RedisCommand("GET", $0) })
         #expect(replies.map(\.string) == moving.map { "v:\($0)" })
         #expect(try errorCount("MOVED", cluster: cluster, port: source) > movedBefore)
+        let settled = await eventually(seconds: 10) { !redis.resolver.isRefreshing }
+        #expect(settled)
         #expect(redis.resolver.refreshes == refreshes + 1)
         let after = try #require(redis.resolver.current)
         #expect(after.generation > before.generation)
