@@ -173,11 +173,21 @@ final class ClusterExecutorTests {
         #expect(try await redis.send("SET", created, "c") == .status("OK"))
         let replies = try await redis.pipeline([RedisCommand("GET", staying), RedisCommand("GET", moved), RedisCommand("GET", created)])
         #expect(replies.map(\.string) == ["s", "m", "c"])
-        #expect(try errorCount("ASK", cluster: cluster, port: source) >= 3)
+        // A script whose key is not on the old node: ASKING and EVALSHA on the new one, which has
+        // never seen the script (NOSCRIPT: loaded there, then run), with and without its WAIT.
+        let script = RedisScript(source: "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1]) -- asked")
+        let onSource = try #require(try (0..<16).map { partitionKey($0, "asked") }.first { try cluster.primaryPort(servingSlot: HashSlot(key: $0)) == source })
+        _ = try await redis.run(script, keys: [onSource], arguments: RedisCommand(["known on the old node only"]))
+        #expect(try await redis.run(script, keys: ["ask:{7}:scripted"], arguments: RedisCommand(["x"])) == .bulk(Array("x".utf8)))
+        let (reply, replicas) = try await redis.run(script, keys: ["ask:{7}:waited"], arguments: RedisCommand(["y"]), replication: Replication(replicas: 1))
+        #expect(reply == .bulk(Array("y".utf8)) && replicas >= 1)
+        #expect(try await redis.confirm(touching: RedisCommand("PEXPIRE", "ask:{7}:touched", "1000"), replication: Replication(replicas: 1)) >= 1)
+        #expect(try errorCount("ASK", cluster: cluster, port: source) >= 6)
+        #expect(try errorCount("NOSCRIPT", cluster: cluster, port: target) >= 1)
         #expect(redis.resolver.refreshes == refreshes)
         // The new key is on the new node (read there with ASKING, the slot is not its yet).
-        let onTarget = try cluster.connect(port: target).pipeline([RedisCommand("ASKING"), RedisCommand("GET", created)])
-        #expect(onTarget.last == .bulk(Array("c".utf8)))
+        let onTarget = try cluster.connect(port: target).pipeline([RedisCommand("ASKING"), RedisCommand("MGET", created, "ask:{7}:scripted", "ask:{7}:waited")])
+        #expect(onTarget.last == .array(["c", "x", "y"].map { .bulk(Array($0.utf8)) }))
         // Once the migration is done, the old node answers MOVED and the map follows.
         try migration.finish()
         #expect(try await redis.send("GET", staying) == .bulk(Array("s".utf8)))
