@@ -39,7 +39,6 @@ public final class RedisConnection: @unchecked Sendable {
         if configuration.cluster != nil {
             let (connection, pin) = try Self.connect(cluster: configuration)
             self.init(adopting: connection)
-            primary = connection.primary
             clusterPin = pin
             return
         }

@@ -57,6 +57,10 @@ final class ClusterNIOTests {
         let (reply, replicas) = try await redis.run(script, keys: [key(3, "dashboard")], arguments: RedisCommand(["1"]), replication: Replication(replicas: 1))
         #expect(reply.int == 206 && replicas >= 1)
         #expect(try errorCount(flushed) > noScripts)
+        // A NIORedisClient of its own on a configuration pinned to a slot talks to that slot's primary.
+        let pinned = NIORedisClient(configuration: cluster.configuration.pinned(toKey: key(13, "dashboard")), group: group)
+        defer { pinned.close() }
+        #expect(try await pinned.send("HGET", key(13, "dashboard"), "food") == .bulk(Array("205".utf8)))
         // Every command went straight to its slot's node: no node answered MOVED.
         for port in try cluster.primaryPorts() {
             let info = try cluster.connect(port: port).send(RedisCommand("INFO", "errorstats")).string ?? ""
