@@ -82,6 +82,43 @@ final class PinnedRedisClientTests {
         #expect(try await read.value == .array([.bulk(Array("m".utf8)), .bulk(Array("s".utf8))]))
     }
 
+    /// A manual failover (`CLUSTER FAILOVER` on the replica) demotes the primary under a blocked
+    /// `XREADGROUP`: Redis answers it `UNBLOCKED`, which reaches the caller as routing (not a
+    /// failure), and the next read goes to the promoted primary.
+    @Test func aBlockedReadUnblockedByAFailoverIsRoutingAndFollows() async throws {
+        let stream = partitionKey(8)
+        let slot = HashSlot(key: stream)
+        let client = client(pinnedTo: stream)
+        defer { client.close() }
+        _ = try await client.send("XGROUP", "CREATE", stream, "projector", "$", "MKSTREAM")
+        let primary = try cluster.primaryPort(servingSlot: slot)
+        let replica = try #require(try cluster.slotMap().shard(for: slot)?.replicas.first?.endpoint.port)
+        let read = Task {
+            try await client.withConnection { connection throws(RedisError) in
+                try connection.send(RedisCommand("XREADGROUP", "GROUP", "projector", "c1", "BLOCK", "20000", "STREAMS", stream, ">"))
+            }
+        }
+        let blocked = await eventually(seconds: 10) {
+            ((try? self.cluster.connect(port: primary).send(RedisCommand("INFO", "clients")).string) ?? "").contains("blocked_clients:1")
+        }
+        #expect(blocked)
+        _ = try cluster.connect(port: replica).send(RedisCommand("CLUSTER", "FAILOVER"))
+        do {
+            let reply = try await read.value
+            Issue.record("the blocked read returned \(reply) instead of being unblocked")
+        } catch let error as RedisError {
+            #expect(error.clusterRouting == .unblocked)
+            #expect(error.isRouting && !error.isPermanent)
+        }
+        // The connection noticed: the next call goes to the promoted primary.
+        #expect(try await client.send("XADD", stream, "*", "type", "OrderPlaced").string != nil)
+        #expect(try await client.withConnection { connection throws(RedisError) in connection.primary }?.port == replica)
+        let entries = try await client.withConnection { connection throws(RedisError) in
+            try connection.send(RedisCommand("XREADGROUP", "GROUP", "projector", "c1", "COUNT", "10", "STREAMS", stream, ">"))
+        }
+        #expect(entries.array?.first?.array?.last?.array?.count == 1)
+    }
+
     /// Without a slot, a cluster configuration connects to any node that answers: a seed that
     /// is down is passed over.
     @Test func withoutASlotAnyNodeThatAnswers() async throws {
