@@ -13,6 +13,12 @@ import Glibc
 /// A broken connection (Redis restarted, `CLIENT KILL`, network error) is replaced on the next
 /// call; failed connects back off from 100 ms doubling up to `maxBackoffMilliseconds`.
 /// A command whose reply was lost is never re-sent: the caller gets `connectionLost` and decides.
+///
+/// On a cluster configuration pinned to a slot (`RedisConfiguration.pinned(to:)`) the connection
+/// goes to that slot's primary and follows it: `send` and `pipeline` follow `MOVED`, `ASK`,
+/// `TRYAGAIN`, `CLUSTERDOWN` themselves (see `RedisClient+Cluster`); inside `withConnection` a
+/// routing reply is thrown as `RedisError.routing` for the caller to retry, and the connection is
+/// replaced before the next call once the slot has moved.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     public let maxBackoffMilliseconds: Int
@@ -32,8 +38,9 @@ public final class RedisClient: Sendable {
 
     public init(configuration: RedisConfiguration, label: String = "redis", maxBackoffMilliseconds: Int = 3_000, logger: Logger = Logger(label: "baedal.redis")) {
         self.configuration = configuration
-        // Behind Sentinel a failed connect is a failover under way: ask again soon.
-        self.maxBackoffMilliseconds = configuration.sentinel == nil ? maxBackoffMilliseconds : min(maxBackoffMilliseconds, 1_000)
+        // Behind Sentinel (or in a cluster) a failed connect is a failover under way: ask again soon.
+        self.maxBackoffMilliseconds = configuration.sentinel == nil && configuration.cluster == nil
+            ? maxBackoffMilliseconds : min(maxBackoffMilliseconds, 1_000)
         self.queue = DispatchQueue(label: "baedal.\(label)")
         self.logger = logger
     }
@@ -43,7 +50,10 @@ public final class RedisClient: Sendable {
 
     /// Sends one command; an error reply is thrown as `RedisError.server`.
     public func send(_ command: RedisCommand) async throws -> RESPValue {
-        try await onQueue { connection throws(RedisError) in try connection.send(command) }
+        if let slot = configuration.cluster?.slot {
+            return try await onQueue { _ throws(RedisError) in try self.followingCluster([command], slot: slot, keepingErrors: false)[0] }
+        }
+        return try await onQueue { connection throws(RedisError) in try connection.send(command) }
     }
 
 
@@ -51,12 +61,18 @@ public final class RedisClient: Sendable {
     /// was read).
     public func pipeline(_ commands: [RedisCommand]) async throws -> [RESPValue] {
         if commands.isEmpty { return [] }
+        if let slot = configuration.cluster?.slot {
+            return try await onQueue { _ throws(RedisError) in try self.followingCluster(commands, slot: slot, keepingErrors: false) }
+        }
         return try await onQueue { connection throws(RedisError) in try connection.pipeline(commands) }
     }
 
     /// One round trip for all the commands; error replies stay in place as `.error`.
     public func pipelineKeepingErrors(_ commands: [RedisCommand]) async throws -> [RESPValue] {
         if commands.isEmpty { return [] }
+        if let slot = configuration.cluster?.slot {
+            return try await onQueue { _ throws(RedisError) in try self.followingCluster(commands, slot: slot, keepingErrors: true) }
+        }
         return try await onQueue { connection throws(RedisError) in try connection.pipelineKeepingErrors(commands) }
     }
 
@@ -103,7 +119,7 @@ public final class RedisClient: Sendable {
     }
 
     /// On the queue: the current connection if it is healthy, else a new one (after backoff).
-    private func liveConnection() throws(RedisError) -> RedisConnection {
+    func liveConnection() throws(RedisError) -> RedisConnection {
         let (existing, closed, waitUntil) = state.withLock { ($0.connection, $0.closed, $0.nextAttempt) }
         if closed { throw .closed }
         if let existing {

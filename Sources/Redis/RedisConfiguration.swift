@@ -1,6 +1,8 @@
 /// Where Redis is and how to log in, parsed from `redis://[user:password@]host[:port][/db]`, or
 /// from `redis-sentinel://[user:password@]host:port[,host:port…]/MASTER[/db]`: the primary of the
-/// group `MASTER`, asked of those Sentinels at every (re)connect and followed through failovers.
+/// group `MASTER`, asked of those Sentinels at every (re)connect and followed through failovers,
+/// or from `redis-cluster://[user:password@]host:port[,host:port…]`: a Redis Cluster whose slot
+/// map is learnt from any of those seed nodes (see `ClusterResolver`).
 public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     /// A host and a port.
     public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
@@ -26,8 +28,29 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Seed nodes of a Redis Cluster (any node tells the whole slot map), and, for a connection
+    /// meant for one slot's keys (a worker's blocking read of one partition), that slot.
+    public struct Cluster: Sendable, Hashable {
+        public var seeds: [Endpoint]
+        /// Connections of a `RedisConnection` or `RedisClient` go to this slot's primary, and
+        /// follow it (after `MOVED`, a failover). Nil: any reachable node (keyless commands).
+        public var slot: HashSlot?
+        /// Longest wait for a node's connect and answer while learning the slot map.
+        public var discoveryTimeoutMilliseconds: Int = 1_000
+        /// How long a command may be retried (back-off after `TRYAGAIN`, `CLUSTERDOWN`, `LOADING`,
+        /// a primary that does not answer) before its error reaches the caller: a failover takes
+        /// `cluster-node-timeout` and a bit more.
+        public var retryMilliseconds: Int = 5_000
+
+        public init(seeds: [Endpoint], slot: HashSlot? = nil) {
+            self.seeds = seeds
+            self.slot = slot
+        }
+    }
+
     /// The server to connect to (for `redis-sentinel://`: the first Sentinel, never connected
-    /// to for data; the primary is resolved at every connect).
+    /// to for data; the primary is resolved at every connect; for `redis-cluster://` the first
+    /// seed).
     public var host: String
     public var port: Int
     public var username: String?
@@ -35,6 +58,8 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     public var database: Int
     /// Set for `redis-sentinel://`.
     public var sentinel: Sentinel?
+    /// Set for `redis-cluster://`.
+    public var cluster: Cluster?
     /// Longest wait for a TCP connect.
     public var connectTimeoutMilliseconds: Int = 2_000
     /// Longest wait for a reply; keep it above any `BLOCK` a command asks for.
@@ -43,18 +68,20 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     public var sentinelTimeoutMilliseconds: Int = 500
 
     public init(host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0,
-                sentinel: Sentinel? = nil) {
+                sentinel: Sentinel? = nil, cluster: Cluster? = nil) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
         self.sentinel = sentinel
+        self.cluster = cluster
     }
 
     public init(url: String) throws(RedisError) {
         func fail(_ reason: String) -> RedisError { .invalidURL(url: url, reason: reason) }
         let isSentinel: Bool
+        var isCluster = false
         var rest: Substring
         if url.hasPrefix("redis://") {
             isSentinel = false
@@ -62,8 +89,12 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         } else if url.hasPrefix("redis-sentinel://") {
             isSentinel = true
             rest = Substring(url.dropFirst("redis-sentinel://".count))
+        } else if url.hasPrefix("redis-cluster://") {
+            isSentinel = false
+            isCluster = true
+            rest = Substring(url.dropFirst("redis-cluster://".count))
         } else {
-            throw fail("it must start with redis:// or redis-sentinel://")
+            throw fail("it must start with redis://, redis-sentinel:// or redis-cluster://")
         }
         var username: String?
         var password: String?
@@ -87,7 +118,16 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         }
         var database = 0
         var sentinel: Sentinel?
-        if isSentinel {
+        var cluster: Cluster?
+        if isCluster {
+            // A cluster has database 0 only (SELECT is refused): a /db would be silently wrong.
+            guard path.isEmpty else { throw fail("a Redis Cluster has only database 0: nothing may follow the seed nodes") }
+            let seeds = try rest.split(separator: ",", omittingEmptySubsequences: false).map { part throws(RedisError) in
+                try Self.endpoint(part, defaultPort: 6379, url: url)
+            }
+            guard !seeds.isEmpty else { throw fail("no seed node is named") }
+            cluster = Cluster(seeds: seeds)
+        } else if isSentinel {
             guard let name = path.first, !name.isEmpty else { throw fail("the primary's group name is missing (…/MASTER)") }
             guard !name.contains(where: { $0 == " " || $0 == "?" || $0 == "#" }) else { throw fail("unexpected characters in the group name '\(name)'") }
             guard path.count <= 2 else { throw fail("expected /MASTER[/db] after the Sentinels") }
@@ -103,19 +143,28 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
             guard !rest.contains(",") else { throw fail("several hosts need redis-sentinel://") }
         }
         let first: Endpoint
-        if let sentinel { first = sentinel.endpoints[0] } else { first = try Self.endpoint(rest, defaultPort: 6379, url: url) }
-        self.init(host: first.host, port: first.port, username: username, password: password, database: database, sentinel: sentinel)
+        if let sentinel {
+            first = sentinel.endpoints[0]
+        } else if let cluster {
+            first = cluster.seeds[0]
+        } else {
+            first = try Self.endpoint(rest, defaultPort: 6379, url: url)
+        }
+        self.init(host: first.host, port: first.port, username: username, password: password, database: database, sentinel: sentinel,
+                  cluster: cluster)
     }
 
-    /// The server as `host:port` (for `redis-sentinel://`, the Sentinels and the group).
+    /// The server as `host:port` (for `redis-sentinel://`, the Sentinels and the group; for
+    /// `redis-cluster://`, the seeds, and the slot a pinned configuration serves).
     public var endpoint: String {
         if let sentinel { return sentinel.endpoints.map(\.description).joined(separator: ",") + "/" + sentinel.masterName }
+        if let cluster { return cluster.seeds.map(\.description).joined(separator: ",") + (cluster.slot.map { " (slot \($0))" } ?? "") }
         return Endpoint(host: host, port: port).description
     }
 
     /// The URL again, with any password hidden: safe for logs.
     public var description: String {
-        var text = sentinel == nil ? "redis://" : "redis-sentinel://"
+        var text = cluster != nil ? "redis-cluster://" : sentinel == nil ? "redis://" : "redis-sentinel://"
         if let username { text += username }
         if password != nil { text += ":***" }
         if username != nil || password != nil { text += "@" }
@@ -124,14 +173,28 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         return text
     }
 
-    /// The same login and database on another server (a Sentinel's primary).
+    /// The same login and database on another server (a Sentinel's primary, a cluster's node).
     public func at(_ endpoint: Endpoint) -> RedisConfiguration {
         var configuration = self
         configuration.host = endpoint.host
         configuration.port = endpoint.port
         configuration.sentinel = nil
+        configuration.cluster = nil
         return configuration
     }
+
+    /// For a cluster: the same configuration for connections that serve one slot (a worker's
+    /// blocking read of one partition's streams), following that slot's primary. Anything else
+    /// (a single Redis, Sentinel) has one primary for every key: returned as it is.
+    public func pinned(to slot: HashSlot) -> RedisConfiguration {
+        guard cluster != nil else { return self }
+        var configuration = self
+        configuration.cluster?.slot = slot
+        return configuration
+    }
+
+    /// `pinned(to:)` the slot of this key.
+    public func pinned(toKey key: String) -> RedisConfiguration { pinned(to: HashSlot(key: key)) }
 
     private static func database(_ text: Substring, url: String) throws(RedisError) -> Int {
         guard let db = Int(text), db >= 0, db <= 65_535 else { throw .invalidURL(url: url, reason: "database '\(text)' is not a number") }

@@ -21,15 +21,27 @@ public final class RedisConnection: @unchecked Sendable {
     private let socket = Mutex<Int32>(-1)
 
     public private(set) var isBroken = false
-    /// For a Sentinel-resolved connection, the primary it reached.
-    public private(set) var primary: RedisConfiguration.Endpoint?
+    /// For a Sentinel-resolved connection, the primary it reached; for a cluster connection, the
+    /// node it reached (for one pinned to a slot, that slot's primary).
+    public internal(set) var primary: RedisConfiguration.Endpoint?
     /// The resolver that named `primary`.
     private var sentinels: SentinelResolver?
+    /// For a connection pinned to a cluster slot: what it serves and the map that sent it there.
+    var clusterPin: ClusterPin?
 
     /// Connects, then authenticates and selects the database the configuration names. For
     /// `redis-sentinel://` it connects to the primary the Sentinels name now, and checks with
     /// `ROLE` that it is one (the spec: a Sentinel may still name a demoted primary).
+    ///
+    /// For `redis-cluster://` it connects to the primary of the configuration's slot (see
+    /// `RedisConfiguration.pinned(to:)`), or, without a slot, to any node that answers.
     public convenience init(configuration: RedisConfiguration) throws(RedisError) {
+        if configuration.cluster != nil {
+            let (connection, pin) = try Self.connect(cluster: configuration)
+            self.init(adopting: connection)
+            clusterPin = pin
+            return
+        }
         guard let resolver = SentinelResolver.shared(for: configuration) else {
             try self.init(plain: configuration)
             return
@@ -49,7 +61,11 @@ public final class RedisConnection: @unchecked Sendable {
     /// For a Sentinel-resolved connection: another connection of this process has since learnt
     /// that the primary moved (a failover). Replace it now rather than find out by a timeout: a
     /// frozen or cut-off old primary costs every connection its read timeout otherwise.
+    ///
+    /// For a connection pinned to a cluster slot: the slot has moved to another primary (a
+    /// failover, a reshard) or its node answered `MOVED`.
     public var isBehindAFailover: Bool {
+        if let clusterPin { return clusterPin.isStale }
         guard let primary, let sentinels else { return false }
         return sentinels.lastPrimary.map { $0 != primary } ?? false
     }
@@ -89,6 +105,23 @@ public final class RedisConnection: @unchecked Sendable {
             close()
             throw .connectionFailed(endpoint: configuration.endpoint, reason: error.description)
         }
+    }
+
+    /// Takes over another connection's socket and hiredis context (a cluster connection is found
+    /// by trying nodes in turn); `other` is left closed.
+    private init(adopting other: RedisConnection) {
+        configuration = other.configuration
+        context = other.context
+        arena = other.arena
+        let fd = other.socket.withLock { fd in
+            defer { fd = -1 }
+            return fd
+        }
+        socket.withLock { $0 = fd }
+        primary = other.primary
+        other.context = nil
+        other.arena = nil
+        other.isBroken = true
     }
 
     deinit { close() }
@@ -184,8 +217,12 @@ public final class RedisConnection: @unchecked Sendable {
     /// Sentinel, asks for the primary) again.
     private func noticeFailover(_ reply: UnsafePointer<redisReply>) {
         guard reply.pointee.type == REDIS_REPLY_ERROR, let text = reply.pointee.str else { return }
-        let code = RedisError.server(String(cString: text)).serverCode ?? ""
+        let message = String(cString: text)
+        let code = RedisError.server(message).serverCode ?? ""
         if RedisError.notPrimaryCodes.contains(code) { isBroken = true }
+        if clusterPin != nil, RedisError.routingCodes.contains(code), let routing = ClusterRouting(errorReply: message) {
+            clusterPin?.notice(routing)
+        }
     }
 
     private func liveContext() throws(RedisError) -> UnsafeMutablePointer<redisContext> {

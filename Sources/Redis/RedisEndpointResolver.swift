@@ -60,8 +60,11 @@ public struct SentinelRedisEndpoint: RedisEndpointResolver {
 }
 
 extension RedisConfiguration {
-    /// Where a client of this configuration connects: the Sentinels' primary, or the host itself.
+    /// Where a client of this configuration connects: the Sentinels' primary, a cluster's node
+    /// (see `ClusterRedisEndpoint`), or the host itself.
     public var endpointResolver: any RedisEndpointResolver {
-        SentinelRedisEndpoint(self) ?? FixedRedisEndpoint(self)
+        if let sentinel = SentinelRedisEndpoint(self) { return sentinel }
+        if let cluster = ClusterRedisEndpoint(self) { return cluster }
+        return FixedRedisEndpoint(self)
     }
 }

@@ -19,6 +19,16 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A write reached the primary but not `required` replicas within the time allowed: it may
     /// be lost if the primary fails now. Retrying it (with its idempotency key) is safe.
     case notReplicated(acknowledged: Int, required: Int)
+    /// A Redis Cluster node sent the command elsewhere or asked for it later (`MOVED`, `ASK`,
+    /// `TRYAGAIN`, `CLUSTERDOWN`, `UNBLOCKED`), with the reply as it came. The command did not
+    /// run: routing, never a failed handling (`isRouting`, not `isPermanent`).
+    case routing(ClusterRouting, reply: String)
+    /// The keys of one command (or one transaction) hash to more than one cluster slot, or not to
+    /// the slot its client is pinned to: refused before sending, as Redis would (`CROSSSLOT`).
+    case crossSlot(command: String, keys: [String])
+    /// A command a cluster client cannot route: it does not know where its keys are (see
+    /// `ClusterKeys`), so it refuses it rather than send it to a node at random.
+    case unroutable(command: String)
 
     public var description: String {
         switch self {
@@ -31,19 +41,32 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         case .closed: return "Redis client is closed"
         case .notReplicated(let acknowledged, let required):
             return "the write reached \(acknowledged) of the \(required) replicas it needs in time; it is not yet safe from a failover"
+        case .routing(_, let reply): return "Redis Cluster routing: \(reply)"
+        case .crossSlot(let command, let keys):
+            return "\(command): its keys \(keys.map { "'\($0)'" }.joined(separator: ", ")) are in different cluster slots (give them one {hash tag})"
+        case .unroutable(let command): return "\(command): a cluster client does not know which of its arguments are keys"
         }
     }
 
-    /// The typed error of an error reply: `notPrimary` for `READONLY`, `LOADING` and `MASTERDOWN`, else `server`.
+    /// The typed error of an error reply: `notPrimary` for `READONLY`, `LOADING` and `MASTERDOWN`,
+    /// `routing` for a cluster's `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN` and `UNBLOCKED`, else `server`.
     public init(errorReply message: String) {
         let code = message.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
-        self = Self.notPrimaryCodes.contains(code) ? .notPrimary(message) : .server(message)
+        if Self.notPrimaryCodes.contains(code) {
+            self = .notPrimary(message)
+        } else if Self.routingCodes.contains(code), let routing = ClusterRouting(errorReply: message) {
+            self = .routing(routing, reply: message)
+        } else {
+            self = .server(message)
+        }
     }
 
     /// The error code of a server error reply: `ERR`, `NOGROUP`, `BUSYGROUP`, `NOSCRIPT`, `WRONGTYPE`, `READONLY`, ...
     public var serverCode: String? {
         switch self {
         case .server(let message), .notPrimary(let message): return message.split(separator: " ", maxSplits: 1).first.map(String.init)
+        case .routing(let routing, _): return routing.code
+        case .crossSlot: return "CROSSSLOT"
         default: return nil
         }
     }
@@ -52,15 +75,43 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     /// overflow, a command Redis refuses. Not the passing states of a healthy deployment: a Redis
     /// still loading, read-only or short of replicas around a failover, out of memory, busy with a
     /// script, or missing a script or a group (both are re-created by the caller).
+    /// A cluster's routing is never permanent; keys in different slots (a program's mistake) are.
     public var isPermanent: Bool {
+        switch self {
+        case .routing: return false
+        case .crossSlot, .unroutable: return true
+        default: break
+        }
         guard let code = serverCode else { return false }
         return !Self.passingCodes.contains(code)
     }
 
     static let passingCodes: Set<String> = [
         "LOADING", "READONLY", "NOREPLICAS", "MASTERDOWN", "OOM", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MISCONF",
-        "NOSCRIPT", "NOGROUP",
+        "NOSCRIPT", "NOGROUP", "MOVED", "ASK", "UNBLOCKED",
     ]
+
+    /// Error codes of a Redis Cluster's routing (`ClusterRouting`).
+    public static let routingCodes: Set<String> = ["MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "UNBLOCKED"]
+
+    /// The command did not run because of where or when it was sent: a cluster's `MOVED`, `ASK`,
+    /// `TRYAGAIN`, `CLUSTERDOWN`, a blocked read's `UNBLOCKED`, or a node still `LOADING`. Send it
+    /// again (a cluster client does so itself, within its retry time); never count it as a failed
+    /// handling, never recreate a group or cancel a payment because of it.
+    public var isRouting: Bool {
+        switch self {
+        case .routing: return true
+        case .notPrimary: return serverCode == "LOADING"
+        case .server: return serverCode.map { Self.routingCodes.contains($0) || $0 == "LOADING" } ?? false
+        default: return false
+        }
+    }
+
+    /// The cluster routing this error announces, if any.
+    public var clusterRouting: ClusterRouting? {
+        if case .routing(let routing, _) = self { return routing }
+        return nil
+    }
 
     /// Whether a write that failed with this error may nonetheless stand: its reply was lost, or
     /// it reached the primary but not enough replicas. (Every other error means it was not applied.)
