@@ -51,7 +51,7 @@ let package = Package(
         // Numbers and times from outside (Redis, streams, tokens): accepted ranges, arithmetic that clamps instead of trapping.
         .target(name: "Numbers"),
         // The Redis client: connection, replies, URL, pool, scripts, typed errors. Knows Redis, not food.
-        .target(name: "Redis", dependencies: ["CHiredis", logging, metrics]),
+        .target(name: "Redis", dependencies: ["CHiredis", "Numbers", logging, metrics]),
         // The Redis client for request paths: pipelined connections on NIO's event loops, replies
         // parsed by hiredis's reader. Workers do not link it (no NIO in a lean process).
         .target(name: "RedisNIO", dependencies: ["Redis", "CHiredis", logging, metrics, nioCore, nioPosix]),

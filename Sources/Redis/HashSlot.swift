@@ -1,3 +1,4 @@
+import Numbers
 /// One of a Redis Cluster's 16,384 hash slots: where a key lives. Redis computes it as CRC16
 /// (XMODEM) of the key mod 16384, but of the key's hash tag only when it has one (the bytes
 /// between the first `{` and the first `}` after it, if there are any), so that keys meant for
@@ -48,19 +49,6 @@ public struct HashSlot: Sendable, Hashable, Comparable, CustomStringConvertible 
         return key[start..<close]
     }
 
-    /// CRC16-CCITT (XMODEM): polynomial 0x1021, initial value 0, no reflection; the checksum of
-    /// "123456789" is 0x31C3 (Redis's cluster spec).
-    public static func crc16(_ bytes: some Sequence<UInt8>) -> UInt16 {
-        var crc: UInt16 = 0
-        for byte in bytes {
-            crc = (crc << 8) ^ table[Int((crc >> 8) ^ UInt16(byte))]
-        }
-        return crc
-    }
-
-    private static let table: [UInt16] = (0..<256).map { byte in
-        var crc = UInt16(byte) << 8
-        for _ in 0..<8 { crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1 }
-        return crc
-    }
+    /// CRC16-CCITT (XMODEM), the cluster spec's checksum (`Numbers.CRC16`).
+    public static func crc16(_ bytes: some Sequence<UInt8>) -> UInt16 { CRC16.xmodem(bytes) }
 }

@@ -1,27 +1,39 @@
-/// Every Redis key of a deployment, under its prefix (`BAEDAL_PREFIX`, default `baedal`).
+/// Every Redis key of one partition of a deployment (`KeySpace` says which partitions there
+/// are), under its prefix (`BAEDAL_PREFIX`, default `baedal`) and, in a partitioned deployment,
+/// its partition's hash tag: `baedal:events:order` on a single partition, `baedal:{3}:events:order`
+/// on partition 3, so that every key of an order sits in one hash slot.
 ///
-/// A key is the prefix and its parts joined by `:`. Parts are escaped (`:` as `%3A`, `%` as
+/// A key is the base and its parts joined by `:`. Parts are escaped (`:` as `%3A`, `%` as
 /// `%25`, and the glob characters `*?[]\` likewise), so no two distinct lists of parts make the
 /// same key: a store named `s9:board` could never write store `s9`'s board. Valid ids
 /// (`Identifier`) contain none of these characters, so their keys read as they are.
 public struct Keys: Sendable, Hashable {
     public let prefix: String
+    /// The hash tag every key carries after the prefix (a partition's number), or nil.
+    public let tag: String?
+    /// What every key starts with: `baedal`, or `baedal:{3}`.
+    public let base: String
 
-    public init(prefix: String = "baedal") {
+    public init(prefix: String = "baedal", tag: String? = nil) {
         self.prefix = prefix
+        self.tag = tag
+        base = tag.map { "\(prefix):{\($0)}" } ?? prefix
     }
+
+    /// The partition these keys belong to (0 when keys carry no partition's tag).
+    public var partition: Int { tag.flatMap { Int($0) } ?? 0 }
 
     // MARK: Streams (the contract's)
 
     /// `baedal:events:order` and its siblings.
-    public func stream(_ name: StreamName) -> String { "\(prefix):events:\(name.rawValue)" }
+    public func stream(_ name: StreamName) -> String { "\(base):events:\(name.rawValue)" }
 
     /// The dead-letter stream, `baedal:dead`.
-    public var dead: String { "\(prefix):dead" }
+    public var dead: String { "\(base):dead" }
 
     /// Orders an operator must look at (`baedal:flags`, a stream read by people, not by a group):
     /// e.g. a payment the gateway cancelled after a rider had picked the food up.
-    public var flags: String { "\(prefix):flags" }
+    public var flags: String { "\(base):flags" }
 
     /// The name of the stream a full key belongs to, if it is one of the event streams.
     public func streamName(ofKey key: String) -> StreamName? {
@@ -92,7 +104,7 @@ public struct Keys: Sendable, Hashable {
 
     /// Any other key of the deployment: `key("dashboard", "food-orders")` is `baedal:dashboard:food-orders`.
     public func key(_ parts: String...) -> String {
-        var key = prefix
+        var key = base
         for part in parts {
             key += ":"
             Self.escape(part, into: &key)
@@ -103,7 +115,7 @@ public struct Keys: Sendable, Hashable {
     /// Where an `Idempotency-Key` remembers the first result, per scope (e.g. the order side of
     /// one customer): `baedal:idempotency:<scope…>:<key>`, every part escaped.
     public func idempotency(_ scope: String..., key: String) -> String {
-        var text = prefix + ":idempotency"
+        var text = base + ":idempotency"
         for part in scope + [key] {
             text += ":"
             Self.escape(part, into: &text)
