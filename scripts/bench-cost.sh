@@ -16,8 +16,10 @@
 # COST_CONCURRENCY ("8 48"), COST_IDLE_SECONDS (10), COST_POLICIES (every policy; "" for none),
 # COST_READS=R adds R GETs of each read (an order, a store's board, a riders' board) measured
 # alone, COST_SLOWLOG=1 attributes the scripts and reads to groups (diagnosis: it costs Redis
-# CPU itself), COST_MODE (both: lives and placements; life; place), COST_OUT=FILE keeps every
-# run's output.
+# CPU itself), COST_MODE (both: lives and placements; life; place), COST_RATE=R starts R lives
+# (or placements) a second instead of back to back (open loop, at most C at once: the cost at a
+# fixed load whatever the binaries' speed; the policies' batches, and so the cost per order,
+# depend on the load), COST_OUT=FILE keeps every run's output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NEW="${BENCH_BIN:-$PWD/.build/release}"
@@ -116,6 +118,7 @@ run_one() {  # run_one BIN LABEL C
   local extra=()
   [ "${COST_SLOWLOG:-0}" = 1 ] && extra+=(--slowlog)
   [ "$READS" -gt 0 ] && extra+=(--reads "$READS")
+  [ -n "${COST_RATE:-}" ] && extra+=(--rate "$COST_RATE")
   "$BENCH" life "$API_PORT" -c "$c" --orders "$ORDERS" --mode "$MODE" --idle-seconds "$IDLE_SECONDS" --ping-us "$ping" \
     --label "$label" --baedalctl "$bin/baedalctl" "${PID_ARGS[@]}" "${extra[@]}" | tee -a "$RESULTS" | grep -v -E '^(result|process|command|slowlog) '
   stop_stack

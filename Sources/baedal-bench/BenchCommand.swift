@@ -105,11 +105,14 @@ struct BenchCommand: ParsableCommand {
         @Option(help: ArgumentHelp("A label carried on the result lines (e.g. old or new).", valueName: "TEXT")) var label = ""
         @Option(help: ArgumentHelp("The baedalctl executable (default: beside this one).", valueName: "PATH")) var baedalctl: String?
         @Option(help: ArgumentHelp("Rows of the commandstats table.", valueName: "K")) var top = 14
+        @Option(help: ArgumentHelp("Start lives at this rate (open loop, at most C at once) instead of back to back: the cost at a fixed load, "
+                                   + "whatever the binaries' speed (the policies' batches grow with the load).", valueName: "PER-SECOND"))
+        var rate = 0
 
         func validate() throws {
             guard (1...65_535).contains(port) else { throw ValidationError("API-PORT must be a port") }
-            guard orders > 0, concurrency > 0, riders > 0, reads >= 0, idleSeconds >= 0 else {
-                throw ValidationError("--orders, --concurrency and --riders must be positive, --reads and --idle-seconds not negative")
+            guard orders > 0, concurrency > 0, riders > 0, reads >= 0, idleSeconds >= 0, rate >= 0 else {
+                throw ValidationError("--orders, --concurrency and --riders must be positive, --reads, --idle-seconds and --rate not negative")
             }
             guard ["life", "place", "both"].contains(mode) else { throw ValidationError("--mode must be life, place or both") }
             for entry in pid where entry.split(separator: "=").count != 2 || Int32(entry.split(separator: "=").last ?? "") == nil {

@@ -46,6 +46,8 @@ final class OrderLifeBench: @unchecked Sendable {
         var slowlog = false
         var label = ""
         var top = 14
+        /// Lives started per second (open loop, at most C at once); 0: back to back (closed loop).
+        var rate = 0
     }
 
     struct Store {
@@ -92,7 +94,7 @@ final class OrderLifeBench: @unchecked Sendable {
         try prepare()
         let c = options.concurrency
         let tag = options.label.isEmpty ? "" : " [\(options.label)]"
-        print("life        C=\(c)\(tag): \(options.orders) orders per phase, \(stores.count) stores (\(stores.map(\.storeId).joined(separator: ", "))), "
+        print("life        C=\(c)\(tag): \(options.orders) orders per phase\(options.rate > 0 ? " started at \(options.rate)/s (open loop)" : " back to back"), \(stores.count) stores (\(stores.map(\.storeId).joined(separator: ", "))), "
               + "\(riderTokens.values.map(\.count).reduce(0, +)) riders, gateway latency as configured; policies running: \(try groupNames().joined(separator: ", "))")
         // Warm-up: connections opened, caches and allocators warm, the groups created; not counted.
         let warmup = options.warmup >= 0 ? options.warmup : 2 * c
@@ -171,14 +173,23 @@ final class OrderLifeBench: @unchecked Sendable {
         let started = ContinuousClock.now
         let threads = min(options.concurrency, lives)
         let done = DispatchSemaphore(value: 0)
+        // With a rate, life i starts at i / rate (or as soon as one of the C actors is free).
+        let schedule = options.rate > 0 ? OpenLoop(total: lives, rate: options.rate, start: .now + .milliseconds(20)) : nil
+        if let schedule { Thread { schedule.run() }.start() }
         for thread in 0..<threads {
             Thread { [self] in
                 let connection = BenchHTTPConnection(port: options.port)
                 var mine = Outcome()
                 var kept: [(String, Int)] = []
                 while true {
-                    let index = next.add(1, ordering: .relaxed).oldValue
-                    if index >= lives { break }
+                    let index: Int
+                    if let schedule {
+                        guard let (due, _) = schedule.next() else { break }
+                        index = due
+                    } else {
+                        index = next.add(1, ordering: .relaxed).oldValue
+                        if index >= lives { break }
+                    }
                     let store = stores[index % stores.count]
                     let riders = riderTokens[store.region] ?? []
                     let customer = customerTokens[thread]

@@ -167,6 +167,7 @@ do {
         options.slowlog = command.slowlog
         options.label = command.label
         options.top = command.top
+        options.rate = command.rate
         try OrderLifeBench(options: options, keys: keys, redis: connection).run()
     default:
         fail("\(type(of: command)) has no measurement")
