@@ -161,7 +161,7 @@ awk -v labels="${labels[*]}" -v cs="$CONCURRENCY" '
     nl = split(labels, L, " "); nc = split(cs, C, " ")
     split("idle life place read-order read-store-board read-rider-board", K, " ")
     printf "%-17s %3s", "phase", "C"
-    for (l = 1; l <= nl; l++) printf "  | %-6s %8s %14s %6s %13s", L[l], "µs", "(range)", "PINGs", "per core/s"
+    for (l = 1; l <= nl; l++) printf "  | %-6s %8s %14s %6s %13s", L[l], "µs", "(range)", "PINGs", "per core /s"
     if (nl == 2) printf "  | new/old"
     printf "\n"
     for (k = 1; k <= 6; k++) {

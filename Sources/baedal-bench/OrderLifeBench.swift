@@ -430,7 +430,7 @@ final class OrderLifeBench: @unchecked Sendable {
             print("\(name.padding(toLength: 11, withPad: " ", startingAt: 0)) CPU per \(what), µs, idle subtracted (/proc, 10 ms ticks): \(processFigures.joined(separator: ", "))")
         }
         let total = stats.reduce(0) { $0 + $1.usec }
-        print("\(name.padding(toLength: 11, withPad: " ", startingAt: 0)) top commands by usec (commandstats; a script's inner commands are also counted under their own names):")
+        print("\(name.padding(toLength: 11, withPad: " ", startingAt: 0)) top commands by usec (commandstats: wall time inside each command, so a busy machine inflates it; a script's inner commands are also counted under their own names):")
         print("              command                 calls   per \(last == .confirm ? "life " : "place")       usec   µs/call  µs per \(last == .confirm ? "life" : "place")   PINGs")
         for stat in stats.prefix(options.top) {
             let perCall = Double(stat.usec) / Double(max(1, stat.calls))
