@@ -93,7 +93,7 @@ struct BenchCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Lives (or placements) per phase.", valueName: "N")) var orders = 1_200
         @Option(name: [.customShort("c"), .long], help: ArgumentHelp("Concurrent customers.", valueName: "C")) var concurrency = 48
         @Option(help: ArgumentHelp("life (whole lives), place (placements only) or both.", valueName: "MODE")) var mode = "both"
-        @Option(help: ArgumentHelp("Lives driven first and not counted (default 2 × C).", valueName: "N")) var warmup = -1
+        @Option(help: ArgumentHelp("Lives driven first and not counted (default: 2 × C).", valueName: "N")) var warmup: Int?
         @Option(help: ArgumentHelp("Seconds of the idle stack measured first (its cost is subtracted).", valueName: "S")) var idleSeconds = 10.0
         @Option(help: ArgumentHelp("An unpipelined PING's Redis CPU in µs (redis-benchmark, same run): figures also in PINGs.", valueName: "µS"))
         var pingUs: Double?
@@ -115,6 +115,7 @@ struct BenchCommand: ParsableCommand {
                 throw ValidationError("--orders, --concurrency and --riders must be positive, --reads, --idle-seconds and --rate not negative")
             }
             guard ["life", "place", "both"].contains(mode) else { throw ValidationError("--mode must be life, place or both") }
+            if let warmup, warmup < 0 { throw ValidationError("--warmup must not be negative") }
             for entry in pid where entry.split(separator: "=").count != 2 || Int32(entry.split(separator: "=").last ?? "") == nil {
                 throw ValidationError("--pid takes NAME=PID, got '\(entry)'")
             }

@@ -155,7 +155,7 @@ do {
         options.orders = command.orders
         options.concurrency = command.concurrency
         options.mode = OrderLifeBench.Mode(rawValue: command.mode) ?? .both
-        options.warmup = command.warmup
+        options.warmup = command.warmup ?? -1
         options.idleSeconds = command.idleSeconds
         options.pingMicros = command.pingUs
         options.pids = command.pid.map { entry in
