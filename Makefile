@@ -33,7 +33,8 @@ test: deps
 # them), then wrk on POST /orders beside GET /health/live, then the highly available topology
 # (the price of BAEDAL_MIN_REPLICAS, failovers under load, the projector with replicas), then the
 # console's weight, load time in headless Chromium and JSON routes on a big stream, then POST /orders
-# while the API restarts (socket held vs not), then a burst drained by one worker vs the autoscaler, then the flow's lag at fixed offered loads.
+# while the API restarts (socket held vs not), then a burst drained by one worker vs the autoscaler, then the flow's lag at fixed offered loads,
+# then what a whole order life and a placement cost Redis at 8 and 48 concurrent customers (BENCH_OLD_BIN=DIR: old beside new).
 bench:
 	@scripts/install-deps.sh
 	$(SWIFT) build -c release
@@ -44,6 +45,7 @@ bench:
 	@scripts/bench-restarts.sh
 	@scripts/bench-autoscale.sh
 	@scripts/bench-flow.sh
+	@scripts/bench-cost.sh
 
 # Release binaries to $(DESTDIR)$(PREFIX)/bin with their man pages (argument-parser's generate-manual
 # plugin, dated by the last commit; the sed drops the hidden `help` subcommand it lists, and the

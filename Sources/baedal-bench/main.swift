@@ -19,7 +19,7 @@ if !BenchCommand.configuration.subcommands.contains(where: { ObjectIdentifier($0
         do { try help.run() } catch { BenchCommand.exitOnCommandLineError(error) }
         exit(0)
     }
-    BenchCommand.exitOnCommandLineError(ValidationError("a measurement is needed: fill, drain, restarts, autoscale, flow or tokens (see --help)"))
+    BenchCommand.exitOnCommandLineError(ValidationError("a measurement is needed: fill, drain, restarts, autoscale, flow, tokens or life (see --help)"))
 }
 // Tokens are verified in this process alone: no Redis.
 if let command = command as? BenchCommand.Tokens {
@@ -147,6 +147,28 @@ do {
     case let command as BenchCommand.Flow:
         try FlowLatency(rate: command.rate, seconds: command.seconds, port: command.port, token: command.token, customer: command.customer,
                         keys: keys, redis: environment.redis).run()
+    case let command as BenchCommand.Life:
+        var options = OrderLifeBench.Options(
+            port: command.port,
+            baedalctl: command.baedalctl ?? URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+                .deletingLastPathComponent().appendingPathComponent("baedalctl").path)
+        options.orders = command.orders
+        options.concurrency = command.concurrency
+        options.mode = OrderLifeBench.Mode(rawValue: command.mode) ?? .both
+        options.warmup = command.warmup ?? -1
+        options.idleSeconds = command.idleSeconds
+        options.pingMicros = command.pingUs
+        options.pids = command.pid.map { entry in
+            let parts = entry.split(separator: "=")
+            return (String(parts[0]), Int32(parts[1]) ?? 0)
+        }
+        options.riders = command.riders
+        options.reads = command.reads
+        options.slowlog = command.slowlog
+        options.label = command.label
+        options.top = command.top
+        options.rate = command.rate
+        try OrderLifeBench(options: options, keys: keys, redis: connection).run()
     default:
         fail("\(type(of: command)) has no measurement")
     }
