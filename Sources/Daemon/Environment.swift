@@ -16,6 +16,9 @@ public struct BaedalEnvironment: Sendable {
     public var retryFirstMilliseconds: Int
     /// …up to this long.
     public var retryMaxMilliseconds: Int
+    /// A worker whose read brought less than a full batch waits this long before the next read,
+    /// so that a live flow is handled in batches instead of one entry at a time (`BAEDAL_BATCH_LINGER_MS`).
+    public var batchLingerMilliseconds: Int
 
     /// A setting that cannot be used; the executables print it on one line and exit with 2.
     public struct Invalid: Error, Sendable, CustomStringConvertible {
@@ -52,6 +55,14 @@ public struct BaedalEnvironment: Sendable {
                                   timeoutMilliseconds: try Self.positive("BAEDAL_MIN_REPLICAS_TIMEOUT_MS", environment, default: 1_000, max: 60_000))
         retryFirstMilliseconds = try Self.positive("BAEDAL_RETRY_FIRST_MS", environment, default: 1_000)
         retryMaxMilliseconds = try Self.positive("BAEDAL_RETRY_MAX_MS", environment, default: 600_000)
+        if let text = environment["BAEDAL_BATCH_LINGER_MS"], !text.isEmpty {
+            guard let number = Int(text), (0...1_000).contains(number) else {
+                throw Invalid(description: "BAEDAL_BATCH_LINGER_MS must be a whole number from 0 to 1000, got '\(text.prefix(40))'")
+            }
+            batchLingerMilliseconds = number
+        } else {
+            batchLingerMilliseconds = 5
+        }
         guard retryFirstMilliseconds <= retryMaxMilliseconds else {
             throw Invalid(description: "BAEDAL_RETRY_FIRST_MS (\(retryFirstMilliseconds)) must not exceed BAEDAL_RETRY_MAX_MS (\(retryMaxMilliseconds))")
         }
@@ -74,6 +85,7 @@ public struct BaedalEnvironment: Sendable {
         .init("BAEDAL_MAX_DELIVERIES", default: "25", "after this many deliveries a failing message goes to the dead-letter stream"),
         .init("BAEDAL_RETRY_FIRST_MS", default: "1000", "a failed message is delivered again after this long, doubling on every failure up to BAEDAL_RETRY_MAX_MS"),
         .init("BAEDAL_RETRY_MAX_MS", default: "600000", "the longest wait between two deliveries of a failed message"),
+        .init("BAEDAL_BATCH_LINGER_MS", default: "5", "after a read that brought less than a full batch, wait this long before the next (0 to 1000; 0: read at once)"),
     ]
 
     /// A positive whole number, at most `max` (by default a billion: no duration or count of this

@@ -8,5 +8,6 @@ extension WorkerSettings {
         self.init(keys: environment.keys, consumer: environment.consumer,
                   claimIdleMilliseconds: environment.claimIdleMilliseconds, maxDeliveries: environment.maxDeliveries,
                   retry: RetrySchedule(firstMilliseconds: environment.retryFirstMilliseconds, maxMilliseconds: environment.retryMaxMilliseconds))
+        lingerMilliseconds = environment.batchLingerMilliseconds
     }
 }

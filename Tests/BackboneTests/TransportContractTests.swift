@@ -214,5 +214,97 @@ struct TransportContractTests {
         #expect(harness.count == 1)
     }
 
+    /// A batch with one entry whose handling fails: the others are applied once, and the failing
+    /// one is retried alone on its schedule (the others are not delivered again).
+    @Test(arguments: Kind.allCases)
+    func aBatchWithOneFailingEntryAppliesTheOthersOnceAndRetriesItAlone(_ kind: Kind) async throws {
+        let harness = try Harness(kind)
+        let handlings = Mutex<[String: Int]>([:])
+        let policy = Self.policy { message in
+            let orderId = message.string("orderId") ?? ""
+            let attempt = handlings.withLock { $0[orderId, default: 0] += 1; return $0[orderId]! }
+            if orderId == "o-2" && attempt == 1 { throw Flaky() }
+            return Self.counting
+        }
+        _ = try harness.append(5)
+        let (worker, task) = harness.worker(policy, consumer: "a", retry: RetrySchedule(firstMilliseconds: 1_000, maxMilliseconds: 1_000))
+        try #require(await eventually { harness.count == 4 && harness.pending == 1 }, "count \(harness.count), pending \(harness.pending)")
+        #expect(handlings.withLock { $0 } == ["o-0": 1, "o-1": 1, "o-2": 1, "o-3": 1, "o-4": 1])
+        harness.clock.advance(1_000)
+        try #require(await eventually { harness.count == 5 && harness.pending == 0 }, "count \(harness.count), pending \(harness.pending)")
+        #expect(handlings.withLock { $0 } == ["o-0": 1, "o-1": 1, "o-2": 2, "o-3": 1, "o-4": 1])
+        worker.stop()
+        try await task.value
+    }
+
+    /// A batch of which another consumer claimed half while it was being handled: whichever
+    /// applies first, each message is applied once — the late consumer's writes for the messages
+    /// it lost are dropped, the rest of its batch is applied.
+    @Test(arguments: Kind.allCases)
+    func aBatchClaimedHalfwayByAnotherConsumerAppliesNothingTwice(_ kind: Kind) async throws {
+        for claimerFirst in [true, false] {
+            let harness = try Harness(kind)
+            let slow = harness.transport("slow"), fast = harness.transport("fast")
+            _ = try await slow.ensureGroups()
+            _ = try harness.append(4)
+            let read = try await slow.readNew(count: 4, blockMilliseconds: 100)
+            try #require(read.count == 4)
+            harness.clock.advance(100)
+            let (_, taken, _) = try await fast.claimIdle(stream: harness.stream, minIdleMilliseconds: 0, count: 2, from: "0-0")
+            #expect(taken == read.prefix(2).map(\.id))
+            let batch = read.map { Handled(stream: $0.stream, id: $0.id, effects: Self.counting) }
+            let claimed = batch.prefix(2).map { Handled(stream: $0.stream, id: $0.id, effects: Self.counting, redelivered: true) }
+            if claimerFirst {
+                #expect(try await fast.apply(claimed).acknowledged == 2)
+                let late = try await slow.apply(batch)
+                #expect(late.acknowledged == 2 && late.skipped.map(\.id) == Array(taken))
+            } else {
+                let first = try await slow.apply(batch)
+                #expect(first.acknowledged == 2 && first.skipped.map(\.id) == Array(taken))
+                #expect(try await fast.apply(claimed).acknowledged == 2)
+            }
+            #expect(harness.count == 4 && harness.pending == 0, "claimer first: \(claimerFirst)")
+        }
+    }
+
+    /// Handlings that write nothing are acknowledged without the apply script; a consumer whose
+    /// messages were claimed and applied meanwhile acknowledges only the ones still pending.
+    @Test(arguments: Kind.allCases)
+    func handlingsThatWriteNothingAreAcknowledgedOnce(_ kind: Kind) async throws {
+        let harness = try Harness(kind)
+        let slow = harness.transport("slow"), fast = harness.transport("fast")
+        _ = try await slow.ensureGroups()
+        _ = try harness.append(4)
+        let read = try await slow.readNew(count: 4, blockMilliseconds: 100)
+        harness.clock.advance(100)
+        let (_, taken, _) = try await fast.claimIdle(stream: harness.stream, minIdleMilliseconds: 0, count: 2, from: "0-0")
+        let claimed = taken.map { Handled(stream: harness.stream, id: $0, effects: Self.counting, redelivered: true) }
+        #expect(try await fast.apply(claimed).acknowledged == 2)
+        let nothing = read.map { Handled(stream: $0.stream, id: $0.id, effects: Effects([])) }
+        #expect(try await slow.apply(nothing).acknowledged == 2)
+        #expect(harness.count == 2 && harness.pending == 0)
+    }
+
+    /// A message whose effects include a key of another type is dead-lettered by the worker and
+    /// none of its effects is applied (not even the ones before the bad key); the rest of its
+    /// batch is applied once.
+    @Test(arguments: Kind.allCases)
+    func aMessageWritingAKeyOfAnotherTypeIsDeadLetteredWithNothingHalfApplied(_ kind: Kind) async throws {
+        let harness = try Harness(kind)
+        if let memory = harness.memory { memory.corrupt("t:bad") } else { _ = try harness.server!.connect().send(RedisCommand("SET", "t:bad", "x")) }
+        let policy = Self.policy { message in
+            if message.string("orderId") == "o-1" {
+                return Effects([.increment(hash: "t:count", field: "n", by: 100), .increment(hash: "t:bad", field: "n", by: 1)])
+            }
+            return Self.counting
+        }
+        _ = try harness.append(3)
+        let (worker, task) = harness.worker(policy, consumer: "a")
+        try #require(await eventually { harness.deadLetters == 1 && harness.pending == 0 }, "dead \(harness.deadLetters), pending \(harness.pending)")
+        #expect(harness.count == 2)
+        worker.stop()
+        try await task.value
+    }
+
     struct Flaky: Error {}
 }

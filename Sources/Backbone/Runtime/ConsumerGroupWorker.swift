@@ -33,6 +33,9 @@ public final class ConsumerGroupWorker: Service, Sendable {
     private let stopping = Atomic<Bool>(false)
     /// The store failed since the last good batch: the supervisor's status says so until it works again.
     private let degraded = Atomic<Bool>(false)
+    /// Messages were acknowledged since the watermarks were last recorded (set at start: the
+    /// first interval records them once).
+    private let appliedSinceWatermark = Atomic<Bool>(true)
     private let acknowledged: Counter
 
     public init(policy: Policy, settings: WorkerSettings, transport: any GroupTransport, hooks: any WorkerHooks = NoHooks(),
@@ -105,7 +108,8 @@ public final class ConsumerGroupWorker: Service, Sendable {
             do {
                 if ContinuousClock.now >= nextClaim {
                     try await scheduler.claimIdle(stopping: { self.isStopping }, deliver)
-                    try await transport.recordWatermarks()
+                    // The watermark moves only when something was acknowledged: an idle worker records nothing.
+                    if appliedSinceWatermark.exchange(false, ordering: .relaxed) { try await transport.recordWatermarks() }
                     nextClaim = .now + .milliseconds(settings.claimIntervalMilliseconds)
                 }
                 if ContinuousClock.now >= nextKeep {
@@ -120,9 +124,15 @@ public final class ConsumerGroupWorker: Service, Sendable {
                 let read = prefetch ?? Task { try await self.readNew() }
                 prefetch = nil
                 let batch = try await read.value
-                if !isStopping && !batch.isEmpty { prefetch = Task { try await self.readNew() } }
+                // A full batch: more is waiting, read it while this one is applied. A short one:
+                // let the flow gather for the next read (`lingerMilliseconds`).
+                let full = batch.count >= settings.batchSize
+                if !isStopping && full { prefetch = Task { try await self.readNew() } }
                 try await handle(batch)
                 if degraded.exchange(false, ordering: .relaxed) { hooks.status(handling) }
+                if !full && !batch.isEmpty && settings.lingerMilliseconds > 0 && !isStopping {
+                    try? await Task.sleep(for: .milliseconds(settings.lingerMilliseconds))
+                }
             } catch TransportFailure.groupMissing(let reason) {
                 prefetch = nil
                 logger.critical("consumer group vanished (an operator's XGROUP DESTROY, a restore without it?); making it again",
@@ -222,6 +232,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
         if handled.isEmpty { return }
         let result = try await transport.apply(handled)
         acknowledged.increment(by: result.acknowledged)
+        if result.acknowledged > 0 { appliedSinceWatermark.store(true, ordering: .relaxed) }
         if !result.duplicates.isEmpty {
             logger.warning("messages applied before their group was recreated were acknowledged without applying them again", metadata: [
                 "count": "\(result.duplicates.count)", "ids": "\(result.duplicates.prefix(5).map(\.id).joined(separator: ","))",

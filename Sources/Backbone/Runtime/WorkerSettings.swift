@@ -12,6 +12,11 @@ public struct WorkerSettings: Sendable {
     public var batchSize = 500
     /// How long one `XREADGROUP` waits for new entries (the socket timeout stays above it).
     public var blockMilliseconds = 2_000
+    /// After a read that brought less than a full batch, how long to wait before the next one:
+    /// entries that arrive meanwhile join the next batch, so a live flow is read and applied a
+    /// batch at a time, not an entry at a time (each read and each apply step costs the store
+    /// about as much as the work of a dozen entries). A full batch is followed at once.
+    public var lingerMilliseconds = 0
 
     public init(keys: Keys, consumer: String, claimIdleMilliseconds: Int = 30_000, maxDeliveries: Int = 25,
                 retry: RetrySchedule = RetrySchedule()) {

@@ -1,5 +1,6 @@
 import Contract
 import Logging
+import Numbers
 import Redis
 
 /// The consumer runtime's transport over Redis Streams: a blocking reader (its own connection,
@@ -139,8 +140,29 @@ public final class RedisGroupTransport: GroupTransport {
 
     public func apply(_ handled: [Handled]) async throws -> Applied {
         if handled.isEmpty { return Applied(acknowledged: 0) }
+        if handled.allSatisfy(\.effects.isEmpty) { return try await acknowledgeOnly(handled) }
         return try await mapped {
             try await writer.withConnection { [applier] connection throws(RedisError) in try applier.apply(handled, on: connection) }
+        }
+    }
+
+    /// Messages that write nothing need no script and no ownership check: `XACK` acknowledges
+    /// only what is still pending, so each message is acknowledged once. If another consumer
+    /// claimed one meanwhile, whichever acknowledges first decides it — this one's decision
+    /// ("nothing to write") or the claimer's, whose script then finds it acknowledged and drops
+    /// its writes — never both. One round trip: `XACK` per stream, and the retry book's entries
+    /// of the re-delivered ones. Where a batch mixes both, the apply script acknowledges all in
+    /// its one step.
+    private func acknowledgeOnly(_ handled: [Handled]) async throws -> Applied {
+        var commands: [RedisCommand] = []
+        for stream in Set(handled.map(\.stream)).sorted() {
+            commands.append(RedisCommand(["XACK", stream, group] + handled.filter { $0.stream == stream }.map(\.id)))
+        }
+        let retried = handled.filter(\.redelivered)
+        if !retried.isEmpty { commands.append(book.clearing(retried.map { ($0.stream, $0.id) })) }
+        return try await mapped {
+            let replies = try await writer.pipeline(commands)
+            return Applied(acknowledged: replies.prefix(commands.count - (retried.isEmpty ? 0 : 1)).reduce(0) { $0.clampedAdding($1.int ?? 0) })
         }
     }
 
