@@ -28,9 +28,11 @@ struct InProcessAPITests {
     struct World: Sendable {
         let orders = InMemoryOrderRepository()
         let catalog = InMemoryStoreCatalog([(InProcessAPITests.store, InProcessAPITests.menu)])
-        let views = InMemoryViews()
+        let views: InMemoryViews
         let gateway = InMemoryPaymentGateway(declineAbove: 50_000)
         let voids = InMemoryPaymentVoids()
+
+        init() { views = InMemoryViews(orders: orders) }
 
         func router() async -> Router<BaedalContext> {
             let baedal = Baedal(orders: orders, stores: catalog, views: views, gateway: gateway, voids: voids,

@@ -86,6 +86,39 @@ final class AtomicCommitTests {
         }
     }
 
+    /// The keys a commit writes, each of which an operator's mistake or a stray write could fill
+    /// with another type: the script probes some with the reads it needs anyway (the receipt's
+    /// `GET`, the version's `HGET`), lets the first `XADD` be its first write and checks the rest
+    /// with `TYPE`; whichever it is, the commit is refused before anything is written.
+    enum Blocker: String, CaseIterable, Sendable { case aggregate, receipt, firstStream, secondStream, snapshot }
+
+    @Test(arguments: Blocker.allCases)
+    func aKeyOfAnotherTypeAnywhereRefusesTheCommitWithNothingWritten(_ blocker: Blocker) throws {
+        let connection = try server.connect()
+        var commit = placed("o-\(blocker)", version: 0, idempotencyKey: "k-\(blocker)")
+        commit.snapshots = [.init(key: keys.key("copies", blocker.rawValue), field: "o-\(blocker)", value: "{}")]
+        let written = [commit.aggregateKey, commit.idempotency!.key, keys.stream(.order), keys.stream(.payment), commit.snapshots[0].key]
+        let stray = written[Blocker.allCases.firstIndex(of: blocker)!]
+        // A string, except where the commit writes a string (the receipt): there a list.
+        _ = try connection.send(blocker == .receipt ? RedisCommand("RPUSH", stray, "not mine") : RedisCommand("SET", stray, "not mine"))
+        do {
+            _ = try committer.commit(commit, on: connection)
+            Issue.record("a commit over a \(blocker) of another type went through")
+        } catch {
+            #expect(error.serverCode == "WRONGTYPE", "\(error)")
+        }
+        for key in written where key != stray {
+            #expect(try connection.send(RedisCommand("EXISTS", key)).int == 0, "\(key) was written")
+        }
+        #expect(try connection.send(RedisCommand("TYPE", stray)) == .status(blocker == .receipt ? "list" : "string"))
+        _ = try connection.send(RedisCommand("DEL", stray))
+        guard case .committed = try committer.commit(commit, on: connection) else {
+            Issue.record("without the stray key the commit goes through")
+            return
+        }
+        #expect(try connection.send(RedisCommand("HGET", commit.snapshots[0].key, "o-\(blocker)")).string == "{}")
+    }
+
     @Test func theSameIdempotencyKeyReturnsTheFirstResultAndWritesNothingMore() throws {
         let connection = try server.connect()
         let first = try committer.commit(placed("o4", version: 0, idempotencyKey: "k-1"), on: connection)

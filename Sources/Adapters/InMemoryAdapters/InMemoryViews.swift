@@ -1,5 +1,6 @@
 import Application
 import Contract
+import Orders
 import Synchronization
 
 /// The read models in memory, filled by a test as the policies would fill them.
@@ -15,15 +16,23 @@ public final class InMemoryViews: Views {
     }
 
     private let state = Mutex(Contents())
+    /// Where the boards' orders are read (the in-memory twin of the copies their commits keep).
+    let orders: InMemoryOrderRepository
 
-    public init() {}
+    public init(orders: InMemoryOrderRepository) { self.orders = orders }
 
     /// Changes what the views hold.
     public func update(_ body: (inout Contents) -> Void) { state.withLock { body(&$0) } }
 
-    public func storeBoard(_ storeId: String, limit: Int) async throws -> [String] { state.withLock { Array($0.storeBoards[storeId, default: []].prefix(limit)) } }
-    public func riderBoard(_ region: String, limit: Int) async throws -> [String] { state.withLock { Array($0.riderBoards[region, default: []].prefix(limit)) } }
-    public func myOrders(_ customerId: String, limit: Int) async throws -> [String] { state.withLock { Array($0.myOrders[customerId, default: []].prefix(limit)) } }
+    public func storeBoard(_ storeId: String, limit: Int) async throws -> [Order] {
+        try await orders.load(state.withLock { Array($0.storeBoards[storeId, default: []].prefix(limit)) })
+    }
+    public func riderBoard(_ region: String, limit: Int) async throws -> [Order] {
+        try await orders.load(state.withLock { Array($0.riderBoards[region, default: []].prefix(limit)) })
+    }
+    public func myOrders(_ customerId: String, limit: Int) async throws -> [Order] {
+        try await orders.load(state.withLock { Array($0.myOrders[customerId, default: []].prefix(limit)) })
+    }
     public func inbox(_ customerId: String, limit: Int) async throws -> [String] { state.withLock { Array($0.inboxes[customerId, default: []].prefix(limit)) } }
     public func cookingQueue(_ storeId: String) async throws -> [(orderId: String, startedAt: Int64)] { state.withLock { $0.cookingQueues[storeId, default: []] } }
 

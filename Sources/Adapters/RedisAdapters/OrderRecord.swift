@@ -76,3 +76,29 @@ public enum OrderRecord {
         return fields.isEmpty ? nil : order(id: id, fields: fields)
     }
 }
+
+extension OrderRecord {
+    /// The order as a board's copy holds it: the hash's fields (with `id` and `version`) in one
+    /// JSON object of strings, read back by the same rules as the hash.
+    public static func copy(of order: Order, version: Int, itemsJSON: String? = nil) -> String {
+        JSONWriter.object { json in
+            json.field("id", order.id)
+            json.field("version", String(version))
+            for (name, value) in fields(of: order, itemsJSON: itemsJSON) { json.field(name, value) }
+        }
+    }
+
+    /// An order from its copy; nil when the text is not one (written by hand, or by another version).
+    public static func order(copy text: String) -> Order? {
+        var fields: [String: String] = [:]
+        do {
+            try JSONReader.read(text) { reader throws(JSONReader.Failure) in
+                try reader.readObject { reader, key throws(JSONReader.Failure) in fields[key.string] = try reader.readString() }
+            }
+        } catch {
+            return nil
+        }
+        guard let id = fields["id"], Identifier.isValid(id) else { return nil }
+        return order(id: id, fields: fields)
+    }
+}

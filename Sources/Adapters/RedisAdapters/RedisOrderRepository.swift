@@ -49,6 +49,24 @@ public struct RedisOrderRepository: OrderRepository {
         return receipt
     }
 
+    /// The copies a commit keeps beside its order: on the store's board and the customer's page
+    /// always, on the region's riders' board while it is cooked (removed when a rider picks it or
+    /// it is cancelled).
+    func copies(of change: OrderChange, itemsJSON: String) -> [AggregateCommit.Snapshot] {
+        let order = change.order
+        let copy = OrderRecord.copy(of: order, version: order.version + 1, itemsJSON: itemsJSON)
+        var snapshots = [
+            AggregateCommit.Snapshot(key: keys.storeOrders(order.storeId), field: order.id, value: copy),
+            AggregateCommit.Snapshot(key: keys.customerOrders(order.customerId), field: order.id, value: copy),
+        ]
+        if order.status == .cooked {
+            snapshots.append(.init(key: keys.regionJobs(order.region), field: order.id, value: copy))
+        } else if change.events.contains(where: { $0.type == .deliveryPicked || $0.type == .orderCancelled }) {
+            snapshots.append(.init(key: keys.regionJobs(order.region), field: order.id, value: nil))
+        }
+        return snapshots
+    }
+
     public func commit(_ change: OrderChange, receipt: OrderReceipt?, unlessVoided: Bool) async throws -> OrderCommitOutcome {
         // The lines are rendered once, for the hash and for the events that carry them.
         let itemsJSON = EventData.json(change.order.items)
@@ -61,7 +79,8 @@ public struct RedisOrderRepository: OrderRepository {
                 AggregateCommit.Idempotency(key: keys.orderReceipt(customer: $0.customer, idempotencyKey: $0.idempotencyKey), result: $0.record,
                                             ttlMilliseconds: Self.receiptMilliseconds)
             },
-            blockedBy: unlessVoided ? keys.paymentVoid(change.order.id) : nil
+            blockedBy: unlessVoided ? keys.paymentVoid(change.order.id) : nil,
+            snapshots: copies(of: change, itemsJSON: itemsJSON)
         )
         switch try await committer.commit(commit, using: redis, replication: replication) {
         case .committed(let version, _): return .committed(version: version)

@@ -1,6 +1,7 @@
 import Application
 import Contract
 import Numbers
+import Orders
 import Redis
 
 /// The read models in Redis, as the policies write them (`Keys` names each): one round trip per
@@ -11,16 +12,41 @@ public struct RedisViews: Views {
 
     public init(keys: Keys, redis: any RedisExecutor) { (self.keys, self.redis) = (keys, redis) }
 
-    public func storeBoard(_ storeId: String, limit: Int = 200) async throws -> [String] {
-        try await redis.send(RedisCommand("ZREVRANGE", keys.storeBoard(storeId), "0", String(limit - 1))).strings
+    /// The store's board (store-inbox's index) and the copies its orders' commits keep beside the
+    /// store: two commands however many orders it shows.
+    public func storeBoard(_ storeId: String, limit: Int = 200) async throws -> [Order] {
+        try await orders(RedisCommand("ZREVRANGE", keys.storeBoard(storeId), "0", String(limit - 1)), copies: keys.storeOrders(storeId))
     }
 
-    public func riderBoard(_ region: String, limit: Int = 200) async throws -> [String] {
-        try await redis.send(RedisCommand("ZRANGE", keys.riderBoard(region), "0", String(limit - 1))).strings
+    /// The region's board (delivery-dispatch's index) and the copies of its cooked orders: an
+    /// order without a copy there left `cooked` (a rider has it, it was cancelled) and is not offered.
+    public func riderBoard(_ region: String, limit: Int = 200) async throws -> [Order] {
+        try await orders(RedisCommand("ZRANGE", keys.riderBoard(region), "0", String(limit - 1)), copies: keys.regionJobs(region), loadMissing: false)
     }
 
-    public func myOrders(_ customerId: String, limit: Int = 200) async throws -> [String] {
-        try await redis.send(RedisCommand("LRANGE", keys.myOrders(customerId), "0", String(limit - 1))).strings
+    public func myOrders(_ customerId: String, limit: Int = 200) async throws -> [Order] {
+        try await orders(RedisCommand("LRANGE", keys.myOrders(customerId), "0", String(limit - 1)), copies: keys.customerOrders(customerId))
+    }
+
+    /// The ids an index lists, then their copies in one `HMGET`; an order whose copy is missing
+    /// (committed before copies were kept) is read from its own hash, when `loadMissing`.
+    private func orders(_ index: RedisCommand, copies: String, loadMissing: Bool = true) async throws -> [Order] {
+        let ids = try await redis.send(index).strings
+        guard !ids.isEmpty else { return [] }
+        let values = try await redis.send(RedisCommand(["HMGET", copies] + ids)).array ?? []
+        var found: [String: Order] = [:]
+        var missing: [String] = []
+        for (index, id) in ids.enumerated() {
+            if index < values.count, let text = values[index].string, let order = OrderRecord.order(copy: text), order.id == id {
+                found[id] = order
+            } else {
+                missing.append(id)
+            }
+        }
+        if loadMissing && !missing.isEmpty {
+            for order in try await RedisOrderRepository(keys: keys, redis: redis).load(missing) { found[order.id] = order }
+        }
+        return ids.compactMap { found[$0] }
     }
 
     public func inbox(_ customerId: String, limit: Int = 500) async throws -> [String] {

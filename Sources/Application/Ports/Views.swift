@@ -1,14 +1,15 @@
 import Contract
+import Orders
 
 /// The read models the policies keep, as the queries read them: the application's port
 /// (`RedisViews` reads them from Redis, `InMemoryViews` serves tests). Every answer is bounded.
 public protocol Views: Sendable {
-    /// The owner's board: the ids of the store's orders, newest first.
-    func storeBoard(_ storeId: String, limit: Int) async throws -> [String]
-    /// The riders' board: the ids of a region's waiting jobs, oldest first.
-    func riderBoard(_ region: String, limit: Int) async throws -> [String]
-    /// "My page": the ids of a customer's latest orders, about newest first.
-    func myOrders(_ customerId: String, limit: Int) async throws -> [String]
+    /// The owner's board: the store's orders as they are now, newest first.
+    func storeBoard(_ storeId: String, limit: Int) async throws -> [Order]
+    /// The riders' board: a region's orders that wait for a rider (cooked), oldest first.
+    func riderBoard(_ region: String, limit: Int) async throws -> [Order]
+    /// "My page": a customer's latest orders as they are now, about newest first.
+    func myOrders(_ customerId: String, limit: Int) async throws -> [Order]
     /// A customer's notifications as JSON objects (`{"orderId","status","text","at","eventId"}`), newest first.
     func inbox(_ customerId: String, limit: Int) async throws -> [String]
     /// A store's cooking queue: each order and when its cooking started (ms).

@@ -7,7 +7,7 @@ public struct MyOrders: Sendable {
     let views: any Views
     public init(orders: any OrderRepository, views: any Views) { (self.orders, self.views) = (orders, views) }
     public func callAsFunction(_ customer: Actor) async throws -> [Order] {
-        try await orders.load(try await views.myOrders(customer.id, limit: 200)).sorted { ($0.placedAt, $0.id) > ($1.placedAt, $1.id) }
+        try await views.myOrders(customer.id, limit: 200).sorted { ($0.placedAt, $0.id) > ($1.placedAt, $1.id) }
     }
 }
 

@@ -11,7 +11,7 @@ public struct WaitingDeliveries: Sendable {
         (self.orders, self.catalog, self.views) = (orders, catalog, views)
     }
     public func callAsFunction(region: String) async throws -> [(order: Order, store: Store?)] {
-        let waiting = try await orders.load(try await views.riderBoard(region, limit: 200)).filter { $0.status == .cooked }
+        let waiting = try await views.riderBoard(region, limit: 200).filter { $0.status == .cooked }
         let stores = try await catalog.stores(Set(waiting.map(\.storeId)))
         return waiting.map { ($0, stores[$0.storeId]) }
     }

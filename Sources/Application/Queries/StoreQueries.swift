@@ -27,6 +27,6 @@ public struct StoreOrders: Sendable {
     public init(orders: any OrderRepository, views: any Views) { (self.orders, self.views) = (orders, views) }
     public func callAsFunction(_ storeId: String, by owner: Actor) async throws -> [Order] {
         try StoreError.check(owner, owns: storeId)
-        return try await orders.load(try await views.storeBoard(storeId, limit: 200))
+        return try await views.storeBoard(storeId, limit: 200)
     }
 }

@@ -17,6 +17,22 @@ public struct AggregateCommit: Sendable {
     /// When set, the commit is refused (`blocked`) while this key exists: another party has
     /// claimed the right to decide first (e.g. a charge was voided for this order id).
     public var blockedBy: String?
+    /// Copies of the aggregate kept beside what lists it, in the same step: a field of a hash set
+    /// to a value, or removed (nil). A board is then read in two commands (its index and the
+    /// copies) instead of one per entry.
+    public var snapshots: [Snapshot] = []
+
+    public struct Snapshot: Sendable, Hashable {
+        public var key: String
+        public var field: String
+        public var value: String?
+
+        public init(key: String, field: String, value: String?) {
+            self.key = key
+            self.field = field
+            self.value = value
+        }
+    }
 
     public struct Idempotency: Sendable {
         public var key: String
@@ -32,7 +48,7 @@ public struct AggregateCommit: Sendable {
     }
 
     public init(aggregateKey: String, expectedVersion: Int, state: [(String, String)], events: [(stream: String, event: EventEnvelope)],
-                idempotency: Idempotency? = nil, blockedBy: String? = nil) {
+                idempotency: Idempotency? = nil, blockedBy: String? = nil, snapshots: [Snapshot] = []) {
         precondition(!state.contains(where: { $0.0 == "version" }), "the commit owns the 'version' field")
         self.aggregateKey = aggregateKey
         self.expectedVersion = expectedVersion
@@ -40,5 +56,6 @@ public struct AggregateCommit: Sendable {
         self.events = events
         self.idempotency = idempotency
         self.blockedBy = blockedBy
+        self.snapshots = snapshots
     }
 }

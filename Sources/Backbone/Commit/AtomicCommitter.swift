@@ -1,8 +1,8 @@
 import Contract
 import Redis
 
-/// Writes aggregate commits in one Lua script: idempotency check, version check, type checks of
-/// every key, then the state, the events and the idempotency record. No dual write, no outbox.
+/// Writes aggregate commits in one Lua script: idempotency check, version check, then the
+/// events, the state, the snapshots and the idempotency record. No dual write, no outbox.
 public struct AtomicCommitter: Sendable {
     public init() {}
 
@@ -42,6 +42,7 @@ public struct AtomicCommitter: Sendable {
     static func invocation(_ commit: AggregateCommit) -> (keys: [String], arguments: RedisCommand) {
         let idempotencyKey = commit.idempotency?.key ?? commit.aggregateKey
         let keys = [commit.aggregateKey, idempotencyKey, commit.blockedBy ?? commit.aggregateKey] + commit.events.map(\.stream)
+            + commit.snapshots.map(\.key)
         var arguments = RedisCommand([
             String(commit.expectedVersion),
             commit.idempotency == nil ? "0" : "1",
@@ -53,11 +54,17 @@ public struct AtomicCommitter: Sendable {
             arguments.append(field)
             arguments.append(value)
         }
+        arguments.append(commit.events.count)
         for (_, event) in commit.events {
             arguments.append(event.type)
             arguments.append(event.orderId)
             arguments.append(String(event.at))
             arguments.append(event.data)
+        }
+        for snapshot in commit.snapshots {
+            arguments.append(snapshot.field)
+            arguments.append(snapshot.value == nil ? "d" : "s")
+            arguments.append(snapshot.value ?? "")
         }
         return (keys, arguments)
     }
@@ -84,39 +91,53 @@ public struct AtomicCommitter: Sendable {
         throw .unexpectedReply(expected: "a commit outcome", got: "\(reply)")
     }
 
+    /// Every key is checked before the first write, because a script is not rolled back when a
+    /// command fails half way; most checks are the reads the commit needs anyway: `GET` of the
+    /// receipt and `HGET` of the version fail on a key of another type before anything is
+    /// written, and the first event's `XADD` is the first write (if it fails, nothing was
+    /// written). Only the other streams and the snapshots' hashes are checked with `TYPE`.
     static let script = RedisScript(source: #"""
     #!lua
     -- KEYS: aggregate hash, idempotency key (the aggregate again when unused), blocking key (the
-    --       aggregate again when unused), one stream per event
+    --       aggregate again when unused), one stream per event, one hash per snapshot
     -- ARGV: expected version, uses idempotency (0/1), idempotency ttl ms, result to remember,
-    --       state pair count, (field value)*, then per event: type orderId at data
+    --       state pair count, (field value)*, event count, then per event: type orderId at data,
+    --       then per snapshot: field, 's' (set) or 'd' (delete), value
     local useKey = ARGV[2] == '1'
     if useKey then
       local first = redis.call('GET', KEYS[2])
       if first then return { 'duplicate', first } end
     end
     if KEYS[3] ~= KEYS[1] and redis.call('EXISTS', KEYS[3]) == 1 then return { 'blocked' } end
+    local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+    if current ~= tonumber(ARGV[1]) then return { 'conflict', tostring(current) } end
+    local statePairs = tonumber(ARGV[5])
+    local a = 6 + 2 * statePairs
+    local nevents = tonumber(ARGV[a])
+    a = a + 1
+    local firstSnapshot = 4 + nevents
     local function check(key, allowed)
       local actual = redis.call('TYPE', key).ok
       if actual ~= 'none' and actual ~= allowed then
         return 'WRONGTYPE ' .. key .. ' is a ' .. actual .. ', expected a ' .. allowed
       end
     end
-    local problem = check(KEYS[1], 'hash')
-    for k = 4, #KEYS do problem = problem or check(KEYS[k], 'stream') end
+    local problem
+    for k = 5, 3 + nevents do problem = problem or check(KEYS[k], 'stream') end
+    for k = firstSnapshot, #KEYS do problem = problem or check(KEYS[k], 'hash') end
     if problem then return redis.error_reply(problem) end
-    local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
-    if current ~= tonumber(ARGV[1]) then return { 'conflict', tostring(current) } end
     local version = current + 1
-    local statePairs = tonumber(ARGV[5])
-    local hset = { 'HSET', KEYS[1], 'version', tostring(version) }
-    for a = 6, 5 + 2 * statePairs do hset[#hset + 1] = ARGV[a] end
-    redis.call(unpack(hset))
     local result = { 'committed', tostring(version) }
-    local a = 6 + 2 * statePairs
-    for k = 4, #KEYS do
+    for k = 4, 3 + nevents do
       result[#result + 1] = redis.call('XADD', KEYS[k], '*', 'type', ARGV[a], 'orderId', ARGV[a + 1], 'at', ARGV[a + 2], 'data', ARGV[a + 3])
       a = a + 4
+    end
+    local hset = { 'HSET', KEYS[1], 'version', tostring(version) }
+    for f = 6, 5 + 2 * statePairs do hset[#hset + 1] = ARGV[f] end
+    redis.call(unpack(hset))
+    for k = firstSnapshot, #KEYS do
+      if ARGV[a + 1] == 's' then redis.call('HSET', KEYS[k], ARGV[a], ARGV[a + 2]) else redis.call('HDEL', KEYS[k], ARGV[a]) end
+      a = a + 3
     end
     if useKey then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3]) end
     return result

@@ -60,6 +60,13 @@ public struct Keys: Sendable, Hashable {
     /// The owner's board: the store's orders by the time they were placed (store-inbox).
     public func storeBoard(_ storeId: String) -> String { key("store", storeId, "board") }
 
+    /// Copies of the orders a board lists, kept by the order's commit (a hash: order id → the
+    /// order as its hash holds it), so a board reads its orders in one command: the store's, the
+    /// customer's, and the region's while they wait for a rider.
+    public func storeOrders(_ storeId: String) -> String { key("store", storeId, "orders") }
+    public func customerOrders(_ customerId: String) -> String { key("customer", customerId, "order-copies") }
+    public func regionJobs(_ region: String) -> String { key("deliveries", region, "jobs") }
+
     /// The store's cooking queue: orders by the time cooking started (projector).
     public func cookingQueue(_ storeId: String) -> String { key("store", storeId, "cooking") }
 
