@@ -86,10 +86,12 @@ struct ScalerTests {
     }
 
     @Test func neverBelowMinOrAboveMaxWhateverTheBacklog() {
-        var random = SystemRandomNumberGenerator()
+        // Reproducible: the same backlogs on every run.
+        var random = SplitMix(seed: 7)
         for (min, max) in [(0, 1), (1, 1), (1, 4), (2, 8), (3, 3), (0, 64)] {
             let rule = try! ScalingRule(policy: "projector", min: min, max: max)
-            let backlogs = (0..<300).map { _ in Int.random(in: 0...1_000_000, using: &random) * (Bool.random(using: &random) ? 1 : 0) }
+            let backlogs = (0..<300).map { _ in random.next(below: 1_000_001) * random.next(below: 2) }
+            #expect(backlogs.contains(0) && backlogs.contains { $0 > max * 7_000 }, "the backlogs reach below MIN and above MAX")
             let wanted = Self.run(backlogs, rule: rule, lagPerInstance: 7_000, coolDown: 20_000, running: 99)
             #expect(wanted.allSatisfy { (min...max).contains($0) }, "\(min)...\(max): \(wanted)")
         }

@@ -231,24 +231,26 @@ struct AutoscalerTests {
     @Test func workersRolledUnderLoadLoseNothing() async throws {
         let harness = try ProjectorHarness()
         let mix = EventMix(count: 24_000, seed: 21)
-        let connection = try harness.server.connect()
-        let writer = Task {
-            for start in stride(from: 0, to: mix.events.count, by: 400) {
-                var chunk = mix
-                chunk.events = Array(mix.events[start..<min(start + 400, mix.events.count)])
-                try chunk.write(to: connection, keys: harness.keys)
-                try await Task.sleep(for: .milliseconds(40))
-            }
+        // The mix in five parts: one arrives just before each of the four stops (so every stop
+        // meets a fresh backlog the group is reading), the last after the last restart.
+        let parts = stride(from: 0, to: mix.events.count, by: 4_800).map { start in
+            var part = mix
+            part.events = Array(mix.events[start..<min(start + 4_800, mix.events.count)])
+            return part
         }
+        #expect(parts.count == 5)
         var instances = [try await harness.startWorker("roll-1"), try await harness.startWorker("roll-2")]
+        var written = 0
         for _ in 0..<2 {
             for index in instances.indices {
+                try parts[written].write(to: harness.connection, keys: harness.keys)
+                written += 1
                 instances[index].signal(SIGTERM)
                 #expect(await instances[index].waitForExit(seconds: 30) == 0)
                 instances[index] = try await harness.startWorker("roll-\(index + 1)")
             }
         }
-        try await writer.value
+        for part in parts[written...] { try part.write(to: harness.connection, keys: harness.keys) }
         try await harness.waitUntilDrained()
         try harness.expectDashboards(mix.expected)
         #expect(try harness.pending() == 0)

@@ -13,9 +13,9 @@ struct ConventionsTests {
         let customer = try await deployment.customer("c-json")
         let orderId = try await deployment.placed(customer)
         _ = try deployment.redisCommand("XADD", "baedal:events:order", "*", "type", "OrderPlaced", "orderId", "o-bad\nforged", "at", "1", "data", "{}")
-        #expect(await eventually(seconds: 10) { (try? deployment.redisCommand("XLEN", "baedal:dead").int) == 1 })
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(await eventually(seconds: 10) { (try? deployment.redisCommand("XLEN", "baedal:dead").int) == 1 }, "the forged entry is dead-lettered")
         let worker = try #require(deployment.workers["store-inbox"]?.first)
+        #expect(await eventually(seconds: 10) { worker.log.contains(#""message":"dead-lettered""#) }, "the worker has logged the dead letter\n\(worker.log)")
         for (name, log) in [("worker", worker.log), ("api", deployment.api?.log ?? "")] {
             let lines = log.split(separator: "\n")
             #expect(lines.count > 2, "\(name): \(log)")

@@ -16,26 +16,33 @@ struct FailoverTests {
         var paymentId: String
     }
 
-    /// Places orders with keys from several clients for `seconds`, each retrying a 503 with the
+    /// Places orders with keys from several clients until `stop()`, each retrying a 503 with the
     /// same key (as the contract tells clients to); records every 201 and when writes were refused.
     final class Load: Sendable {
         let placed = Mutex<[Placed]>([])
         let refusals = Mutex<[(Date, Int)]>([])
         let successes = Mutex<[Date]>([])
+        private let stopped = Mutex(false)
+
+        var isStopped: Bool { stopped.withLock { $0 } || Task.isCancelled }
+        func stop() { stopped.withLock { $0 = true } }
+        /// Orders taken (answered 201) after `date`.
+        func taken(after date: Date) -> Int { successes.withLock { $0.filter { $0 > date }.count } }
     }
 
-    func run(_ load: Load, _ deployment: Deployment, clients: Int, seconds: Double, owner: String) async {
-        let end = Date().addingTimeInterval(seconds)
+    func run(_ load: Load, _ deployment: Deployment, clients: Int, owner: String) async {
         await withTaskGroup(of: Void.self) { group in
             for client in 0..<clients {
                 group.addTask {
                     guard let token = try? await deployment.customer("c-load-\(client)") else { return }
                     var index = 0
-                    while Date() < end {
+                    while !load.isStopped {
                         let key = "k-\(client)-\(index)"
                         index += 1
-                        // A 503 (or a broken connection) is retried with the same key until it is answered.
-                        for _ in 0..<200 {
+                        // A 503 (or a broken connection) is retried with the same key until it is
+                        // answered; the client waits a little between tries, as a real one would
+                        // (this paces the load, it waits for nothing).
+                        for _ in 0..<200 where !Task.isCancelled {
                             let reply = try? await deployment.placeOrder(token, key: key)
                             if let reply, reply.status == 201, let orderId = reply.object["orderId"] as? String,
                                let paymentId = reply.object["paymentId"] as? String {
@@ -59,12 +66,19 @@ struct FailoverTests {
         let owner = try await deployment.owner(of: "s-gangnam-chicken")
         let processes = ([deployment.api, deployment.payment].compactMap { $0 } + deployment.workers.values.flatMap { $0 })
         let load = Load()
-        async let loading: Void = run(load, deployment, clients: 4, seconds: 14, owner: owner)
-        try await Task.sleep(for: .seconds(4))
+        async let loading: Void = run(load, deployment, clients: 4, owner: owner)
+        // The primary is killed under load: once orders are being taken.
+        let flowing = await eventually(seconds: 30) { load.taken(after: .distantPast) >= 20 }
+        #expect(flowing, "20 orders taken before the kill\n\(deployment.logs)")
         let killedAt = Date()
         let old = try ha.killPrimary()
         let promoted = ha.waitForNewPrimary(other: old)
         #expect(promoted != nil, "no failover: \(ha.sentinels.first?.log.suffix(2000) ?? "")")
+        // The load goes on until orders are taken again through the new primary.
+        let promotedAt = Date()
+        let resumed = await eventually(seconds: 30) { load.taken(after: promotedAt) >= 20 }
+        #expect(resumed, "20 orders taken after the new primary was named\n\(deployment.logs)")
+        load.stop()
         await loading
 
         // Writes refused: the longest stretch without a 201 from the kill on (a 201 just after the
@@ -136,10 +150,17 @@ struct FailoverTests {
         let orderId = try #require(placed?.object["orderId"] as? String)
         let again = try await deployment.placeOrder(customer, key: "k-durable")
         #expect(again.object["orderId"] as? String == orderId)
-        // One payment for the key, still approved once payment-refund had its look (after 10 s).
+        // One payment for the key, still approved once payment-refund had its look: the refused
+        // attempt asked it to settle the charge, which it does 10 s later (finding the order, it
+        // leaves the charge); looked at once it has acknowledged that request.
         let payments = try deployment.eventTypesWithOrders("payment").filter { $0.orderId == orderId }
         #expect(payments.map(\.type) == ["PaymentApproved"])
-        try await Task.sleep(for: .seconds(12))
+        #expect(try deployment.eventTypes("payment-voids", orderId: orderId) == ["PaymentVoidRequested"],
+                "the refused attempt asked payment-refund to settle its charge")
+        let settled = await eventually(seconds: 30, every: 200) {
+            (try? deployment.primary().groupHasHandledEverything("payment-refund", of: "baedal:events:payment-voids")) == true
+        }
+        #expect(settled, "payment-refund has settled the void request\n\(deployment.logs)")
         let payment = try await deployment.call("GET", "/payments/\(placed?.object["paymentId"] as? String ?? "")", port: deployment.paymentPort)
         #expect(payment.object["status"] as? String == "approved", "the order stands, so its charge is not voided")
     }
@@ -153,9 +174,15 @@ struct FailoverTests {
         }
         try placed("o-before", qty: 2)
         #expect(await eventually(seconds: 10) { (try? deployment.redisCommand("HGET", "baedal:dashboard:food-orders", "kimchi").int) == 2 })
-        // Wait for the replicas to have it all, then the worker sits in XREADGROUP … BLOCK.
-        _ = try deployment.redisCommand("WAIT", "2", "2000")
-        try await Task.sleep(for: .milliseconds(500))
+        // The replicas have it all, and the worker sits in XREADGROUP … BLOCK on the primary.
+        #expect(try deployment.redisCommand("WAIT", "2", "2000").int == 2, "both replicas have every write")
+        #expect(await eventually(seconds: 10) {
+            let clients = (try? deployment.redisCommand("CLIENT", "LIST").string) ?? ""
+            return clients.split(separator: "\n").contains { line in
+                let fields = line.split(separator: " ")
+                return fields.contains("cmd=xreadgroup") && fields.contains { $0.hasPrefix("flags=") && $0.contains("b") }
+            }
+        }, "the worker is blocked in XREADGROUP on the primary")
         let old = try ha.killPrimary()
         let promoted = try #require(ha.waitForNewPrimary(other: old))
         try placed("o-after", qty: 3)

@@ -178,12 +178,19 @@ struct OrderingTests {
         }, "\(deployment.logs)")
         #expect(try deployment.eventTypes("payment").filter { $0 == "PaymentApproved" }.count == 3)
         #expect(try deployment.streamLength("order") == 0)
-        // The gateway is fast again: after the open time one probe goes through and closes it.
+        // The gateway is fast again: once the open time is over one probe goes through and closes
+        // it. Until then an order is refused at once without calling the gateway (as above), so
+        // the test places orders until one is taken rather than waiting out the open time.
         await deployment.stopPayment()
         try await deployment.startPayment()
-        try await Task.sleep(for: .milliseconds(2_100))
-        let reply = try await deployment.placeOrder(customer)
-        #expect(reply.status == 201, "\(reply.body)")
+        var reply: Deployment.Reply?
+        let probed = await eventually(seconds: 10, every: 100) {
+            reply = try? await deployment.placeOrder(customer)
+            let refusedByTheCircuit = reply?.status == 503 && (reply?.object["message"] as? String)?.contains("circuit is open") == true
+            return reply != nil && !refusedByTheCircuit
+        }
+        #expect(probed, "once the open time is over an order is not refused by the circuit: \(reply?.body ?? "no answer")")
+        #expect(reply?.status == 201, "the probe is an order taken: \(reply?.body ?? "no answer")")
         #expect(try await deployment.call("GET", "/health/ready").object["paymentCircuit"] as? String == "closed")
     }
 
@@ -347,7 +354,10 @@ struct OrderingTests {
         try await deployment.startPayment(["BAEDAL_REDIS_URL": gatewayRedis.url, "BAEDAL_PAYMENT_LATENCY_MS": "1500"])
         let customer = try await deployment.customer("c-lost")
         async let reply = deployment.placeOrder(customer)
-        try await Task.sleep(for: .milliseconds(500))  // the charge is under way
+        // The charge is under way: the gateway holds it (for 1.5 s), so the API is past its own
+        // reads and will next write the order.
+        #expect(await eventually(seconds: 10) { (try? await gatewayRequestsInFlight(deployment)) == 1 },
+                "the charge reached the gateway\n\(deployment.logs)")
         deployment.redis.stop()
         let answer = try await reply
         #expect(answer.status == 503, "\(answer.body)")
@@ -356,5 +366,13 @@ struct OrderingTests {
         #expect(types == ["PaymentApproved", "PaymentCancelled"], "\(deployment.logs)")
         try deployment.redis.start()
         #expect(try deployment.streamLength("order") == 0)
+    }
+
+    /// Requests the payment gateway is handling right now (its `http_server_active_requests`,
+    /// less the scrape that asks).
+    func gatewayRequestsInFlight(_ deployment: Deployment) async throws -> Int? {
+        let metrics = try await deployment.call("GET", "/metrics", port: deployment.paymentPort)
+        let line = metrics.body.split(separator: "\n").first { $0.hasPrefix("http_server_active_requests") }
+        return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) - 1 }
     }
 }

@@ -108,13 +108,19 @@ final class ProjectorHarness: @unchecked Sendable {
 
     /// Stops a worker while it holds read-but-unacknowledged messages (checked with XPENDING).
     func stopWhileHolding(_ worker: BaedalProcess, consumer: String) async throws -> Int {
-        for _ in 0..<500 {
+        for _ in 0..<100 {
             worker.signal(SIGSTOP)
-            try await Task.sleep(for: .milliseconds(30))  // let a request already on the wire land
+            // Stopped for certain (the kernel says so), and whatever it sent before is in Redis's
+            // socket: a round trip of this connection lets Redis read it before the count below.
+            let stopped = await eventually(seconds: 5, every: 1) { processState(worker.pid) == "T" }
+            try #require(stopped, "\(consumer) is stopped (state \(processState(worker.pid) ?? "-"))")
+            _ = try connection.send(RedisCommand("PING"))
             let held = try pending(consumer: consumer)
             if held > 0 { return held }
             worker.signal(SIGCONT)
-            try await Task.sleep(for: .milliseconds(Int.random(in: 1...15)))
+            // Caught between two batches: stop it again once it holds messages again.
+            let holding = await eventually(seconds: 10, every: 1) { ((try? self.pending(consumer: consumer)) ?? 0) > 0 }
+            if !holding { break }
         }
         Issue.record("\(consumer) never held pending messages")
         return 0
@@ -131,6 +137,14 @@ final class ProjectorHarness: @unchecked Sendable {
         #expect(riders == expected.riders, "rider-deliveries differs", sourceLocation: sourceLocation)
         if food != expected.food || riders != expected.riders { print(logs) }
     }
+}
+
+/// A process's state as the kernel shows it (`/proc/<pid>/stat`): "R" running, "S" sleeping,
+/// "T" stopped by a signal, …; nil once it is gone.
+func processState(_ pid: Int32) -> String? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    return stat[stat.index(after: close)...].split(separator: " ").first.map(String.init)
 }
 
 /// Compares stream ids (`ms-seq`) as numbers.

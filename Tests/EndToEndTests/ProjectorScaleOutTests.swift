@@ -44,9 +44,11 @@ struct ProjectorScaleOutTests {
         let claimed = await eventually(seconds: 60) { (try? harness.pending(consumer: "s2")) == 0 }
         #expect(claimed)
         try await harness.waitUntilDrained()
-        // It wakes up holding messages someone else already applied: its writes must be dropped.
+        // It wakes up holding messages someone else already applied: its writes must be dropped,
+        // and it says so once it has tried them.
         stalled.signal(SIGCONT)
-        try await Task.sleep(for: .seconds(1))
+        #expect(await eventually(seconds: 20) { stalled.log.contains("their writes were dropped") || !stalled.isRunning },
+                "the woken worker dropped the writes of the messages claimed from it\n\(harness.logs)")
         #expect(stalled.isRunning)
         let more = EventMix(count: 3_000, seed: 33)
         try more.write(to: harness.connection, keys: harness.keys)

@@ -80,14 +80,17 @@ struct ScenarioTests {
         let deployment = try await Deployment()
         let customer = try await deployment.customer("c-queue")
         let owner = try await deployment.owner(of: "s-mapo-jjajang")
-        var ids: [String] = []
+        var started: [(id: String, at: Int)] = []
         for _ in 0..<3 {
             let id = try await deployment.placed(customer, items: [("jjajangmyeon", 1)], store: "s-mapo-jjajang", region: "mapo")
             #expect(try await deployment.call("POST", "/orders/\(id)/accept", token: owner).status == 200)
             #expect(try await deployment.call("POST", "/orders/\(id)/start-cooking", token: owner).status == 200)
-            try await Task.sleep(for: .milliseconds(5))
-            ids.append(id)
+            // Its last change is the start of cooking: `updatedAt` is when it joined the queue.
+            let at = try await deployment.call("GET", "/orders/\(id)", token: customer).object["updatedAt"] as? Int
+            started.append((id, try #require(at, "the order shows when it started cooking")))
         }
+        // The kitchen's order: by start time, then by order id (two starts in one millisecond).
+        let ids = started.sorted { ($0.at, $0.id) < ($1.at, $1.id) }.map(\.id)
         func positions() async throws -> [Int?] {
             var result: [Int?] = []
             for id in ids { result.append(try await deployment.call("GET", "/orders/\(id)", token: customer).object["queuePosition"] as? Int) }

@@ -29,12 +29,13 @@ struct SystemdNotifyTests {
             unlink(path)
         }
 
-        /// Every message received within `seconds`, in order, repeats included.
-        func messageList(for seconds: Double) -> [String] {
+        /// Every message received until `done` holds of them (or `seconds` pass), in order,
+        /// repeats included.
+        func messageList(for seconds: Double, until done: ([String]) -> Bool) -> [String] {
             var seen: [String] = []
             let deadline = Date().addingTimeInterval(seconds)
             var buffer = [UInt8](repeating: 0, count: 4096)
-            while Date() < deadline {
+            while Date() < deadline && !done(seen) {
                 let count = recv(fd, &buffer, buffer.count, 0)
                 if count > 0 {
                     seen += String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\n").map(String.init)
@@ -43,7 +44,7 @@ struct SystemdNotifyTests {
             return seen
         }
 
-        /// Every message received within `seconds`.
+        /// Every message received until `done` holds of them (or `seconds` pass).
         func messages(for seconds: Double, until done: (Set<String>) -> Bool) -> Set<String> {
             var seen: Set<String> = []
             let deadline = Date().addingTimeInterval(seconds)
@@ -84,14 +85,21 @@ struct SystemdNotifyTests {
             "BAEDAL_REDIS_URL": server.url, "BAEDAL_CONSUMER": "n2", "NOTIFY_SOCKET": notify.path,
             "BAEDAL_JWT_SECRET": String(repeating: "s", count: 32), "BAEDAL_API_PORT": String(try freePort()),
         ])
-        let early = notify.messageList(for: 1.5)
+        // Redis is down: the process has looked for it and found it unreachable (the worker says
+        // so in a STATUS, the API's notifier sends a WATCHDOG after each failed look), and not
+        // said READY before.
+        let early = notify.messageList(for: 20) { seen in
+            seen.contains("READY=1") || seen.contains { $0.hasPrefix("STATUS=") && $0.contains("unreachable") || $0 == "WATCHDOG=1" }
+        }
+        #expect(early.contains { $0.hasPrefix("STATUS=") && $0.contains("unreachable") || $0 == "WATCHDOG=1" },
+                "the process has found Redis unreachable: \(early)\n\(process.log)")
         #expect(!early.contains("READY=1"), "READY before Redis answered: \(early)")
         try server.start()
         let ready = notify.messages(for: 20) { $0.contains("READY=1") }
         #expect(ready.contains("READY=1"), "\(process.log)")
         #expect(ready.contains { $0.hasPrefix("STATUS=") }, "\(ready)")
-        let later = notify.messageList(for: 5)
-        #expect(later.filter { $0 == "WATCHDOG=1" }.count >= 2, "\(later)")
+        let later = notify.messageList(for: 10) { seen in seen.filter { $0 == "WATCHDOG=1" }.count >= 2 }
+        #expect(later.filter { $0 == "WATCHDOG=1" }.count >= 2, "WATCHDOG repeats: \(later)")
         process.signal(SIGTERM)
         let stopping = notify.messages(for: 10) { $0.contains("STOPPING=1") }
         #expect(stopping.contains("STOPPING=1"))

@@ -139,7 +139,8 @@ final class RedisClientTests {
         defer { client.close() }
         let started = ContinuousClock.now
         let blocked = Task { try await client.send("BLPOP", "nothing-here", "10") }
-        try await Task.sleep(for: .milliseconds(200))
+        let admin = try server.connect()
+        #expect(await eventually(seconds: 5, every: 10) { (try? admin.blockedClients()) == 1 }, "the BLPOP is blocked in Redis")
         client.interrupt()
         await #expect(throws: RedisError.self) { try await blocked.value }
         #expect(ContinuousClock.now - started < .seconds(5))
@@ -149,19 +150,27 @@ final class RedisClientTests {
     @Test func poolRunsCommandsConcurrently() async throws {
         let pool = RedisPool(configuration: server.configuration, size: 4)
         defer { pool.close() }
-        // One connection is blocked for a second; the others keep serving.
-        let blocked = Task { try await pool.send("BLPOP", "pool-wait", "1") }
-        try await Task.sleep(for: .milliseconds(50))
+        let admin = try server.connect()
+        // One connection is blocked in Redis until the test releases it (or for 10 s at most);
+        // the other three keep serving commands meanwhile.
+        let blocked = Task { try await pool.send("BLPOP", "pool-wait", "10") }
+        #expect(await eventually(seconds: 5, every: 10) { (try? admin.blockedClients()) == 1 }, "the BLPOP is blocked in Redis")
+        // Three at a time, one per free connection: the least busy client is always a free one.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<200 {
-                group.addTask { _ = try await pool.send("INCR", "pool-counter-\(index % 7)") }
+            for lane in 0..<3 {
+                group.addTask {
+                    for index in stride(from: lane, to: 200, by: 3) { _ = try await pool.send("INCR", "pool-counter-\(index % 7)") }
+                }
             }
             try await group.waitForAll()
         }
         var total = 0
         for index in 0..<7 { total += try await pool.send("GET", "pool-counter-\(index)").int ?? 0 }
         #expect(total == 200)
-        #expect(try await blocked.value == .null)
+        // All of them were answered while the BLPOP still held its connection: none waited behind it.
+        #expect(try admin.blockedClients() == 1, "the BLPOP is still blocked after the 200 INCRs and 7 GETs were answered")
+        _ = try admin.send(RedisCommand("RPUSH", "pool-wait", "released"))
+        #expect(try await blocked.value == .array([.bulk(Array("pool-wait".utf8)), .bulk(Array("released".utf8))]), "the BLPOP got what the test pushed")
     }
 }
 

@@ -111,3 +111,24 @@ public func freePort() throws -> Int {
     guard bound else { throw TestFailure("could not find a free port") }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+extension RedisConnection {
+    /// Whether `group` has been handed every entry written to `stream` so far and has acknowledged
+    /// them all (its last delivered id is the stream's last id, nothing is pending). Since a
+    /// consumer applies a message's writes with its acknowledgement, everything those entries were
+    /// going to change has been changed by then: a later look sees the final state.
+    public func groupHasHandledEverything(_ group: String, of stream: String) throws -> Bool {
+        let last = try send(RedisCommand("XINFO", "STREAM", stream)).fields["last-generated-id"]?.string
+        let groups = try send(RedisCommand("XINFO", "GROUPS", stream)).array ?? []
+        guard let info = groups.map(\.fields).first(where: { $0["name"]?.string == group }) else { return false }
+        return last != nil && info["last-delivered-id"]?.string == last && info["pending"]?.int == 0
+    }
+
+    /// How many clients the server holds blocked in a command (`BLPOP`, `XREADGROUP … BLOCK`)
+    /// right now, from `INFO clients`.
+    public func blockedClients() throws -> Int {
+        let info = try send(RedisCommand("INFO", "clients")).string ?? ""
+        let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("blocked_clients:") }
+        return line.flatMap { Int($0.dropFirst("blocked_clients:".count)) } ?? -1
+    }
+}

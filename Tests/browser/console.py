@@ -55,15 +55,32 @@ def until(driver, condition, what, seconds=WAIT):
         raise SystemExit(1)
 
 
+def resize(driver, width, height, what):
+    """Resizes the window, then waits until the page has that size and nothing on it moves (no
+    CSS transition or animation running: the bars' widths ease when their space changes).
+    Fails the step without a screenshot of its own (taking one resizes the window)."""
+    driver.set_window_size(width, height)
+    height = driver.get_window_size()["height"]  # what the browser made of it (it may cap a size)
+    try:
+        WebDriverWait(driver, WAIT, poll_frequency=0.05).until(lambda d: d.execute_script(
+            "return window.outerHeight === arguments[0] && document.getAnimations().every(a => a.playState !== 'running')", height))
+    except TimeoutException:
+        report("failed", waitingFor=what, seconds=WAIT)
+        raise SystemExit(1)
+
+
+def still(driver, what):
+    """Waits until nothing on the page moves (no CSS transition or animation running)."""
+    until(driver, lambda d: d.execute_script("return document.getAnimations().every(a => a.playState !== 'running')"), what)
+
+
 def shot(driver, name, full=True):
     os.makedirs(OUT, exist_ok=True)
     path = os.path.join(OUT, name + ".png")
     if full:
-        width = driver.execute_script("return window.innerWidth")
         height = driver.execute_script("return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)")
         size = driver.get_window_size()
-        driver.set_window_size(size["width"], min(max(height + 140, 400), 6000))
-        time.sleep(0.3)
+        resize(driver, size["width"], min(max(height + 140, 400), 6000), "the window as tall as the page, for " + name)
         driver.save_screenshot(path)
         driver.set_window_size(size["width"], size["height"])
     else:
@@ -77,8 +94,7 @@ def element_shot(driver, element_id, name):
     path = os.path.join(OUT, name + ".png")
     size = driver.get_window_size()
     height = driver.execute_script("return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)")
-    driver.set_window_size(size["width"], min(max(height + 140, 400), 6000))
-    time.sleep(0.3)
+    resize(driver, size["width"], min(max(height + 140, 400), 6000), "the window as tall as the page, for " + name)
     driver.find_element(By.ID, element_id).screenshot(path)
     driver.set_window_size(size["width"], size["height"])
     return path
@@ -233,12 +249,12 @@ def test():
         shot(driver, "5-order")
         # The page's whole width at once, as the README shows it.
         driver.execute_script("location.hash = '#/dashboards'")
-        time.sleep(1.2)
+        until(driver, lambda d: d.execute_script("return document.getElementById('order').hidden"), "the order closed, back on the dashboards")
+        still(driver, "the dashboards at rest")
         shot(driver, "0-console")
 
         # 7. A phone-sized screen.
-        driver.set_window_size(390, 844)
-        time.sleep(1.2)
+        resize(driver, 390, 844, "a phone-sized window, the page at rest")
         report("phone", scrollWidth=driver.execute_script("return document.documentElement.scrollWidth"),
                innerWidth=driver.execute_script("return window.innerWidth"))
         shot(driver, "6-phone")
