@@ -1,3 +1,4 @@
+import Contract
 import FoundationEssentials
 import Redis
 
@@ -6,11 +7,16 @@ public struct BaedalEnvironment: Sendable {
     public var redis: RedisConfiguration
     /// `BAEDAL_PREFIX`: every key of the deployment starts with it (`Keys` builds them).
     public var prefix: String
+    /// `BAEDAL_PARTITIONS`: how many partitions the backbone is split into (1 on `redis://` and
+    /// `redis-sentinel://`, 16 on `redis-cluster://` unless set); `PartitionRecord` holds a
+    /// process to the deployment's recorded number.
+    public var partitions: Int
     public var consumer: String
     public var claimIdleMilliseconds: Int
     public var maxDeliveries: Int
     /// A write a user is told succeeded has reached this many replicas first (`BAEDAL_MIN_REPLICAS`:
-    /// 0 for `redis://`, 1 for `redis-sentinel://`), waiting at most `BAEDAL_MIN_REPLICAS_TIMEOUT_MS`.
+    /// 0 for `redis://`, 1 for `redis-sentinel://` and `redis-cluster://`), waiting at most
+    /// `BAEDAL_MIN_REPLICAS_TIMEOUT_MS`.
     public var replication: Replication
     /// A failed message is delivered again after this long, doubling on every failure…
     public var retryFirstMilliseconds: Int
@@ -37,7 +43,20 @@ public struct BaedalEnvironment: Sendable {
         guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else {
             throw Invalid(description: "BAEDAL_PREFIX must be a non-empty word, got '\(prefix)'")
         }
+        // A brace would be read by Redis Cluster as (the start of) a hash tag: every partition's
+        // keys would hash alike, or an order's keys apart.
+        guard !prefix.contains("{"), !prefix.contains("}") else {
+            throw Invalid(description: "BAEDAL_PREFIX must not contain '{' or '}' (they would break the partitions' hash tags), got '\(prefix)'")
+        }
         self.prefix = prefix
+        if let text = environment["BAEDAL_PARTITIONS"], !text.isEmpty {
+            guard let number = Int(text), (1...KeySpace.maxPartitions).contains(number) else {
+                throw Invalid(description: "BAEDAL_PARTITIONS must be a whole number from 1 to \(KeySpace.maxPartitions), got '\(text.prefix(40))'")
+            }
+            partitions = number
+        } else {
+            partitions = redis.cluster == nil ? 1 : 16
+        }
         consumer = environment["BAEDAL_CONSUMER"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         claimIdleMilliseconds = try Self.positive("BAEDAL_CLAIM_IDLE_MS", environment, default: 30_000)
@@ -49,7 +68,7 @@ public struct BaedalEnvironment: Sendable {
             }
             minReplicas = number
         } else {
-            minReplicas = redis.sentinel == nil ? 0 : 1
+            minReplicas = redis.sentinel == nil && redis.cluster == nil ? 0 : 1
         }
         replication = Replication(replicas: minReplicas,
                                   timeoutMilliseconds: try Self.positive("BAEDAL_MIN_REPLICAS_TIMEOUT_MS", environment, default: 1_000, max: 60_000))
@@ -71,9 +90,11 @@ public struct BaedalEnvironment: Sendable {
     /// What every process reads to reach the backbone (`--help`).
     public static let backboneSettings: [EnvironmentSetting] = [
         .init("BAEDAL_REDIS_URL", default: "redis://127.0.0.1:6379",
-              "redis://[user:password@]host[:port][/db], or redis-sentinel://[user:password@]host:port[,host:port...]/MASTER[/db]"),
-        .init("BAEDAL_PREFIX", default: "baedal", "prefix of every Redis key (two deployments can share one Redis)"),
-        .init("BAEDAL_MIN_REPLICAS", default: "0 for redis://, 1 for redis-sentinel://",
+              "redis://[user:password@]host[:port][/db], redis-sentinel://[user:password@]host:port[,host:port...]/MASTER[/db], or redis-cluster://[user:password@]host:port[,host:port...] (seed nodes)"),
+        .init("BAEDAL_PREFIX", default: "baedal", "prefix of every Redis key (two deployments can share one Redis; no braces)"),
+        .init("BAEDAL_PARTITIONS", default: "1, 16 on redis-cluster://",
+              "how many partitions the backbone is split into (1 to 1024); fixed for a deployment's life, recorded in <prefix>:partitions at its first start"),
+        .init("BAEDAL_MIN_REPLICAS", default: "0 for redis://, 1 for redis-sentinel:// and redis-cluster://",
               "a write a user is told succeeded has reached this many replicas first (0 to 16)"),
         .init("BAEDAL_MIN_REPLICAS_TIMEOUT_MS", default: "1000", "how long such a write waits for its replicas"),
     ]

@@ -36,6 +36,7 @@ do {
 }
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.payment")
 let registry = PrometheusSetup.bootstrap()
+await PartitionRecord.hold(settings.environment.keySpace, redis: settings.environment.redis, name: "baedal-payment", logger: logger)
 var requests = settings.environment.redis
 requests.readTimeoutMilliseconds = 3_000  // a frozen primary costs a request 3 s, not 15
 let redis = NIORedisClient(configuration: requests, logger: logger)

@@ -54,6 +54,7 @@ guard let daemon = PolicyCatalog.daemon(named: name) else {
 let variables = ProcessInfo.processInfo.environment
 let environment = ProcessSupport.environment(of: "baedal-worker", variables)
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.worker")
+await PartitionRecord.hold(environment.keySpace, redis: environment.redis, name: "baedal-worker", logger: logger)
 var services: [any Service] = []
 if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
     // `N`: exactly that port. `N+`: the first free one from N up (N … N+63), so that every instance
