@@ -18,7 +18,7 @@ import RedisNIO
 /// token authority, the health watcher; and the router (`APIRouter`).
 public final class BaedalAPI: Sendable {
     public let settings: APISettings
-    public let redis: NIORedisClient
+    public let redis: any ClosableRedisExecutor
     public let health: RedisHealth
     public let breaker: CircuitBreaker
     public let registry: PrometheusCollectorRegistry
@@ -35,7 +35,7 @@ public final class BaedalAPI: Sendable {
         // request 3 s, not the 15 s a worker's blocking read needs.
         var requests = configuration
         requests.readTimeoutMilliseconds = 3_000
-        let redis = NIORedisClient(configuration: requests, logger: logger)
+        let redis = NIORedisClient.executor(for: requests, logger: logger)
         self.redis = redis
         health = RedisHealth(configuration: configuration, logger: logger)
         let circuit = Gauge(label: "baedal_payment_circuit_state")
@@ -47,12 +47,12 @@ public final class BaedalAPI: Sendable {
                 logger.warning("payment circuit \(state.rawValue)")
             })
         self.breaker = breaker
-        let keys = settings.environment.keys
+        let keySpace = settings.environment.keySpace
         let gateway = PaymentGatewayClient(settings: .init(baseURL: settings.paymentURL, timeout: .milliseconds(settings.paymentTimeoutMilliseconds)))
         baedal = Baedal(
-            orders: RedisOrderRepository(keys: keys, redis: redis, replication: settings.environment.replication),
-            stores: RedisStoreCatalog(keys: keys, redis: redis), views: RedisViews(keys: keys, redis: redis),
-            gateway: gateway, voids: RedisPaymentVoids(keys: keys, redis: redis), breaker: breaker, logger: logger)
+            orders: RedisOrderRepository(keySpace: keySpace, redis: redis, replication: settings.environment.replication),
+            stores: RedisStoreCatalog(keys: keySpace.shared, redis: redis), views: RedisViews(keySpace: keySpace, redis: redis),
+            gateway: gateway, voids: RedisPaymentVoids(keySpace: keySpace, redis: redis), breaker: breaker, logger: logger)
         authenticator = await Authenticator.starting(settings.identity, logger: logger)
     }
 

@@ -19,7 +19,7 @@ public struct PaymentGatewayApp: Sendable {
 
     public init(settings: PaymentGatewaySettings, redis: any RedisExecutor, health: RedisHealth, registry: PrometheusCollectorRegistry, logger: Logger) {
         self.settings = settings
-        self.ledger = PaymentLedger(keys: settings.environment.keys, redis: redis, replication: settings.environment.replication)
+        self.ledger = PaymentLedger(keySpace: settings.environment.keySpace, redis: redis, replication: settings.environment.replication)
         self.health = health
         self.registry = registry
         self.logger = logger
@@ -89,7 +89,7 @@ public struct PaymentGatewayApp: Sendable {
             return JSONBody.response(#"{"error":"declined","message":"the amount is above the card's limit"}"#,
                                      status: .init(code: 402, reasonPhrase: "Payment Required"))
         }
-        let payment = Payment(paymentId: Identifier.random("p-"), orderId: orderId, customerId: customerId, amount: amount, status: .approved)
+        let payment = Payment(paymentId: ledger.newPaymentId(for: orderId), orderId: orderId, customerId: customerId, amount: amount, status: .approved)
         let outcome = try await ledger.approve(payment, idempotencyKey: key, at: epochMilliseconds())
         let stored: Payment
         switch outcome {

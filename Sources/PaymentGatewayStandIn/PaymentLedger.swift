@@ -6,18 +6,34 @@ import Redis
 /// The gateway stand-in's own records: `baedal:payment:<id>` hashes, `baedal:payments:by-order`
 /// (orderId → paymentId) and idempotency keys. Each change and its event (`PaymentApproved`,
 /// `PaymentCancelled` on `baedal:events:payment`) is one atomic script.
+///
+/// Partitioned, every record of a payment lives in its order's partition (the payment event is
+/// an event about the order). A cancel and a look-up receive only the payment's id, so the id
+/// says its partition: it is drawn until `KeySpace.partition(of:)` of the id is its order's
+/// (about as many draws as there are partitions; one on a single partition).
 public struct PaymentLedger: Sendable {
-    public let keys: Keys
+    public let keySpace: KeySpace
     public let redis: any RedisExecutor
     /// How many replicas an approval or a cancel must reach before it is answered.
     public let replication: Replication
 
-    public init(keys: Keys, redis: any RedisExecutor, replication: Replication = .none) {
-        (self.keys, self.redis, self.replication) = (keys, redis, replication)
+    public init(keySpace: KeySpace, redis: any RedisExecutor, replication: Replication = .none) {
+        (self.keySpace, self.redis, self.replication) = (keySpace, redis, replication)
     }
 
-    func key(of paymentId: String) -> String { keys.key("payment", paymentId) }
-    var byOrder: String { keys.key("payments", "by-order") }
+    /// A fresh payment id in the partition of `orderId`.
+    public func newPaymentId(for orderId: String) -> String {
+        let partition = keySpace.partition(of: orderId)
+        while true {
+            let id = Identifier.random("p-")
+            if keySpace.partition(of: id) == partition { return id }
+        }
+    }
+
+    /// The keys of a payment's partition (its order's).
+    func keys(ofPayment paymentId: String) -> Keys { keySpace.keys(forOrder: paymentId) }
+    func key(of paymentId: String) -> String { keys(ofPayment: paymentId).key("payment", paymentId) }
+    func byOrder(_ orderId: String) -> String { keySpace.keys(forOrder: orderId).key("payments", "by-order") }
 
     public enum Outcome: Sendable, Hashable {
         case approved(Payment)
@@ -28,10 +44,11 @@ public struct PaymentLedger: Sendable {
     /// Approves a payment, once per idempotency key.
     public func approve(_ payment: Payment, idempotencyKey: String, at now: Int64) async throws -> Outcome {
         let event = EventEnvelope(type: EventType.paymentApproved.rawValue, orderId: payment.orderId, at: now, data: Self.eventData(payment))
+        let keys = keySpace.keys(forOrder: payment.orderId)
         let idempotency = keys.idempotency("payment", key: idempotencyKey)
         let (reply, replicas) = try await redis.run(
             Self.approveScript,
-            keys: [idempotency, key(of: payment.paymentId), byOrder, keys.stream(.payment)],
+            keys: [idempotency, key(of: payment.paymentId), byOrder(payment.orderId), keys.stream(.payment)],
             arguments: RedisCommand([payment.paymentId, payment.orderId, payment.customerId, String(payment.amount),
                                      event.type, String(event.at), event.data]),
             replication: replication)
@@ -58,7 +75,7 @@ public struct PaymentLedger: Sendable {
     }
 
     public func find(orderId: String) async throws -> Payment? {
-        guard let paymentId = try await redis.send(RedisCommand("HGET", byOrder, orderId)).string else { return nil }
+        guard let paymentId = try await redis.send(RedisCommand("HGET", byOrder(orderId), orderId)).string else { return nil }
         return try await find(paymentId)
     }
 
@@ -68,7 +85,7 @@ public struct PaymentLedger: Sendable {
         guard payment.status == .approved else { return payment }
         payment.status = .cancelled
         let event = EventEnvelope(type: EventType.paymentCancelled.rawValue, orderId: payment.orderId, at: now, data: Self.eventData(payment))
-        let (_, replicas) = try await redis.run(Self.cancelScript, keys: [key(of: paymentId), keys.stream(.payment)],
+        let (_, replicas) = try await redis.run(Self.cancelScript, keys: [key(of: paymentId), keys(ofPayment: paymentId).stream(.payment)],
                                                 arguments: RedisCommand([event.type, event.orderId, String(event.at), event.data]),
                                                 replication: replication)
         try replication.check(replicas)

@@ -27,9 +27,10 @@ public enum PolicyCatalog {
             guard HTTPLite.split(url) != nil else {
                 throw BaedalEnvironment.Invalid(description: "BAEDAL_PAYMENT_URL must be an http:// URL, got '\(url)'")
             }
-            let redis = RedisPool(configuration: context.environment.redis, size: 1, logger: context.logger)
+            let redis = RedisPool(configuration: context.redis, size: 1, logger: context.logger)
+            let keySpace = context.environment.keySpace
             return [PaymentRefund.policy(keys: context.keys, gateway: LitePaymentGateway(baseURL: url),
-                                         orders: RedisOrderRepository(keys: context.keys, redis: redis), voids: RedisPaymentVoids(keys: context.keys, redis: redis),
+                                         orders: RedisOrderRepository(keySpace: keySpace, redis: redis), voids: RedisPaymentVoids(keySpace: keySpace, redis: redis),
                                          logger: context.logger, now: epochMilliseconds)]
         },
         PolicyDaemon(name: DeliveryDispatch.name, summary: "opens and cancels deliveries and keeps the riders' boards",

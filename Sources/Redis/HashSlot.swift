@@ -27,6 +27,14 @@ public struct HashSlot: Sendable, Hashable, Comparable, CustomStringConvertible 
         self.init(key: Array(key.utf8))
     }
 
+    /// Whether a key has a hash tag (a `{` followed, after at least one byte, by a `}`).
+    public static func hasTag(_ key: String) -> Bool {
+        guard let open = key.utf8.firstIndex(of: UInt8(ascii: "{")) else { return false }
+        let rest = key.utf8[key.utf8.index(after: open)...]
+        guard let close = rest.firstIndex(of: UInt8(ascii: "}")) else { return false }
+        return close != rest.startIndex
+    }
+
     public var value: Int { Int(rawValue) }
     public var description: String { String(rawValue) }
 

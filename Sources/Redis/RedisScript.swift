@@ -11,8 +11,21 @@ public struct RedisScript: Sendable, Hashable {
 
     private static let loaded = Mutex<[String: String]>([:])
 
+    /// A script's keys must all be in one hash slot when any of them carries a hash tag (a
+    /// partitioned deployment): checked on every topology, a single Redis included, so a key left
+    /// without its partition's tag fails in every test rather than only on a cluster. Keys without
+    /// any tag (one unpartitioned deployment) are not checked: they are never on a cluster.
+    package static func checkSlots(of keys: [String]) throws(RedisError) {
+        guard keys.count > 1, keys.contains(where: HashSlot.hasTag) else { return }
+        let slot = HashSlot(key: keys[0])
+        if keys.dropFirst().contains(where: { HashSlot(key: $0) != slot }) {
+            throw .crossSlot(command: "a script", keys: keys)
+        }
+    }
+
     /// Runs the script on this connection; an error reply is thrown as `RedisError.server`.
     public func run(on connection: RedisConnection, keys: [String], arguments: RedisCommand) throws(RedisError) -> RESPValue {
+        try Self.checkSlots(of: keys)
         var reply = RESPValue.error("NOSCRIPT not loaded yet")
         if let sha = loadedSHA { reply = try connection.sendKeepingErrors(command(sha: sha, keys: keys, arguments: arguments)) }
         if Self.isNoScript(reply) {

@@ -64,6 +64,7 @@ public final class NIORedisClient: RedisExecutor {
 
     /// `EVALSHA`; on `NOSCRIPT` (a restarted Redis) the script is loaded and run again.
     public func run(_ script: RedisScript, keys: [String], arguments: RedisCommand) async throws -> RESPValue {
+        try RedisScript.checkSlots(of: keys)
         let connection = self.connection
         var reply = RESPValue.error("NOSCRIPT not loaded yet")
         if let sha = script.loadedSHA { reply = try await connection.send(script.command(sha: sha, keys: keys, arguments: arguments)) }

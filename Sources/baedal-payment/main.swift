@@ -39,7 +39,7 @@ let registry = PrometheusSetup.bootstrap()
 await PartitionRecord.hold(settings.environment.keySpace, redis: settings.environment.redis, name: "baedal-payment", logger: logger)
 var requests = settings.environment.redis
 requests.readTimeoutMilliseconds = 3_000  // a frozen primary costs a request 3 s, not 15
-let redis = NIORedisClient(configuration: requests, logger: logger)
+let redis = NIORedisClient.executor(for: requests, logger: logger)
 let health = RedisHealth(configuration: settings.environment.redis, logger: logger)
 let gateway = PaymentGatewayApp(settings: settings, redis: redis, health: health, registry: registry, logger: logger)
 await HTTPDaemon.serve(router: gateway.router(), host: settings.host, port: settings.port, limits: settings.http, name: "baedal-payment",

@@ -70,14 +70,24 @@ if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
         ProcessSupport.fail("baedal-worker: BAEDAL_METRICS_PORT \(text): \(error)")
     }
 }
-let policies: [Policy]
-do {
-    policies = try daemon.policies(PolicyContext(environment: environment, variables: variables, logger: logger))
-} catch {
-    ProcessSupport.fail("baedal-worker: \(error.description)")
-}
-let workers = policies.map { policy in
-    ConsumerGroupWorker(policy: policy, settings: WorkerSettings(environment), redis: environment.redis, hooks: SystemdHooks(), logger: logger)
+// One worker per policy and partition: each blocks on its own partition's streams (on a cluster,
+// on that partition's primary), so no partition waits on another and an idle one costs a blocked
+// read, not a poll. systemd hears READY once every one of them is ready.
+var workers: [ConsumerGroupWorker] = []
+let hooks = PartitionedHooks(SystemdHooks(), count: environment.partitions)
+for partition in 0..<environment.partitions {
+    let context = PolicyContext(environment: environment, variables: variables, logger: logger, partition: partition)
+    let policies: [Policy]
+    do {
+        policies = try daemon.policies(context)
+    } catch {
+        ProcessSupport.fail("baedal-worker: \(error.description)")
+    }
+    hooks.expect(policies.count)
+    for policy in policies {
+        workers.append(ConsumerGroupWorker(policy: policy, settings: WorkerSettings(environment, keys: context.keys), redis: environment.redis,
+                                           hooks: hooks, logger: context.logger))
+    }
 }
 let group = ServiceGroup(configuration: .init(
     services: workers.map { $0 as any Service } + services,

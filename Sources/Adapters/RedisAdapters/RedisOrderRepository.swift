@@ -1,3 +1,4 @@
+import Application
 import Backbone
 import Contract
 import Orders
@@ -6,41 +7,47 @@ import Redis
 /// Orders in Redis: one hash per order (`OrderRecord`), changed only by atomic commits
 /// (`AtomicCommitter`) that also append the change's events, with the customer's receipt and the
 /// void mark in the same step. Writes a user is told succeeded wait for the replicas the
-/// deployment asks for (`BAEDAL_MIN_REPLICAS`).
+/// deployment asks for (`BAEDAL_MIN_REPLICAS`). Every key of an order is its partition's
+/// (`KeySpace.keys(forOrder:)`), so each commit stays in one hash slot.
 public struct RedisOrderRepository: OrderRepository {
-    public let keys: Keys
+    public let keySpace: KeySpace
     public let redis: any RedisExecutor
     public let replication: Replication
     private let committer = AtomicCommitter()
     /// How long a receipt is remembered.
     public static let receiptMilliseconds = 24 * 3_600_000
 
-    public init(keys: Keys, redis: any RedisExecutor, replication: Replication = .none) {
-        (self.keys, self.redis, self.replication) = (keys, redis, replication)
+    public init(keySpace: KeySpace, redis: any RedisExecutor, replication: Replication = .none) {
+        (self.keySpace, self.redis, self.replication) = (keySpace, redis, replication)
     }
 
+    /// The keys of an order's partition.
+    func keys(_ orderId: String) -> Keys { keySpace.keys(forOrder: orderId) }
+
     public func load(_ orderId: String) async throws -> Order? {
-        OrderRecord.order(id: orderId, reply: try await redis.send(RedisCommand("HGETALL", keys.order(orderId))))
+        OrderRecord.order(id: orderId, reply: try await redis.send(RedisCommand("HGETALL", keys(orderId).order(orderId))))
     }
 
     public func load(_ orderIds: [String]) async throws -> [Order] {
         guard !orderIds.isEmpty else { return [] }
-        let replies = try await redis.pipeline(orderIds.map { RedisCommand("HGETALL", keys.order($0)) })
+        let replies = try await redis.pipeline(orderIds.map { RedisCommand("HGETALL", keys($0).order($0)) })
         return zip(orderIds, replies).compactMap { OrderRecord.order(id: $0, reply: $1) }
     }
 
     public func statuses(_ orderIds: [String]) async throws -> [OrderStatus?] {
         guard !orderIds.isEmpty else { return [] }
-        let replies = try await redis.pipeline(orderIds.map { RedisCommand("HGET", keys.order($0), "status") })
+        let replies = try await redis.pipeline(orderIds.map { RedisCommand("HGET", keys($0).order($0), "status") })
         return replies.map { $0.string.flatMap(OrderStatus.init(rawValue:)) }
     }
 
     public func exists(_ orderId: String) async throws -> Bool {
-        try await redis.send(RedisCommand("EXISTS", keys.order(orderId))).int == 1
+        try await redis.send(RedisCommand("EXISTS", keys(orderId).order(orderId))).int == 1
     }
 
     public func receipt(customer: String, idempotencyKey: String) async throws -> String? {
-        let key = keys.orderReceipt(customer: customer, idempotencyKey: idempotencyKey)
+        // The receipt lives with the order the key stands for (`PlaceOrder.orderId(customer:idempotencyKey:)`).
+        let orderId = PlaceOrder.orderId(customer: customer, idempotencyKey: idempotencyKey)
+        let key = keys(orderId).orderReceipt(customer: customer, idempotencyKey: idempotencyKey)
         guard let receipt = try await redis.send(RedisCommand("GET", key)).string else { return nil }
         if replication.replicas > 0 {
             try replication.check(try await redis.confirm(touching: RedisCommand("PEXPIRE", key, String(Self.receiptMilliseconds)),
@@ -54,6 +61,7 @@ public struct RedisOrderRepository: OrderRepository {
     /// it is cancelled).
     func copies(of change: OrderChange, itemsJSON: String) -> [AggregateCommit.Snapshot] {
         let order = change.order
+        let keys = keys(order.id)
         let copy = OrderRecord.copy(of: order, version: order.version + 1, itemsJSON: itemsJSON)
         var snapshots = [
             AggregateCommit.Snapshot(key: keys.storeOrders(order.storeId), field: order.id, value: copy),
@@ -70,6 +78,7 @@ public struct RedisOrderRepository: OrderRepository {
     public func commit(_ change: OrderChange, receipt: OrderReceipt?, unlessVoided: Bool) async throws -> OrderCommitOutcome {
         // The lines are rendered once, for the hash and for the events that carry them.
         let itemsJSON = EventData.json(change.order.items)
+        let keys = keys(change.order.id)
         let commit = AggregateCommit(
             aggregateKey: keys.order(change.order.id),
             expectedVersion: change.order.version,

@@ -93,6 +93,14 @@ public struct Keys: Sendable, Hashable {
     /// The pattern of every minute's key (for `baedalctl rebuild`, which compares them all).
     public var ordersPerMinutePattern: String { key("dashboard", "orders-per-minute") + ":*" }
 
+    /// A partition's orders per minute in a partitioned deployment: one hash per hour (hours since
+    /// the epoch), fields `<minute>:<status>`, so the last hour of N partitions is read from 2 × N
+    /// hashes rather than 60 × N.
+    public func ordersPerHour(_ hour: Int64) -> String { key("dashboard", "orders-per-hour", String(hour)) }
+
+    /// The pattern of every hour's key.
+    public var ordersPerHourPattern: String { key("dashboard", "orders-per-hour") + ":*" }
+
     // MARK: The runtime's records of a consumer group
 
     /// The group's retry book: messages waiting for their next delivery.

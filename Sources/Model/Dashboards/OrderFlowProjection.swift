@@ -37,6 +37,14 @@ public struct OrderFlowProjection: Sendable {
     public func effects(of event: EventEnvelope, type: EventType) -> Effects {
         guard event.at > 0, let status = Self.status(after: type) else { return .none }
         let minute = event.at / 60_000
+        if keys.tag != nil {
+            let hour = minute / 60
+            let key = keys.ordersPerHour(hour)
+            return Effects([
+                .increment(hash: key, field: "\(minute):\(status)", by: 1),
+                .expire(key: key, type: .hash, atSeconds: (hour + 1) * 3_600 + Self.retentionSeconds),
+            ])
+        }
         let key = keys.ordersPerMinute(minute)
         return Effects([
             .increment(hash: key, field: status, by: 1),

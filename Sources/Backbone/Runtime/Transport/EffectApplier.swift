@@ -33,7 +33,8 @@ public struct EffectApplier: Sendable {
         var skipped: [Handled] = []
         var duplicates: [Handled] = []
         while !remaining.isEmpty {
-            let reply = try Self.script.run(on: connection, keys: [], arguments: arguments(for: remaining))
+            let (keys, arguments) = invocation(for: remaining)
+            let reply = try Self.script.run(on: connection, keys: keys, arguments: arguments)
             guard let parts = reply.array, let status = parts.first?.int else {
                 throw .unexpectedReply(expected: "an apply outcome", got: "\(reply)")
             }
@@ -61,11 +62,22 @@ public struct EffectApplier: Sendable {
     public static func write(_ effects: [Effects], on connection: RedisConnection) throws(RedisError) {
         let applier = EffectApplier(group: "-", consumer: "-", keys: Keys(prefix: "-"))
         let outcomes = effects.map { Handled(stream: "", id: "", effects: $0) }
-        _ = try script.run(on: connection, keys: [], arguments: applier.arguments(for: outcomes, acknowledging: false))
+        let (keys, arguments) = applier.invocation(for: outcomes, acknowledging: false)
+        _ = try script.run(on: connection, keys: keys, arguments: arguments)
     }
 
-    private func arguments(for outcomes: [Handled], acknowledging: Bool = true) -> RedisCommand {
-        var arguments = RedisCommand([group, consumer, records.retryBook])
+    /// Every key the script touches is in `KEYS` (a cluster routes the script by them, and a node
+    /// refuses a key it does not serve); the arguments name a key by its position there.
+    private func invocation(for outcomes: [Handled], acknowledging: Bool = true) -> (keys: [String], arguments: RedisCommand) {
+        var keys: [String] = []
+        var position: [String: Int] = [:]
+        func ref(_ key: String) -> Int {
+            if let known = position[key] { return known }
+            keys.append(key)
+            position[key] = keys.count
+            return keys.count
+        }
+        var arguments = RedisCommand([group, consumer, String(ref(records.retryBook))])
         arguments.reserveCapacity(arguments: outcomes.count * 2 + 64, bytes: outcomes.count * 48 + 1_024)
         // The ids per stream, in stream order. A batch holds each stream's outcomes in one run
         // (that is how batches are read), so runs are grouped without hashing every id.
@@ -80,8 +92,8 @@ public struct EffectApplier: Sendable {
         }
         arguments.append(runs.count)
         for run in runs {
-            arguments.append(run.stream)
-            arguments.append(records.applied(run.stream))
+            arguments.append(ref(run.stream))
+            arguments.append(ref(records.applied(run.stream)))
             arguments.append(run.range.count)
             // The script asks `XPENDING` for the range from the first id to the last: they must be
             // in stream order (a batch read from a stream is; re-deliveries need not be).
@@ -106,7 +118,7 @@ public struct EffectApplier: Sendable {
         func flush() {
             for (key, field, delta) in totals.drain() where delta != 0 {
                 writes.append("i")
-                writes.append(key)
+                writes.append(ref(key))
                 writes.append(field)
                 writes.append(delta)
                 count += 1
@@ -115,7 +127,7 @@ public struct EffectApplier: Sendable {
         func command(_ key: String, _ keyType: Effects.KeyType, _ arguments: [String]) {
             if totals.touches(key) { flush() }
             writes.append("c")
-            writes.append(key)
+            writes.append(ref(key))
             writes.append(keyType.rawValue)
             writes.append(arguments.count)
             writes.append(contentsOf: arguments)
@@ -129,7 +141,7 @@ public struct EffectApplier: Sendable {
                 case let .append(stream, fields):
                     if totals.touches(stream) { flush() }
                     writes.append("x")
-                    writes.append(stream)
+                    writes.append(ref(stream))
                     writes.append(fields.count)
                     for field in fields {
                         writes.append(field.name)
@@ -155,7 +167,7 @@ public struct EffectApplier: Sendable {
         flush()
         for expiry in expiries {
             writes.append("c")
-            writes.append(expiry.key)
+            writes.append(ref(expiry.key))
             writes.append(expiry.keyType.rawValue)
             writes.append(3)
             writes.append(contentsOf: ["EXPIREAT", expiry.key, String(expiry.seconds)])
@@ -163,7 +175,7 @@ public struct EffectApplier: Sendable {
         }
         arguments.append(count)
         arguments.append(argumentsOf: writes)
-        return arguments
+        return (keys, arguments)
     }
 
     /// Sums of increments per (key, field), in first-seen order. A sum that would overflow is
@@ -199,16 +211,18 @@ public struct EffectApplier: Sendable {
 
     static let script = RedisScript(source: #"""
     #!lua
-    -- ARGV: group, consumer, retry book, stream count, then per stream: key, applied set,
-    --       id count, ids, count of ids with effects, those ids, count of retried ids, their
-    --       retry book fields; then write count and the writes:
-    --       i key field delta | x stream nfields (name value)* | c key keyType nargs arg*
-    local group, consumer, book = ARGV[1], ARGV[2], ARGV[3]
+    -- KEYS: every key touched, each once; ARGV names a key by its position in KEYS (a "ref")
+    -- ARGV: group, consumer, retry book ref, stream count, then per stream: stream ref, applied
+    --       set ref, id count, ids, count of ids with effects, those ids, count of retried ids,
+    --       their retry book fields; then write count and the writes:
+    --       i keyref field delta | x streamref nfields (name value)* | c keyref keyType nargs arg*
+    local function key(a) return KEYS[tonumber(ARGV[a])] end
+    local group, consumer, book = ARGV[1], ARGV[2], key(3)
     local nstreams = tonumber(ARGV[4])
     local i = 5
     local batches, missing, seen = {}, {}, {}
     for s = 1, nstreams do
-      local stream, applied, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+      local stream, applied, n = key(i), key(i + 1), tonumber(ARGV[i + 2])
       local first, last = i + 3, i + 2 + n
       local owned = {}
       for _, entry in ipairs(redis.call('XPENDING', stream, group, ARGV[first], ARGV[last], n + 100000, consumer)) do
@@ -242,18 +256,18 @@ public struct EffectApplier: Sendable {
     for w = 1, nwrites do
       local kind = ARGV[i]
       if kind == 'i' then
-        writes[w] = { 'HINCRBY', i + 1, i + 3 }
-        expect(ARGV[i + 1], 'hash')
+        writes[w] = { 'HINCRBY', key(i + 1), i + 2, i + 3 }
+        expect(key(i + 1), 'hash')
         i = i + 4
       elseif kind == 'x' then
         local n = tonumber(ARGV[i + 2])
-        writes[w] = { 'XADD', i + 1, i + 2 + 2 * n }
-        expect(ARGV[i + 1], 'stream')
+        writes[w] = { 'XADD', key(i + 1), i + 3, i + 2 + 2 * n }
+        expect(key(i + 1), 'stream')
         i = i + 3 + 2 * n
       else
         local n = tonumber(ARGV[i + 3])
-        writes[w] = { false, i + 4, i + 3 + n }
-        expect(ARGV[i + 1], ARGV[i + 2])
+        writes[w] = { false, false, i + 4, i + 3 + n }
+        expect(key(i + 1), ARGV[i + 2])
         i = i + 4 + n
       end
     end
@@ -272,25 +286,25 @@ public struct EffectApplier: Sendable {
     -- before the first write (a field that is not an integer, a sum near the 64-bit limit).
     for _, w in ipairs(writes) do
       if w[1] == 'HINCRBY' then
-        local current = redis.call('HGET', ARGV[w[2]], ARGV[w[2] + 1])
+        local current = redis.call('HGET', w[2], ARGV[w[3]])
         if current then
           local value = tonumber(current)
           if not value or not string.match(current, '^%-?%d+$') then
-            return redis.error_reply('ERR ' .. ARGV[w[2]] .. ' field ' .. ARGV[w[2] + 1] .. ' is not an integer')
+            return redis.error_reply('ERR ' .. w[2] .. ' field ' .. ARGV[w[3]] .. ' is not an integer')
           end
-          if math.abs(value) + math.abs(tonumber(ARGV[w[3]])) >= 4.6e18 then
-            return redis.error_reply('ERR incrementing ' .. ARGV[w[2]] .. ' field ' .. ARGV[w[2] + 1] .. ' would overflow')
+          if math.abs(value) + math.abs(tonumber(ARGV[w[4]])) >= 4.6e18 then
+            return redis.error_reply('ERR incrementing ' .. w[2] .. ' field ' .. ARGV[w[3]] .. ' would overflow')
           end
         end
       end
     end
     for _, w in ipairs(writes) do
       if w[1] == 'HINCRBY' then
-        redis.call('HINCRBY', ARGV[w[2]], ARGV[w[2] + 1], ARGV[w[3]])
+        redis.call('HINCRBY', w[2], ARGV[w[3]], ARGV[w[4]])
       elseif w[1] == 'XADD' then
-        redis.call('XADD', ARGV[w[2]], '*', unpack(ARGV, w[2] + 2, w[3]))
+        redis.call('XADD', w[2], '*', unpack(ARGV, w[3], w[4]))
       else
-        redis.call(unpack(ARGV, w[2], w[3]))
+        redis.call(unpack(ARGV, w[3], w[4]))
       end
     end
     for _, b in ipairs(batches) do

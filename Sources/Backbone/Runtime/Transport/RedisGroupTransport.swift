@@ -23,6 +23,9 @@ public final class RedisGroupTransport: GroupTransport {
         self.group = group
         self.consumer = consumer
         self.streams = streams
+        // On a cluster both clients follow the primary of the partition's slot: every key of a
+        // partition carries its tag, so the streams, the records and every effect are there.
+        let redis = redis.pinned(toKey: streams.first ?? keys.dead)
         var readConfiguration = redis
         readConfiguration.readTimeoutMilliseconds = max(redis.readTimeoutMilliseconds, blockMilliseconds + 10_000)
         reader = RedisClient(configuration: readConfiguration, label: "\(group).reader", logger: logger)
