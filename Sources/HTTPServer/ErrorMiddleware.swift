@@ -20,7 +20,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // Written on the primary, not yet on enough replicas: not promised; a retry is safe.
             context.logger.warning("write not confirmed by the replicas", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             throw APIError.unavailable("not_replicated", "\(error); retry with the same Idempotency-Key shortly", retryAfterSeconds: 1)
-        } catch let error as RedisError where error.isConnectionProblem {
+        } catch let error as RedisError where error.isConnectionProblem || error.isPassing {
+            // Unreachable, failing over, or a cluster slot failing over or moving: nothing was done.
             context.logger.error("redis unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             throw APIError.unavailable("unavailable", "the backbone is unreachable; try again shortly", retryAfterSeconds: 1)
         } catch let error as HTTPError {

@@ -86,7 +86,10 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         return !Self.passingCodes.contains(code)
     }
 
-    static let passingCodes: Set<String> = [
+    /// Error codes of a command that did not run and should run shortly: a server loading,
+    /// read-only, without its replicas or primary, out of memory, busy with a script; a cluster's
+    /// routing; and the client's own (`NOSCRIPT`, `NOGROUP`) that it handles itself.
+    public static let passingCodes: Set<String> = [
         "LOADING", "READONLY", "NOREPLICAS", "MASTERDOWN", "OOM", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MISCONF",
         "NOSCRIPT", "NOGROUP", "MOVED", "ASK", "UNBLOCKED",
     ]
@@ -130,6 +133,18 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     /// True when the connection (not the command) failed, or reached a server that is not the
     /// primary (any more): worth reconnecting and trying again. A write that failed this way was
     /// not applied, except `connectionLost`, whose outcome is unknown.
+    /// The command did not run, and Redis should take it shortly: a connection that could not
+    /// be made or a server that is not the primary (yet), a cluster's routing past the client's
+    /// own retries, or a passing reply (`LOADING`, `TRYAGAIN`, `CLUSTERDOWN`, `OOM`, `BUSY`…).
+    /// Never a lost reply (`connectionLost`: its outcome is unknown).
+    public var isPassing: Bool {
+        switch self {
+        case .routing, .connectionFailed, .notPrimary: return true
+        case .server: return serverCode.map { Self.passingCodes.contains($0) && $0 != "NOSCRIPT" && $0 != "NOGROUP" } ?? false
+        default: return false
+        }
+    }
+
     public var isConnectionProblem: Bool {
         switch self {
         case .connectionFailed, .connectionLost, .notPrimary: return true

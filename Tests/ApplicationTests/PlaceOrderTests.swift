@@ -102,6 +102,49 @@ struct PlaceOrderTests {
         #expect(placed == 0)
     }
 
+    /// A store that refuses the first commit with an error that passes (a failover, a cluster
+    /// slot moving: the commit did not run), then works.
+    final class RefusingOnce: OrderRepository {
+        struct SlotMoving: UncertainWrite, Equatable {
+            var mayHaveWritten: Bool { false }
+            var isPassing: Bool { true }
+        }
+        let base: InMemoryOrderRepository
+        let refusals = Mutex(1)
+        init(_ base: InMemoryOrderRepository) { self.base = base }
+        func load(_ orderId: String) async throws -> Order? { try await base.load(orderId) }
+        func load(_ orderIds: [String]) async throws -> [Order] { try await base.load(orderIds) }
+        func statuses(_ orderIds: [String]) async throws -> [OrderStatus?] { try await base.statuses(orderIds) }
+        func exists(_ orderId: String) async throws -> Bool { try await base.exists(orderId) }
+        func receipt(customer: String, idempotencyKey: String) async throws -> String? { try await base.receipt(customer: customer, idempotencyKey: idempotencyKey) }
+        func commit(_ change: OrderChange, receipt: OrderReceipt?, unlessVoided: Bool) async throws -> OrderCommitOutcome {
+            let refuse = refusals.withLock { count in
+                defer { count -= 1 }
+                return count > 0
+            }
+            if refuse { throw SlotMoving() }
+            return try await base.commit(change, receipt: receipt, unlessVoided: unlessVoided)
+        }
+    }
+
+    /// A commit refused by a store that is failing over (or a cluster slot that is moving) did
+    /// not run: the charge is not cancelled (that would burn the customer's key) but handed to
+    /// payment-refund to settle later, and the retry with the same key places the order with it.
+    @Test func aCommitRefusedForNowKeepsTheChargeForARetryWithTheSameKey() async throws {
+        let catalog = InMemoryStoreCatalog([(Store(storeId: "s-1", name: "김밥천국", region: "gangnam"), try Menu(items: [
+            MenuItem(foodId: "kimbap", name: "김밥", price: 3_500), MenuItem(foodId: "cola", name: "콜라", price: 2_000),
+        ]))])
+        let placeOrder = PlaceOrder(catalog: catalog, orders: RefusingOnce(orders), voids: voids, gateway: gateway, breaker: breaker, logger: Logger(label: "test"))
+        await #expect(throws: RefusingOnce.SlotMoving()) { try await placeOrder(request, by: .customer("c-1"), idempotencyKey: "k-moving") }
+        #expect(gateway.cancelled.withLock { $0.isEmpty }, "the charge is kept for the retry")
+        #expect(voids.requests.count == 1, "and handed to payment-refund in case no retry comes")
+        let receipt = try await placeOrder(request, by: .customer("c-1"), idempotencyKey: "k-moving")
+        let orderId = PlaceOrder.orderId(customer: "c-1", idempotencyKey: "k-moving")
+        #expect(receipt.contains(#""paymentId":"p-\#(orderId)""#))
+        #expect(placed == 1)
+        #expect(gateway.cancelled.withLock { $0.isEmpty })
+    }
+
     @Test func unknownStoresAndFoodsAreRefusedBeforeAnyCharge() async throws {
         var unknownStore = request
         unknownStore.storeId = "s-none"

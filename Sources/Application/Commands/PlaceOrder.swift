@@ -87,6 +87,17 @@ public struct PlaceOrder: Sendable {
                            metadata: ["paymentId": "\(payment.paymentId)", "error": "\(error)"])
             await requestVoid(orderId: orderId, customerId: customer.id, reason: "commit not confirmed: \(error)", logger: logger)
             throw error
+        } catch let error as any UncertainWrite where error.isPassing {
+            // Not written, and the store will take it shortly (a failover, a cluster slot moving):
+            // the charge is kept for the customer's retry with the same key (the gateway answers
+            // it with this payment) and handed to payment-refund, which voids it only if no order
+            // exists once the retry had its time. Only if that cannot be recorded is it cancelled.
+            logger.warning("the order could not be written yet (the store is failing over or moving it); its charge waits for a retry",
+                           metadata: ["paymentId": "\(payment.paymentId)", "error": "\(error)"])
+            if !(await requestVoid(orderId: orderId, customerId: customer.id, reason: "commit refused for now: \(error)", logger: logger)) {
+                await cancel(payment, customerId: customer.id, logger: logger)
+            }
+            throw error
         } catch {
             logger.error("the order could not be written after its payment was approved; cancelling the payment",
                          metadata: ["paymentId": "\(payment.paymentId)", "error": "\(error)"])
@@ -172,14 +183,18 @@ public struct PlaceOrder: Sendable {
         }
     }
 
-    /// Hands an uncertain charge to `payment-refund`, which cancels it if the gateway made it.
-    private func requestVoid(orderId: String, customerId: String, reason: String, logger: Logger) async {
+    /// Hands an uncertain charge to `payment-refund`, which cancels it if the gateway made it;
+    /// false when the request could not be recorded.
+    @discardableResult
+    private func requestVoid(orderId: String, customerId: String, reason: String, logger: Logger) async -> Bool {
         do {
             try await voids.request(orderId: orderId, customerId: customerId, reason: reason, at: now())
             logger.notice("asked payment-refund to settle an unanswered charge", metadata: ["reason": "\(reason)"])
+            return true
         } catch {
             logger.critical("an unanswered charge could not be recorded; check the gateway for this order by hand",
                             metadata: ["reason": "\(reason)", "error": "\(error)"])
+            return false
         }
     }
 }

@@ -85,4 +85,9 @@ extension OrderRepository {
 /// nothing was written (a placement hands its charge to `payment-refund` instead of cancelling it).
 public protocol UncertainWrite: Error {
     var mayHaveWritten: Bool { get }
+    /// Certainly not written, and the store should take it again shortly (a failover under way,
+    /// a cluster slot failing over or moving, a primary that cannot be reached): a placement keeps
+    /// its charge for a retry with the same key, and hands it to `payment-refund` to settle if
+    /// no retry comes, rather than cancelling it (which would burn the customer's key).
+    var isPassing: Bool { get }
 }
