@@ -306,5 +306,51 @@ struct TransportContractTests {
         try await task.value
     }
 
+    /// A store that cannot take writes for a while (a failover, a cluster slot failing over or
+    /// moving; on Redis: `min-replicas-to-write` unmet, so every script is refused with
+    /// `NOREPLICAS`): the worker holds on to its batch and applies it once the store takes writes
+    /// again; no message is delivered a second time (nothing counts toward `maxDeliveries`), each
+    /// is applied once.
+    @Test(arguments: Kind.allCases)
+    func aStoreThatCannotTakeWritesForAWhileCostsNoDelivery(_ kind: Kind) async throws {
+        let harness = try Harness(kind)
+        func refuse(_ refusing: Bool) throws {
+            if let memory = harness.memory { memory.refuseWrites(refusing); return }
+            _ = try harness.server!.connect().send(RedisCommand("CONFIG", "SET", "min-replicas-to-write", refusing ? "1" : "0"))
+        }
+        func refusals() -> Int {
+            if let memory = harness.memory { return memory.refusedApplies }
+            let stats = (try? harness.server!.connect().send(RedisCommand("INFO", "commandstats")).string) ?? ""
+            let line = stats.split(separator: "\r\n").first { $0.hasPrefix("cmdstat_evalsha:") } ?? ""
+            return line.split(separator: ",").first { $0.hasPrefix("rejected_calls=") }.flatMap { Int($0.dropFirst("rejected_calls=".count)) } ?? 0
+        }
+        let handlings = Mutex(0)
+        let policy = Self.policy { _ in handlings.withLock { $0 += 1 }; return Self.counting }
+        let (worker, task) = harness.worker(policy, consumer: "a", claimIdle: 200, maxDeliveries: 1)
+        _ = try harness.append(1)
+        try #require(await eventually { harness.count == 1 && harness.pending == 0 }, "the worker runs")
+        // Three entries, and the store stops taking writes before the worker can apply them
+        // (on Redis in one transaction with the entries).
+        if let memory = harness.memory {
+            memory.refuseWrites(true)
+            _ = try harness.append(3)
+        } else {
+            let connection = try harness.server!.connect()
+            var commands = [RedisCommand("MULTI")]
+            for index in 0..<3 { commands.append(RedisCommand("XADD", harness.stream, "*", "type", "T", "orderId", "o-\(index)", "at", "1", "data", "{}")) }
+            commands += [RedisCommand("CONFIG", "SET", "min-replicas-to-write", "1"), RedisCommand("EXEC")]
+            _ = try connection.pipeline(commands)
+        }
+        try #require(await eventually { refusals() >= 3 }, "the worker tried its batch again and again")
+        #expect(harness.count == 1 && harness.pending == 3)
+        harness.clock.advance(1_000)  // past the claim time: nobody takes the batch from the worker holding it
+        try refuse(false)
+        try #require(await eventually { harness.count == 4 && harness.pending == 0 }, "count \(harness.count), pending \(harness.pending)")
+        #expect(handlings.withLock { $0 } == 4, "each handled once, never delivered again")
+        #expect(harness.deadLetters == 0, "with maxDeliveries 1, a second delivery would have dead-lettered it")
+        worker.stop()
+        try await task.value
+    }
+
     struct Flaky: Error {}
 }

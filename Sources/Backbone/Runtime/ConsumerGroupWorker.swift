@@ -208,7 +208,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
         let sorted = await dispatcher.dispatch(batch)
         try await scheduler.park(sorted.failed)
         do {
-            try await apply(sorted.handled.map(\.handled))
+            try await applyHoldingOn(sorted.handled.map(\.handled))
         } catch TransportFailure.refused(let reason) {
             // One message's writes are refused (a key of the wrong type, an overflow, an entry too
             // large for a script): find it, keep the rest. Each message stands alone here: one
@@ -222,6 +222,30 @@ public final class ConsumerGroupWorker: Service, Sendable {
                         "orderId": "\(message.string("orderId") ?? "-")", "stream": "\(message.stream)", "id": "\(message.id)", "error": "\(reason)",
                     ])
                 }
+            }
+        }
+    }
+
+    /// Applies the batch's writes; while the store cannot take them (a failover, a cluster slot
+    /// failing over or moving: nothing was written) the batch stays in hand and is applied again
+    /// after a back-off (50 ms doubling to 2 s), so an outage neither hands the messages out
+    /// again nor counts a delivery against `maxDeliveries`. Stopping gives up the batch: its
+    /// messages stay pending and are delivered again.
+    private func applyHoldingOn(_ handled: [Handled]) async throws {
+        var backoff = 50
+        while true {
+            do {
+                return try await apply(handled)
+            } catch TransportFailure.unavailable(let reason) {
+                if isStopping { throw TransportFailure.unavailable(reason) }
+                if backoff == 50 {
+                    logger.warning("the store cannot take a batch's writes now; holding on to it", metadata: [
+                        "count": "\(handled.count)", "error": "\(reason)",
+                    ])
+                }
+                if !degraded.exchange(true, ordering: .relaxed) { hooks.status("\(policy.name): the backbone cannot take writes now, retrying") }
+                try? await Task.sleep(for: .milliseconds(backoff))
+                backoff = min(backoff * 2, 2_000)
             }
         }
     }

@@ -175,6 +175,10 @@ public struct InMemoryGroupTransport: GroupTransport {
         var remaining = handled
         var skipped: [Handled] = [], duplicates: [Handled] = []
         return try store.withState { state throws(TransportFailure) in
+            if state.refusingWrites {
+                state.refusedApplies += 1
+                throw .unavailable("refusing writes (a failover under way)")
+            }
             for index in remaining.indices.reversed() {
                 let message = remaining[index]
                 guard let record = state.groups[message.stream]?[group] else { throw .groupMissing("no group \(group) on \(message.stream)") }

@@ -43,6 +43,9 @@ public final class InMemoryStreams: Sendable {
         var retryBooks: [String: [String: RetryBook.Entry]] = [:]
         var positions: [String: [String: StreamID]] = [:]
         var applied: [String: [String: Set<StreamID>]] = [:]
+        /// While set, every apply is refused as a store failing over would (`unavailable`).
+        var refusingWrites = false
+        var refusedApplies = 0
     }
 
     public init(clock: @escaping EpochClock) {
@@ -72,6 +75,15 @@ public final class InMemoryStreams: Sendable {
     public func sortedSet(_ key: String) -> [String: Int64] {
         state.withLock { state in if case .zset(let set) = state.values[key] { set } else { [:] } }
     }
+
+    /// Refuses (or takes again) every apply as a store failing over or a cluster slot moving
+    /// would: `unavailable`, nothing written.
+    public func refuseWrites(_ refusing: Bool) {
+        state.withLock { $0.refusingWrites = refusing }
+    }
+
+    /// How many applies were refused so far.
+    public var refusedApplies: Int { state.withLock { $0.refusedApplies } }
 
     /// Makes `key` hold a value of another kind (a hand edit gone wrong).
     public func corrupt(_ key: String) {
