@@ -82,3 +82,29 @@ struct HashSlotRuleTests {
         #expect(counts.sorted() == [4, 6, 6])
     }
 }
+
+/// A script's keys must share one slot whenever they carry a hash tag — checked before sending on
+/// every topology, a single Redis included, so that a key left without its partition's tag fails
+/// in every test and not only on a cluster.
+@Suite("Script keys and their slot")
+struct ScriptSlotTests {
+    static let script = RedisScript(source: "#!lua\nreturn #KEYS")
+
+    @Test func taggedKeysOfTwoSlotsAreRefusedBeforeSending() throws {
+        let server = try RedisServer()
+        let connection = try server.connect()
+        #expect(throws: RedisError.self) {
+            try Self.script.run(on: connection, keys: ["baedal:{3}:order:o-1", "baedal:{4}:events:order"], arguments: RedisCommand())
+        }
+        do {
+            _ = try Self.script.run(on: connection, keys: ["baedal:{3}:order:o-1", "baedal:dead"], arguments: RedisCommand())
+            Issue.record("a tagged key beside an untagged one of another slot went through")
+        } catch {
+            guard case .crossSlot = error else { Issue.record("\(error)"); return }
+        }
+        #expect(try Self.script.run(on: connection, keys: ["baedal:{3}:order:o-1", "baedal:{3}:events:order"], arguments: RedisCommand()) == .integer(2))
+        // Untagged keys (one unpartitioned deployment on a single Redis) are not held to one slot.
+        #expect(try Self.script.run(on: connection, keys: ["baedal:order:o-1", "baedal:events:order"], arguments: RedisCommand()) == .integer(2))
+        #expect(HashSlot.hasTag("a{b}c") && !HashSlot.hasTag("a{}b") && !HashSlot.hasTag("a}b{") && !HashSlot.hasTag("plain"))
+    }
+}
