@@ -20,6 +20,9 @@ fc-list :lang=ko 2>/dev/null | grep -q . || need+=(fonts-nanum)
 python=$(command -v /usr/bin/python3 || command -v python3 || true)
 if [ -z "$python" ] || ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then need+=(python3 python3-venv); python=/usr/bin/python3; fi
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)  # baedal-autoscaler: children stop if it dies (--pdeathsig)
+# make test: `promtool check rules` and `promtool test rules` on ops/prometheus (Debian ships promtool
+# in the prometheus package; on a host run by systemd that package also enables a Prometheus server).
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
