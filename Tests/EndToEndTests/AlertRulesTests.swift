@@ -100,8 +100,8 @@ struct AlertRulesTests {
     /// The names every rule and every dashboard query reads, against the /metrics of real
     /// processes: the API, the gateway, a worker of each policy, and the autoscaler.
     @Test func everyMetricTheRulesAndTheDashboardReadIsExportedByTheProcesses() async throws {
-        let read = try Self.alerts().flatMap { Self.metricNames($0.expression) } + Self.dashboardExpressions().flatMap(Self.metricNames)
-        let wanted = Set(read).subtracting(Self.prometheusOwn)
+        let expressions = try Self.alerts().map(\.expression) + Self.dashboardExpressions()
+        let wanted = Set(expressions.flatMap(Self.metricNames)).subtracting(Self.prometheusOwn)
         #expect(wanted.count >= 15 && wanted.contains("baedal_group_lag") && wanted.contains("http_server_requests_total"), "names read: \(wanted.sorted())")
 
         // The sentinel and cluster counters: registered by the code that follows those topologies.
@@ -136,21 +136,42 @@ struct AlertRulesTests {
         #expect(await eventually(seconds: 15) { (try? await deployment.call("GET", "/health/ready").status) == 200 })
 
         let exportable = wanted.subtracting(Self.topologyOnly)
-        var exported: [String: Set<String>] = [:]
+        // Per process, each sample name with the label names it carries.
+        var exported: [String: [String: Set<String>]] = [:]
+        var labelsOf: [String: Set<String>] = [:]
         let found = await eventually(seconds: 60, every: 250) {
             for (process, port) in ports {
-                if let text = try? await Self.scrape(port) { exported[process] = Self.exportedNames(text) }
+                if let text = try? await Self.scrape(port) { exported[process] = Self.exportedLabels(text) }
             }
-            return exportable.isSubset(of: exported.values.reduce(into: Set<String>()) { $0.formUnion($1) })
+            labelsOf = [:]
+            for metrics in exported.values { labelsOf.merge(metrics) { $0.union($1) } }
+            return exportable.isSubset(of: Set(labelsOf.keys))
         }
-        let all = exported.values.reduce(into: Set<String>()) { $0.formUnion($1) }
         #expect(found, """
-            read by the rules or the dashboard and exported by no process: \(exportable.subtracting(all).sorted())
+            read by the rules or the dashboard and exported by no process: \(exportable.subtracting(labelsOf.keys).sorted())
             scraped: \(exported.mapValues { $0.count }.sorted { $0.key < $1.key })
             \(deployment.logs.suffix(4000))
             == autoscaler
             \(autoscaler.log.suffix(2000))
             """)
+        // The labels they select on (`metric{label=…}`) are labels of those metrics, and the labels
+        // they group or match on (`by (…)`, `on (…)`) are labels of the metrics they read; job and
+        // instance are Prometheus's own.
+        var problems: [String] = []
+        for expression in expressions {
+            for (metric, labels) in Self.selectorLabels(expression) where exportable.contains(metric) {
+                for label in labels where !["job", "instance"].contains(label) && !(labelsOf[metric] ?? []).contains(label) {
+                    problems.append("\(metric) has no label \(label), exported: \((labelsOf[metric] ?? []).sorted()), in: \(expression)")
+                }
+            }
+            let read = Set(Self.metricNames(expression))
+            guard read.isSubset(of: exportable) else { continue }
+            let available = read.reduce(into: Set(["job", "instance"])) { $0.formUnion(labelsOf[$1] ?? []) }
+            for label in Self.groupingLabels(expression) where !available.contains(label) {
+                problems.append("no metric of this expression has the label \(label): \(expression)")
+            }
+        }
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
         autoscaler.signal(SIGTERM)
         _ = await autoscaler.waitForExit()
         await deployment.stopWorkers()
@@ -260,12 +281,43 @@ struct AlertRulesTests {
         return names
     }
 
-    /// Sample names of a Prometheus text exposition.
-    static func exportedNames(_ text: String) -> Set<String> {
-        Set(text.split(separator: "\n").compactMap { line -> String? in
-            guard !line.hasPrefix("#"), let end = line.firstIndex(where: { $0 == "{" || $0 == " " }) else { return nil }
-            return String(line[..<end])
-        })
+    /// The sample names of a Prometheus text exposition, each with the label names it carries.
+    static func exportedLabels(_ text: String) -> [String: Set<String>] {
+        let label = try! NSRegularExpression(pattern: #"([a-zA-Z_][a-zA-Z0-9_]*)=\""#)
+        var exported: [String: Set<String>] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let end = line.firstIndex(where: { $0 == "{" || $0 == " " }) else { continue }
+            var labels = exported[String(line[..<end])] ?? []
+            if line[end] == "{" {
+                let rest = String(line[line.index(after: end)...]) as NSString
+                for match in label.matches(in: rest as String, range: NSRange(location: 0, length: rest.length)) {
+                    labels.insert(rest.substring(with: match.range(at: 1)))
+                }
+            }
+            exported[String(line[..<end])] = labels
+        }
+        return exported
+    }
+
+    /// Each selector of an expression with the label names it matches on: `metric{label op "value", …}`.
+    static func selectorLabels(_ expression: String) -> [(metric: String, labels: [String])] {
+        let selector = try! NSRegularExpression(pattern: #"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}"#)
+        let matcher = try! NSRegularExpression(pattern: #"([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*""#)
+        let text = expression as NSString
+        return selector.matches(in: expression, range: NSRange(location: 0, length: text.length)).map { match in
+            let inside = text.substring(with: match.range(at: 2)) as NSString
+            let labels = matcher.matches(in: inside as String, range: NSRange(location: 0, length: inside.length)).map { inside.substring(with: $0.range(at: 1)) }
+            return (text.substring(with: match.range(at: 1)), labels)
+        }
+    }
+
+    /// The labels of an expression's `by`, `without`, `on`, `ignoring`, `group_left` and `group_right` lists.
+    static func groupingLabels(_ expression: String) -> [String] {
+        let clause = try! NSRegularExpression(pattern: #"\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)"#)
+        let text = expression as NSString
+        return clause.matches(in: expression, range: NSRange(location: 0, length: text.length)).flatMap { match in
+            text.substring(with: match.range(at: 1)).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
     }
 
     static func scrape(_ port: Int) async throws -> String {
