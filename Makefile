@@ -34,7 +34,8 @@ test: deps
 # (the price of BAEDAL_MIN_REPLICAS, failovers under load, the projector with replicas), then the
 # console's weight, load time in headless Chromium and JSON routes on a big stream, then POST /orders
 # while the API restarts (socket held vs not), then a burst drained by one worker vs the autoscaler, then the flow's lag at fixed offered loads,
-# then what a whole order life and a placement cost Redis at 8 and 48 concurrent customers (BENCH_OLD_BIN=DIR: old beside new).
+# then what a whole order life and a placement cost Redis at 8 and 48 concurrent customers (BENCH_OLD_BIN=DIR: old beside new),
+# then the same stack on one Redis with 1 and 16 partitions and on a three-primary cluster.
 bench:
 	@scripts/install-deps.sh
 	$(SWIFT) build -c release
@@ -46,6 +47,7 @@ bench:
 	@scripts/bench-autoscale.sh
 	@scripts/bench-flow.sh
 	@scripts/bench-cost.sh
+	@scripts/bench-cluster.sh
 
 # Release binaries to $(DESTDIR)$(PREFIX)/bin with their man pages (argument-parser's generate-manual
 # plugin, dated by the last commit; the sed drops the hidden `help` subcommand it lists, and the
