@@ -96,9 +96,11 @@ func drain(workers: Int, binary: String) throws {
     let stream = keys.stream(.order)
     let length = try connection.send(RedisCommand("XLEN", stream)).int ?? 0
     guard length > 0 else { fail("\(stream) is empty: run 'baedal-bench fill N' first") }
-    // A fresh start: no group, no dashboards.
+    // A fresh start: no group, none of its records (a group recreated over its recorded watermark would
+    // rightly skip what it already applied), no dashboards.
     _ = try connection.sendKeepingErrors(RedisCommand("XGROUP", "DESTROY", stream, "projector"))
-    _ = try connection.send(RedisCommand("DEL", keys.key("dashboard", "food-orders"), keys.key("dashboard", "rider-deliveries")))
+    _ = try connection.send(RedisCommand("DEL", keys.groupPositions("projector"), keys.groupApplied("projector", stream: stream),
+                                         keys.retryBook("projector"), keys.key("dashboard", "food-orders"), keys.key("dashboard", "rider-deliveries")))
     let lastId = try connection.send(RedisCommand("XINFO", "STREAM", stream)).fields["last-generated-id"]?.string ?? ""
 
     let started = Date()
