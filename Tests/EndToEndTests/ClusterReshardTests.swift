@@ -54,6 +54,16 @@ struct ClusterReshardTests {
         let statuses = Set(load.refusals.withLock { $0.map(\.1) })
         print("reshard: \(placed.count) orders placed, \(load.refusals.withLock { $0.count }) answers retried (statuses \(statuses.sorted()))")
         #expect(statuses.isSubset(of: [503]), "refused only with 503, which a retry with the same key fixes: \(statuses)")
+        // What the nodes answered meanwhile (printed, not asserted: how many depends on timing).
+        var redirects: [String: Int] = [:]
+        for server in cluster.servers {
+            let info = (try? cluster.connect(port: server.port).send(RedisCommand("INFO", "errorstats")).string) ?? ""
+            for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("errorstat_") {
+                let name = line.dropFirst("errorstat_".count).prefix { $0 != ":" }
+                redirects[String(name), default: 0] += Int(line.split(separator: "=").last.map { $0.prefix { $0.isNumber } } ?? "") ?? 0
+            }
+        }
+        print("reshard: errors the nodes answered: \(redirects.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         // The moved partitions live on their new primaries now (unless redis-cli's reshard took them on).
         for (k, target) in moved {
             let port = try cluster.primaryPort(servingSlot: deployment.slot(ofPartition: k))
