@@ -38,8 +38,12 @@ struct ClusterFailoverTests {
         #expect(nodes.split(separator: "\n").contains { $0.contains(":\(promoted)@") && $0.contains("master") }, "\(nodes)")
         #expect(nodes.split(separator: "\n").contains { $0.contains(":\(victim)@") && $0.contains("fail") }, "\(nodes)")
 
+        // The promoted replica has no replica of its own: a placement on its partitions cannot be
+        // confirmed replicated (BAEDAL_MIN_REPLICAS 1) and is answered 503, to be retried.
+        #expect(await eventually(seconds: 15) { load.refusals.withLock { $0.contains { $0.0 > promotedAt && $0.1 == 503 } } },
+                "a 503 while the promoted primary has no replica\n\(deployment.logs)")
         // The killed node comes back as the promoted one's replica: its partitions' writes are
-        // replicated again, and orders are taken on them.
+        // replicated again, and orders are taken on them with the keys refused meanwhile.
         try await offThePool { try cluster.restart(port: victim) }
         let rejoinedAt = Date()
         let before = takenOnItsPartitions()
