@@ -127,6 +127,73 @@ struct ClusterScenarioTests {
         #expect(try deployment.dashboardParts(.foodOrders).filter { $0.value != 0 } == food)
         #expect(try deployment.dashboardParts(.riderDeliveries) == ridden)
         #expect(try deployment.deadLetterCount() == 0)
+        // The keys spread: every primary holds at least a fifth of them.
+        let sizes = try primaries.map { try cluster.connect(port: $0).send(RedisCommand("DBSIZE")).int ?? 0 }
+        #expect(sizes.allSatisfy { $0 * 5 >= sizes.reduce(0, +) }, "keys per primary: \(sizes)")
         for process in deployment.processes { #expect(process.isRunning, "\(process.name) died:\n\(process.log.suffix(2000))") }
+    }
+
+    /// The ordering races on a cluster, each order on its own partition's primary: the same
+    /// `Idempotency-Key` eight times at once is one order and one payment; cancel against
+    /// start-cooking has one winner per order; ten riders picking one delivery, one winner.
+    @Test func racesHaveOneWinnerAndOneKeyIsOneOrderOnACluster() async throws {
+        let cluster = try RedisClusterServers()
+        defer { cluster.stop() }
+        let deployment = try await Deployment.onCluster(cluster)
+        let customer = try await deployment.customer("c-cl-race")
+        let owner = try await deployment.owner(of: "s-gangnam-chicken")
+
+        let replies = try await withThrowingTaskGroup(of: Deployment.Reply.self) { group in
+            for _ in 0..<8 { group.addTask { try await deployment.placeOrder(customer, key: "k-same") } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(replies.allSatisfy { $0.status == 201 }, "\(replies.map(\.status))")
+        #expect(Set(replies.map(\.body)).count == 1)
+        let same = try #require(replies.first?.object["orderId"] as? String)
+        #expect(try deployment.clusterEvents(.order).filter { $0.orderId == same }.map(\.type) == ["OrderPlaced"])
+        #expect(try deployment.clusterEvents(.payment).filter { $0.orderId == same }.map(\.type) == ["PaymentApproved"])
+
+        // Cancel against start-cooking, twelve accepted orders over the partitions.
+        var orderIds: [String] = []
+        for _ in 0..<12 {
+            let id = try await deployment.placed(customer)
+            #expect(try await deployment.call("POST", "/orders/\(id)/accept", token: owner).status == 200)
+            orderIds.append(id)
+        }
+        #expect(Set(try orderIds.map { try deployment.primaryPort(ofOrder: $0) }).count > 1, "the orders are on more than one primary")
+        let outcomes = try await withThrowingTaskGroup(of: (String, Int, Int).self) { group in
+            for id in orderIds {
+                group.addTask {
+                    async let cancel = deployment.call("POST", "/orders/\(id)/cancel", token: customer)
+                    async let cook = deployment.call("POST", "/orders/\(id)/start-cooking", token: owner)
+                    return (id, try await cancel.status, try await cook.status)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let events = try deployment.clusterEvents(.order) + deployment.clusterEvents(.store)
+        for (id, cancel, cook) in outcomes {
+            #expect([cancel, cook].sorted() == [200, 409], "order \(id): cancel \(cancel), start-cooking \(cook)")
+            #expect(try await deployment.status(of: id, customer) == (cancel == 200 ? "cancelled" : "cooking"))
+            let announced = events.filter { $0.orderId == id && ($0.type == "OrderCancelled" || $0.type == "CookingStarted") }.count
+            #expect(announced == 1, "order \(id) announced \(announced) outcomes")
+        }
+
+        // Ten riders race for one cooked order.
+        let cooking = try #require(outcomes.first { $0.1 == 409 }?.0, "a start-cooking won")
+        #expect(try await deployment.call("POST", "/orders/\(cooking)/finish-cooking", token: owner).status == 200)
+        let someRider = try await deployment.rider("r-cl-look")
+        #expect(await eventually(seconds: 15) {
+            (try? await deployment.call("GET", "/deliveries?region=gangnam", token: someRider))?.array.contains { $0["orderId"] as? String == cooking } == true
+        }, "\(deployment.logs)")
+        var riders: [String: String] = [:]
+        for index in 0..<10 { riders["r-cl-\(index)"] = try await deployment.rider("r-cl-\(index)") }
+        let picks = try await withThrowingTaskGroup(of: Int.self) { group in
+            for token in riders.values { group.addTask { try await deployment.call("POST", "/deliveries/\(cooking)/pick", token: token).status } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(picks.filter { $0 == 200 }.count == 1 && picks.filter { $0 == 409 }.count == 9, "\(picks)")
+        #expect(try deployment.clusterEvents(.delivery).filter { $0.orderId == cooking }.map(\.type) == ["DeliveryOpened", "DeliveryPicked"])
+        #expect(try deployment.deadLetterCount() == 0)
     }
 }
