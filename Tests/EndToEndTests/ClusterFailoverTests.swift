@@ -9,7 +9,24 @@ import TestSupport
 /// follows without a restart.
 @Suite("Redis Cluster failover", .serialized)
 struct ClusterFailoverTests {
-    @Test func aPrimaryKilledUnderLoadLosesNoAcknowledgedOrderAndHandlesNoEventTwice() async throws {
+    /// Whose primary is killed: partition 0's, or the catalogue's (stores and menus, read by every
+    /// placement: while it fails over no order can be placed, on any partition).
+    enum Victim: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case partitionZero = "partition 0's primary"
+        case catalogue = "the catalogue's primary"
+
+        var testDescription: String { rawValue }
+
+        func slot(in deployment: Deployment) -> HashSlot {
+            switch self {
+            case .partitionZero: deployment.slot(ofPartition: 0)
+            case .catalogue: HashSlot(key: deployment.keySpace.shared.stores)
+            }
+        }
+    }
+
+    @Test(arguments: Victim.allCases)
+    func aPrimaryKilledUnderLoadLosesNoAcknowledgedOrderAndHandlesNoEventTwice(_ whose: Victim) async throws {
         let cluster = try RedisClusterServers()
         defer { cluster.stop() }
         let deployment = try await Deployment.onCluster(cluster)
@@ -18,10 +35,10 @@ struct ClusterFailoverTests {
         let clients = 4
         async let loading: Void = FailoverTests().run(load, deployment, clients: clients, owner: owner)
 
-        // The primary of partition 0 is killed once orders are being taken; its partitions are
-        // every partition whose slot it serves.
+        // The primary is killed once orders are being taken; its partitions are every partition
+        // whose slot it serves.
         #expect(await eventually(seconds: 30) { load.taken(after: .distantPast) >= 20 }, "20 orders taken before the kill\n\(deployment.logs)")
-        let slot = deployment.slot(ofPartition: 0)
+        let slot = whose.slot(in: deployment)
         let map = try cluster.slotMap()
         let victim = try #require(map.primary(for: slot)?.port)
         let itsPartitions = (0..<Deployment.clusterPartitions).filter { map.primary(for: deployment.slot(ofPartition: $0))?.port == victim }
@@ -58,7 +75,7 @@ struct ClusterFailoverTests {
         let refused = zip(successes, successes.dropFirst()).filter { $0.1 > killedAt }.map { $0.1.timeIntervalSince($0.0) }.max() ?? 0
         let placed = load.placed.withLock { $0 }
         print("""
-            cluster failover: primary \(victim) (partitions \(itsPartitions)) killed; replica \(promoted) promoted after \
+            cluster failover: \(whose.rawValue) \(victim) (partitions \(itsPartitions)) killed; replica \(promoted) promoted after \
             \(Int(promotedAt.timeIntervalSince(killedAt) * 1000)) ms, old primary rejoined after \(Int(rejoinedAt.timeIntervalSince(killedAt) * 1000)) ms, \
             its partitions taking orders again after \(Int(resumedAt.timeIntervalSince(killedAt) * 1000)) ms at most; longest stretch without a 201: \
             \(Int(refused * 1000)) ms; \(placed.count) orders placed, \(load.refusals.withLock { $0.count }) answers retried
