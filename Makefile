@@ -17,6 +17,8 @@ build: deps
 	$(SWIFT) build
 
 # Starts a local Redis (data under .run/) and every worker in the background; `make stop` ends them.
+# HA=1: a primary, two replicas and three Sentinels instead; CLUSTER=1: a Redis Cluster of three
+# primaries and three replicas (.run/cluster/), every process on redis-cluster://.
 run: build
 	@scripts/run.sh start
 

@@ -6,15 +6,27 @@
 # HA=1: instead of one Redis, a primary and two replicas (ports REDIS_PORT, +1, +2) and three
 # Sentinels (SENTINEL_PORT, +1, +2; quorum 2, failover after 1 s), every process on
 # redis-sentinel://; their data and configurations (which Redis and Sentinel rewrite) in .run/ha/.
+# CLUSTER=1: instead of one Redis, a Redis Cluster of three primaries and three replicas (ports
+# REDIS_PORT … +5, cluster bus ports +10000, ops/redis/baedal-cluster.conf), created on the first
+# start and reused afterwards, every process on redis-cluster://; data and nodes.conf in .run/cluster/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN="$PWD/.run"
 PORT="${REDIS_PORT:-6379}"
 HA="${HA:-0}"
+CLUSTER="${CLUSTER:-0}"
+CLUSTER_NODES=6
 SENTINEL_PORT="${SENTINEL_PORT:-26379}"
 BIN="${BIN:-$PWD/.build/debug}"
 POLICIES=(store-inbox payment-refund delivery-dispatch notification projector)
-if [ "$HA" = 1 ]; then
+if [ "$HA" = 1 ] && [ "$CLUSTER" = 1 ]; then
+  echo "HA=1 and CLUSTER=1 are two different topologies (Sentinel, or a Redis Cluster, which fails over by itself): choose one" >&2
+  exit 2
+fi
+cluster_ports() { local offset; for offset in $(seq 0 $((CLUSTER_NODES - 1))); do echo $((PORT + offset)); done; }
+if [ "$CLUSTER" = 1 ]; then
+  export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis-cluster://$(cluster_ports | sed 's/^/127.0.0.1:/' | paste -sd, -)}"
+elif [ "$HA" = 1 ]; then
   export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis-sentinel://127.0.0.1:$SENTINEL_PORT,127.0.0.1:$((SENTINEL_PORT + 1)),127.0.0.1:$((SENTINEL_PORT + 2))/baedal}"
 else
   export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis://127.0.0.1:$PORT}"
@@ -34,6 +46,42 @@ if [ -z "${BAEDAL_JWT_SECRET:-}" ]; then
   export BAEDAL_JWT_SECRET="baedal-development-secret-not-for-production"
   DEV_SECRET=1
 fi
+
+# The partition count the deployment recorded (BAEDAL_PARTITIONS, or its default on a cluster).
+partitions() { redis-cli -c -p "$PORT" get "$BAEDAL_PREFIX:partitions" 2>/dev/null || true; }
+
+# The line that shows the order stream as a log: one partition's on a cluster.
+xrange_hint() {
+  if [ "$CLUSTER" = 1 ]; then echo "redis-cli -c -p $PORT XRANGE '$BAEDAL_PREFIX:{0}:events:order' - +   # partition 0's; {1} … for the others"
+  else echo "redis-cli -p $PORT XRANGE $BAEDAL_PREFIX:events:order - +"; fi
+}
+
+# The primary that serves the slot of a key now, as host:port (from CLUSTER NODES: skips failed
+# primaries and the [slot->-id] entries of slots being moved).
+slot_primary() {
+  local slot; slot=$(redis-cli -p "$PORT" cluster keyslot "$1")
+  redis-cli -p "$PORT" cluster nodes | awk -v s="$slot" '$3 ~ /master/ && $3 !~ /fail/ {
+    for (i = 9; i <= NF; i++) { if ($i ~ /^\[/) continue; n = split($i, r, "-"); lo = r[1]; hi = (n > 1 ? r[2] : r[1])
+      if (s + 0 >= lo + 0 && s + 0 <= hi + 0) { split($2, a, "@"); print a[1]; exit } } }'
+}
+
+# The demo stores. On a cluster, a baedalctl that does not route yet gets MOVED: it then seeds
+# through the primary of the catalogue's slot, on redis:// with more than one partition, which
+# makes it write the same {catalog}-tagged keys that the processes on redis-cluster:// read (the
+# count itself does not matter there, and seed does not record it).
+seed() {
+  local out node
+  if [ "$CLUSTER" != 1 ]; then "$BIN/baedalctl" seed | sed 's/^/seed                   /'; return; fi
+  if out=$("$BIN/baedalctl" seed 2>&1); then echo "$out" | sed 's/^/seed                   /'; return; fi
+  node=$(slot_primary "$BAEDAL_PREFIX:{catalog}:stores")
+  [ -n "$node" ] || { echo "seed: no primary serves the catalogue's slot ($out)" >&2; exit 1; }
+  echo "seed                   baedalctl seed on redis-cluster:// said: $out; seeding through $node, the catalogue's primary"
+  BAEDAL_REDIS_URL="redis://$node" BAEDAL_PARTITIONS=16 "$BIN/baedalctl" seed | sed 's/^/seed                   /'
+}
+
+data_directory() {
+  if [ "$CLUSTER" = 1 ]; then echo .run/cluster; elif [ "$HA" = 1 ]; then echo .run/ha; else echo .run/redis; fi
+}
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -120,9 +168,74 @@ start_ha() {
   done
 }
 
+# cluster_field PORT NAME: a field of CLUSTER INFO on that node (empty when it does not answer).
+cluster_field() { redis-cli -p "$1" cluster info 2>/dev/null | tr -d '\r' | sed -n "s/^$2://p"; }
+
+# The Redis Cluster: six nodes, formed once (three primaries, a replica each), then waited for
+# until every node says cluster_state:ok with all 16384 slots served.
+start_cluster() {
+  local cluster="$RUN/cluster" node port ports=() created
+  mkdir -p "$cluster"
+  # nodes.conf names the ports of every node: a cluster belongs to one set of ports.
+  if [ -f "$cluster/ports" ] && [ "$(cat "$cluster/ports")" != "$PORT" ]; then
+    echo "$cluster was made for REDIS_PORT=$(cat "$cluster/ports"), not $PORT:" \
+      "run with that, or make stop and remove $cluster to start afresh" >&2
+    exit 1
+  fi
+  echo "$PORT" >"$cluster/ports"
+  while read -r port; do
+    ports+=("$port"); node="$cluster/node-$port"
+    mkdir -p "$node"
+    if [ ! -f "$node.conf" ]; then
+      { echo "include $PWD/ops/redis/baedal.conf"; echo "include $PWD/ops/redis/baedal-cluster.conf"
+        echo "port $port"; echo "bind 127.0.0.1"; echo "dir $node"; echo "supervised no"
+        echo "# Locally: a failover in about three seconds rather than seven."
+        echo "cluster-node-timeout 2000"; } >"$node.conf"
+    fi
+    if alive "$node.pid"; then
+      printf '%-22s already running (pid %s) on 127.0.0.1:%s\n' "redis-$port" "$(cat "$node.pid")" "$port"
+      continue
+    fi
+    if redis-cli -p "$port" ping >/dev/null 2>&1; then
+      echo "a Redis that make run did not start answers on 127.0.0.1:$port: stop it, or choose another REDIS_PORT" >&2
+      exit 1
+    fi
+    redis-server "$node.conf" --daemonize yes --pidfile "$node.pid" --logfile "$node.log"
+    for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    redis-cli -p "$port" ping >/dev/null || { echo "redis-$port did not start; see $node.log" >&2; exit 1; }
+    printf '%-22s started on 127.0.0.1:%s (cluster bus :%s), data in .run/cluster/node-%s\n' "redis-$port" "$port" "$((port + 10000))" "$port"
+  done < <(cluster_ports)
+  # Formed once: afterwards every node finds the others from its nodes.conf.
+  if [ "$(cluster_field "$PORT" cluster_slots_assigned)" = 0 ] && [ "$(cluster_field "$PORT" cluster_known_nodes)" = 1 ]; then
+    created=$(redis-cli --cluster create $(printf '127.0.0.1:%s ' "${ports[@]}") --cluster-replicas 1 --cluster-yes 2>&1) || {
+      echo "$created" >"$cluster/create.log"
+      echo "redis-cli --cluster create failed; see $cluster/create.log" >&2; exit 1; }
+    echo "$created" >"$cluster/create.log"
+    echo "cluster                created: 3 primaries, a replica each (redis-cli --cluster create; output in .run/cluster/create.log)"
+  fi
+  # Ready: every node sees the whole cluster, every slot served, and every replica in step.
+  local ready=0
+  for _ in $(seq 300); do
+    ready=1
+    for port in "${ports[@]}"; do
+      [ "$(cluster_field "$port" cluster_state)" = ok ] && [ "$(cluster_field "$port" cluster_slots_ok)" = 16384 ] \
+        && [ "$(cluster_field "$port" cluster_known_nodes)" = "$CLUSTER_NODES" ] || { ready=0; break; }
+      if redis-cli -p "$port" role 2>/dev/null | head -1 | grep -q slave; then
+        redis-cli -p "$port" info replication 2>/dev/null | tr -d '\r' | grep -q '^master_link_status:up' || { ready=0; break; }
+      fi
+    done
+    [ "$ready" = 1 ] && break
+    sleep 0.1
+  done
+  [ "$ready" = 1 ] || { echo "the cluster did not reach cluster_state:ok with all 16384 slots served; see $cluster/node-*.log" >&2; exit 1; }
+  echo "cluster                ok: 16384 slots served by $(redis-cli -p "$PORT" cluster nodes | grep -c master) primaries, $(redis-cli -p "$PORT" cluster nodes | grep -c slave) replicas"
+}
+
 start() {
   mkdir -p "$RUN/redis"
-  if [ "$HA" = 1 ]; then
+  if [ "$CLUSTER" = 1 ]; then
+    start_cluster
+  elif [ "$HA" = 1 ]; then
     start_ha
   elif alive "$RUN/redis.pid"; then
     echo "redis                  already running (pid $(cat "$RUN/redis.pid")) on 127.0.0.1:$PORT"
@@ -135,7 +248,7 @@ start() {
     redis-cli -p "$PORT" ping >/dev/null || { echo "redis did not start; see $RUN/redis.log" >&2; exit 1; }
     echo "redis                  started on 127.0.0.1:$PORT, data in .run/redis (AOF on), log .run/redis.log"
   fi
-  "$BIN/baedalctl" seed | sed 's/^/seed                   /'
+  seed
   daemon baedal-payment "$BIN/baedal-payment"
   daemon baedal-api "$BIN/baedal-api"
   local scaled=()
@@ -170,14 +283,26 @@ Try it (tokens come from baedalctl with the same secret):
   curl -s -XPOST $api/orders/ORDER_ID/accept -H "Authorization: Bearer \$O"      # then start-cooking, finish-cooking
   curl -s "$api/deliveries?region=gangnam" -H "Authorization: Bearer \$R"        # then /deliveries/ORDER_ID/pick, /deliver
   curl -s $api/customers/me/notifications -H "Authorization: Bearer \$C"
-  redis-cli -p $PORT XRANGE $BAEDAL_PREFIX:events:order - +
+  $(xrange_hint)
   $ctl status                                   # per policy: instances running, what the autoscaler wants
   curl -s http://127.0.0.1:$AUTOSCALER_PORT/metrics | grep baedal_autoscaler
 
 The operator console (a fresh operator token in the link): $(BAEDAL_JWT_SECRET="$BAEDAL_JWT_SECRET" "$ctl" console)
 
-make stop stops it all (Redis keeps its data in .run/redis).
+make stop stops it all (Redis keeps its data in $(data_directory)).
 EOT
+  if [ "$CLUSTER" = 1 ]; then
+    cat <<EOT
+A Redis Cluster: $(redis-cli -p "$PORT" cluster nodes | grep -c master) primaries and their replicas on 127.0.0.1:$PORT…$((PORT + CLUSTER_NODES - 1)), data in .run/cluster/.
+An order lives in partition CRC16(orderId) mod $(partitions), its keys under $BAEDAL_PREFIX:{K}: (docs/cluster.md). Look at it:
+  redis-cli -p $PORT cluster nodes                     # who is primary, who replicates whom, which slots
+  redis-cli -p $PORT cluster keyslot '{0}'             # the slot of partition 0
+  redis-cli -c -p $PORT XRANGE '$BAEDAL_PREFIX:{0}:events:order' - +   # -c follows MOVED to the slot's primary
+baedalctl and the autoscaler's view do not route on redis-cluster:// yet (MOVED): see docs/cluster.md.
+Try a failover: kill -KILL \$(cat .run/cluster/node-PORT.pid) (PORT: a primary's); its replica takes its slots
+in a few seconds; start it again with make run CLUSTER=1: it rejoins as a replica.
+EOT
+  fi
   if [ "$HA" = 1 ]; then
     cat <<EOT
 Highly available: the primary is whatever the Sentinels say (redis-cli -p $SENTINEL_PORT SENTINEL get-master-addr-by-name baedal);
@@ -204,7 +329,7 @@ stop() {
   for pidfile in "$RUN"/baedal-autoscaler.pid "$RUN"/worker-*.pid "$RUN"/baedal-api.pid "$RUN"/baedal-payment.pid; do
     [ -e "$pidfile" ] && stop_pid "$pidfile"
   done
-  for pidfile in "$RUN"/ha/sentinel-*.pid "$RUN"/ha/node-*.pid; do
+  for pidfile in "$RUN"/ha/sentinel-*.pid "$RUN"/ha/node-*.pid "$RUN"/cluster/node-*.pid; do
     [ -e "$pidfile" ] && stop_pid "$pidfile"
   done
   if alive "$RUN/redis.pid"; then

@@ -16,6 +16,8 @@ final class Deployment: @unchecked Sendable {
     let redis: RedisServer
     /// Set when the deployment runs on a primary, replicas and Sentinels (`redis-sentinel://`).
     let ha: RedisHighAvailability?
+    /// Set when the deployment runs on a Redis Cluster (`redis-cluster://`); `redis` is its first node.
+    let cluster: RedisClusterServers?
     /// The API's listening socket when the test holds it, as systemd holds `baedal-api.socket`:
     /// every API started gets it, and it stays open between them.
     let apiSocket: HeldSocket?
@@ -28,21 +30,24 @@ final class Deployment: @unchecked Sendable {
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     private var authority: TokenAuthority?
 
-    /// `payment` and `api` add to the environment of those processes; `workers` are started at once.
+    /// `payment` and `api` add to the environment of those processes, `environment` to every
+    /// process's; `workers` are started at once.
     init(payment: [String: String] = [:], api: [String: String] = [:], workers: [String] = Deployment.policies,
-         claimIdleMilliseconds: Int = 1_000, ha: RedisHighAvailability? = nil, holdAPISocket: Bool = false) async throws {
+         claimIdleMilliseconds: Int = 1_000, ha: RedisHighAvailability? = nil, cluster: RedisClusterServers? = nil,
+         environment: [String: String] = [:], holdAPISocket: Bool = false) async throws {
         self.ha = ha
-        redis = try ha?.servers[0] ?? RedisServer()
+        self.cluster = cluster
+        redis = try cluster?.servers[0] ?? ha?.servers[0] ?? RedisServer()
         apiSocket = holdAPISocket ? try HeldSocket() : nil
         apiPort = try apiSocket?.port ?? freePort()
         paymentPort = try freePort()
         base = [
-            "BAEDAL_REDIS_URL": ha?.url ?? redis.url, "BAEDAL_JWT_SECRET": Self.secret,
+            "BAEDAL_REDIS_URL": cluster?.url ?? ha?.url ?? redis.url, "BAEDAL_JWT_SECRET": Self.secret,
             "BAEDAL_API_PORT": String(apiPort), "BAEDAL_PAYMENT_PORT": String(paymentPort),
             "BAEDAL_PAYMENT_URL": "http://127.0.0.1:\(paymentPort)",
             "BAEDAL_CLAIM_IDLE_MS": String(claimIdleMilliseconds), "BAEDAL_LOG_LEVEL": "info",
-        ]
-        let seed = try BaedalProcess("baedalctl", ["seed"], environment: base)
+        ].merging(environment) { $1 }
+        let seed = try BaedalProcess("baedalctl", ["seed"], environment: try seedEnvironment())
         guard await seed.waitForExit() == 0 else { throw TestFailure("baedalctl seed failed: \(seed.log)") }
         try await startPayment(payment)
         try await startAPI(api)
