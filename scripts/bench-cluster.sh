@@ -69,7 +69,16 @@ start_stack() {  # start_stack TOPOLOGY
       done
       export BAEDAL_REDIS_URL="redis-cluster://$(IFS=,; echo "${seeds[*]}")" BAEDAL_PARTITIONS="${1#cluster-}" ;;
   esac
-  "$BIN/baedalctl" seed >/dev/null
+  if ! "$BIN/baedalctl" seed >/dev/null 2>&1; then
+    # A baedalctl older than its routing on redis-cluster:// (BENCH_BIN of another build): seed
+    # through the primary of the catalogue's slot, on redis:// with the same count (the same keys).
+    local node
+    node=$(BAEDAL_PORTS="${ports[*]}" "$PY" -c 'import os
+from redis.cluster import RedisCluster, ClusterNode
+r = RedisCluster(startup_nodes=[ClusterNode("127.0.0.1", int(p)) for p in os.environ["BAEDAL_PORTS"].split()])
+n = r.get_node_from_key(os.environ["BAEDAL_PREFIX"] + ":{catalog}:stores"); print(f"{n.host}:{n.port}")')
+    BAEDAL_REDIS_URL="redis://$node" "$BIN/baedalctl" seed >/dev/null
+  fi
   "$BIN/baedal-payment" 2>"$DIR/payment.log" & pids+=($!)
   "$BIN/baedal-api" 2>"$DIR/api.log" & pids+=($!); API_PID=$!
   for policy in "${POLICIES[@]}"; do
