@@ -28,9 +28,11 @@ final class Deployment: @unchecked Sendable {
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     private var authority: TokenAuthority?
 
-    /// `payment` and `api` add to the environment of those processes; `workers` are started at once.
+    /// `payment` and `api` add to the environment of those processes, `environment` to every
+    /// process's (`BAEDAL_PARTITIONS`, say); `workers` are started at once.
     init(payment: [String: String] = [:], api: [String: String] = [:], workers: [String] = Deployment.policies,
-         claimIdleMilliseconds: Int = 1_000, ha: RedisHighAvailability? = nil, holdAPISocket: Bool = false) async throws {
+         claimIdleMilliseconds: Int = 1_000, ha: RedisHighAvailability? = nil, holdAPISocket: Bool = false,
+         environment: [String: String] = [:]) async throws {
         self.ha = ha
         redis = try ha?.servers[0] ?? RedisServer()
         apiSocket = holdAPISocket ? try HeldSocket() : nil
@@ -41,7 +43,7 @@ final class Deployment: @unchecked Sendable {
             "BAEDAL_API_PORT": String(apiPort), "BAEDAL_PAYMENT_PORT": String(paymentPort),
             "BAEDAL_PAYMENT_URL": "http://127.0.0.1:\(paymentPort)",
             "BAEDAL_CLAIM_IDLE_MS": String(claimIdleMilliseconds), "BAEDAL_LOG_LEVEL": "info",
-        ]
+        ].merging(environment) { $1 }
         let seed = try BaedalProcess("baedalctl", ["seed"], environment: base)
         guard await seed.waitForExit() == 0 else { throw TestFailure("baedalctl seed failed: \(seed.log)") }
         try await startPayment(payment)
