@@ -150,7 +150,7 @@ public struct DeadLetterStore: Sendable {
         // Only to a stream of this deployment, in the letter's own partition: a letter is anyone's
         // to write, and its `stream` field must not make a replay create or write an arbitrary key.
         guard keys.streamName(ofKey: letter.stream) != nil else {
-            throw Failure.notReplayable(id: id, reason: "'\(letter.stream.prefix(80))' is not one of the event streams of its partition")
+            throw Failure.notReplayable(id: id, reason: "'\(letter.stream.prefix(80))' is not one of this deployment's event streams in the letter's partition")
         }
         if let truncated = letter.truncated {
             throw Failure.notReplayable(id: id, reason: "it keeps only part of the original entry (\(truncated)); drop it")

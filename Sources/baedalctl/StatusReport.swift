@@ -57,12 +57,12 @@ struct StatusReport {
             let where_ = keySpace.partitions == 1 ? keySpace.keys(ofPartition: 0).flags : "\(keySpace.prefix):{k}:flags of each partition k"
             lines.append("flagged for an operator: \(flags) — redis-cli XRANGE \(where_) - +")
         }
-        lines.append("policies" + (keySpace.partitions > 1 ? " (backlog summed over \(keySpace.partitions) partitions)" : ""))
+        lines.append("instances")
+        for line in StatusCommand.instances(totals, views: views, now: now) { lines.append("  \(line)") }
+        lines.append("backlogs" + (keySpace.partitions > 1 ? " (summed over \(keySpace.partitions) partitions)" : ""))
         for (name, backlog) in policies {
             lines.append("  \(pad(name, 20)) backlog \(pad(String(backlog.total), 8)) = lag \(backlog.lag) + pending \(backlog.pending)")
         }
-        lines.append("instances")
-        for line in StatusCommand.instances(totals, views: views, now: now) { lines.append("  \(line)") }
         guard partitions else { return lines }
         for k in 0..<keySpace.partitions {
             let (slot, node) = placement(k)

@@ -67,7 +67,7 @@ struct PartitionedOperationsTests {
         let table = try await baedalctl(["status", "--partitions"], environment)
         #expect(table.status == 0)
         #expect(table.output.contains("partitions 4") && table.output.contains("baedal:{*}:events:order") && table.output.contains("length 8"), "\(table.output)")
-        #expect(table.output.contains("backlog summed over 4 partitions") && table.output.contains("partition 3  slot"), "\(table.output)")
+        #expect(table.output.contains("backlogs (summed over 4 partitions)") && table.output.contains("partition 3  slot"), "\(table.output)")
 
         // What the projector built in every partition equals what rebuild computes from the streams.
         for target in ["dashboards", "views"] {
