@@ -32,6 +32,20 @@ struct PartitionedOperationsTests {
         (0...).lazy.map { "\(tag)-\($0)" }.first { space.partition(of: $0) == k }!
     }
 
+    @Test func aDeadLettersIdNamesItsPartitionWhenThereAreSeveral() {
+        #expect(DeadLetterID("3/1700-0", partitions: 4) == DeadLetterID(partition: 3, entry: StreamID("1700-0")!, qualified: true))
+        #expect(DeadLetterID("3/1700-0", partitions: 4)?.description == "3/1700-0")
+        #expect(DeadLetterID("1700-0", partitions: 4) == nil, "a plain id is ambiguous among partitions")
+        #expect(DeadLetterID("1700-0", partitions: 1)?.description == "1700-0")
+        #expect(DeadLetterID("0/1700-0", partitions: 1)?.description == "1700-0", "one partition prints the plain id")
+        for bad in ["4/1700-0", "-1/1700-0", "/1700-0", "3/", "3/x", "a/1700-0", "3/1700-0/1", "+3/1700-0", "00003/1-0", "3/1700-0 "] {
+            #expect(DeadLetterID(bad, partitions: 4) == nil, "\(bad)")
+        }
+        // Written order: by entry id, then partition.
+        let ids = ["1/2-0", "0/3-0", "0/2-0", "3/1-5"].compactMap { DeadLetterID($0, partitions: 4) }
+        #expect(ids.sorted().map(\.description) == ["3/1-5", "0/2-0", "1/2-0", "0/3-0"])
+    }
+
     @Test func streamsAreSummedOverThePartitionsWithEachPartitionBeside() async throws {
         let server = try RedisServer()
         let connection = try server.connect()
