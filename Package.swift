@@ -99,7 +99,7 @@ let package = Package(
         ], path: "Sources/Adapters/GatewayClient"),
 
         // MARK: Operations: the operator's tools over the backbone: streams, dead letters, trimming, timelines.
-        .target(name: "Operations", dependencies: ["Autoscaling", "Backbone", "Contract", "JSON", "Numbers", "Redis"]),
+        .target(name: "Operations", dependencies: ["Autoscaling", "Backbone", "Contract", "Dashboards", "JSON", "Numbers", "Redis"]),
         // Who is calling: bearer tokens, HS256 with the secret or an OpenID Connect provider's (JWKS).
         .target(name: "Identity", dependencies: ["JSON", jwtKit, logging, httpClient, nioCore]),
         // MARK: Wiring: every policy daemon, named once, and the adapters the workers use.
@@ -139,8 +139,8 @@ let package = Package(
         .executableTarget(name: "baedal-payment", dependencies: ["PaymentGatewayStandIn", "HTTPServer", "Daemon", "Observability", "Redis", "RedisNIO", logging, argumentParser]),
         .executableTarget(name: "baedal-worker", dependencies: ["Policies", "Backbone", "Contract", "Daemon", "Observability", logging, lifecycle, argumentParser]),
         .executableTarget(name: "baedalctl", dependencies: [
-            "Autoscaling", "Backbone", "Contract", "Daemon", "Numbers", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis",
-            "RedisAdapters", argumentParser,
+            "Autoscaler", "Autoscaling", "Backbone", "Contract", "Daemon", "Numbers", "Operations", "Policies", "Dashboards", "Stores", "Identity", "JSON", "Redis",
+            "RedisAdapters", logging, argumentParser,
         ]),
         .executableTarget(name: "baedal-autoscaler", dependencies: [
             "Autoscaler", "Autoscaling", "Daemon", "Observability", "Policies", logging, lifecycle, argumentParser,

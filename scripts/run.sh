@@ -56,28 +56,8 @@ xrange_hint() {
   else echo "redis-cli -p $PORT XRANGE $BAEDAL_PREFIX:events:order - +"; fi
 }
 
-# The primary that serves the slot of a key now, as host:port (from CLUSTER NODES: skips failed
-# primaries and the [slot->-id] entries of slots being moved).
-slot_primary() {
-  local slot; slot=$(redis-cli -p "$PORT" cluster keyslot "$1")
-  redis-cli -p "$PORT" cluster nodes | awk -v s="$slot" '$3 ~ /master/ && $3 !~ /fail/ {
-    for (i = 9; i <= NF; i++) { if ($i ~ /^\[/) continue; n = split($i, r, "-"); lo = r[1]; hi = (n > 1 ? r[2] : r[1])
-      if (s + 0 >= lo + 0 && s + 0 <= hi + 0) { split($2, a, "@"); print a[1]; exit } } }'
-}
-
-# The demo stores. On a cluster, a baedalctl that does not route yet gets MOVED: it then seeds
-# through the primary of the catalogue's slot, on redis:// with more than one partition, which
-# makes it write the same {catalog}-tagged keys that the processes on redis-cluster:// read (the
-# count itself does not matter there, and seed does not record it).
-seed() {
-  local out node
-  if [ "$CLUSTER" != 1 ]; then "$BIN/baedalctl" seed | sed 's/^/seed                   /'; return; fi
-  if out=$("$BIN/baedalctl" seed 2>&1); then echo "$out" | sed 's/^/seed                   /'; return; fi
-  node=$(slot_primary "$BAEDAL_PREFIX:{catalog}:stores")
-  [ -n "$node" ] || { echo "seed: no primary serves the catalogue's slot ($out)" >&2; exit 1; }
-  echo "seed                   baedalctl seed on redis-cluster:// said: $out; seeding through $node, the catalogue's primary"
-  BAEDAL_REDIS_URL="redis://$node" BAEDAL_PARTITIONS=16 "$BIN/baedalctl" seed | sed 's/^/seed                   /'
-}
+# The demo stores (into the shared catalogue: its {catalog} slot on a cluster).
+seed() { "$BIN/baedalctl" seed | sed 's/^/seed                   /'; }
 
 data_directory() {
   if [ "$CLUSTER" = 1 ]; then echo .run/cluster; elif [ "$HA" = 1 ]; then echo .run/ha; else echo .run/redis; fi

@@ -57,14 +57,11 @@ public final class BaedalAPI: Sendable {
     }
 
     public func router() -> Router<BaedalContext> {
-        let keys = settings.environment.keys
         let breaker = self.breaker
         return APIRouter.build(
             baedal: baedal, auth: authenticator, accessLog: settings.accessLog ? logger : nil,
             health: HealthController(health: health, registry: registry, details: { [("paymentCircuit", breaker.state.rawValue)] }),
-            console: ConsoleAPIController(
-                baedal: baedal, inspector: StreamInspector(keys: keys, redis: redis), deadLetters: DeadLetterStore(keys: keys, redis: redis),
-                autoscaler: AutoscalerReport(keys: keys, redis: redis), timeline: OrderTimeline(keys: keys, redis: redis), auth: authenticator))
+            console: ConsoleAPIController(baedal: baedal, keySpace: settings.environment.keySpace, redis: redis, auth: authenticator))
     }
 
     public func shutdown() async {

@@ -21,7 +21,7 @@ public final class Autoscaler: Service, Sendable {
     private let launcher: any WorkerLauncher
     private let daemons: [PolicyDaemon]
     private let reader: BacklogReader
-    private let redis: RedisClient
+    private let redis: any ClosableRedisExecutor
     private let logger: Logger
 
     private struct PolicyState {
@@ -42,9 +42,12 @@ public final class Autoscaler: Service, Sendable {
             guard let daemon = PolicyCatalog.daemon(named: rule.policy) else { preconditionFailure("unknown policy \(rule.policy)") }
             return daemon
         }
-        let client = RedisClient(configuration: redis, label: "autoscaler", maxBackoffMilliseconds: 1_000, logger: logger)
+        // On a cluster, each partition's reads go to its slot's primary.
+        let client: any ClosableRedisExecutor = redis.cluster != nil
+            ? RedisExecutors.pool(redis, size: 1, logger: logger)
+            : RedisClient(configuration: redis, label: "autoscaler", maxBackoffMilliseconds: 1_000, logger: logger)
         self.redis = client
-        reader = BacklogReader(keys: settings.keys, redis: client)
+        reader = BacklogReader(keySpace: settings.keySpace, redis: client)
         self.logger = logger
     }
 

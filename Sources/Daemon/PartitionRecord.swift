@@ -20,8 +20,10 @@ public enum PartitionRecord {
         }
     }
 
-    /// Records the count if none is, or checks it against the record.
-    public static func check(_ keySpace: KeySpace, using redis: any RedisExecutor) async throws {
+    /// Records the count if none is (unless `recording` is false: a tool that only looks, such
+    /// as `baedalctl`, leaves the record to the deployment's processes), or checks it against
+    /// the record.
+    public static func check(_ keySpace: KeySpace, using redis: any RedisExecutor, recording: Bool = true) async throws {
         let key = keySpace.partitionCount
         let given = String(keySpace.partitions)
         let replies = try await redis.pipeline([RedisCommand("GET", key)])
@@ -32,6 +34,7 @@ public enum PartitionRecord {
         if keySpace.tagged, try await redis.send(RedisCommand("EXISTS", Keys(prefix: keySpace.prefix).stream(.order))).int == 1 {
             throw Mismatch(key: key, recorded: "1 (its untagged streams exist and nothing is recorded)", given: keySpace.partitions)
         }
+        guard recording else { return }
         _ = try await redis.send(RedisCommand("SET", key, given, "NX"))
         if let recorded = try await redis.send(RedisCommand("GET", key)).string, recorded != given {
             throw Mismatch(key: key, recorded: recorded, given: keySpace.partitions)  // another process recorded first

@@ -66,6 +66,12 @@ public struct OrderTimeline: Sendable {
         self.pageSize = min(pageSize, budget)
     }
 
+    /// The timeline of one order in a partitioned key space: every entry about an order is in
+    /// its own partition (`KeySpace.keys(forOrder:)`), so only that partition's streams are read.
+    public init(keySpace: KeySpace, orderId: String, redis: any RedisExecutor, budget: Int = 10_000, pageSize: Int = 1_000) {
+        self.init(keys: keySpace.keys(forOrder: orderId), redis: redis, budget: budget, pageSize: pageSize)
+    }
+
     /// The streams read: the event streams, the dead letters, the flags.
     public var streamKeys: [String] { StreamName.allCases.map(keys.stream) + [keys.dead, keys.flags] }
 

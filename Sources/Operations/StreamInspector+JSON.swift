@@ -6,6 +6,11 @@ extension StreamInspector.Stream {
     /// `{"stream","length","firstId"?,"lastId"?,"lastEntry"?:[{"name","value"}],"groups":[{"name",
     /// "lag"?,"pending","lastDeliveredId","consumers":[{"name","pending","idleMs"}]}]}`.
     public func write(into json: inout JSONWriter) {
+        write(into: &json, partitions: [])
+    }
+
+    /// The same, with each partition's stream in `"partitions"` (by partition) when there are any.
+    public func write(into json: inout JSONWriter, partitions: [Self]) {
         json.object { json in
             json.field("stream", key)
             json.field("length", length)
@@ -31,6 +36,10 @@ extension StreamInspector.Stream {
                         }
                     }
                 }
+            }
+            if !partitions.isEmpty {
+                json.key("partitions")
+                json.array(partitions) { json, part in part.write(into: &json) }
             }
         }
     }

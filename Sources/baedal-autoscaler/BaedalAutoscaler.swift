@@ -107,8 +107,10 @@ struct BaedalAutoscaler: AsyncParsableCommand {
         let variables = ProcessInfo.processInfo.environment
         let environment = ProcessSupport.environment(of: "baedal-autoscaler", variables)
         let logger = ProcessSupport.bootstrapLogging(label: "baedal.autoscaler")
+        await PartitionRecord.hold(environment.keySpace, redis: environment.redis, name: "baedal-autoscaler", logger: logger)
         let settings = AutoscalerSettings(rules: try rules, lagPerInstance: lagPerInstance, interval: .milliseconds(Int64(interval * 1000)),
-                                          coolDown: .milliseconds(Int64(coolDown * 1000)), keys: environment.keys)
+                                          coolDown: .milliseconds(Int64(coolDown * 1000)), keys: environment.keys,
+                                          keySpace: environment.keySpace)
         let launcher: any WorkerLauncher
         switch self.launcher {
         case .systemd:

@@ -2,14 +2,21 @@ import ArgumentParser
 import Backbone
 import Contract
 import Daemon
+import Logging
 import Redis
 
-/// The deployment baedalctl talks to, from the same environment as the daemons.
+/// The deployment baedalctl talks to, from the same environment as the daemons: its key space
+/// (`BAEDAL_PREFIX`, `BAEDAL_PARTITIONS`) and an executor that, on `redis-cluster://`, routes
+/// each command to its slot's primary (a command spanning partitions is sent as one command per
+/// partition, never one of several slots).
 struct Deployment {
     let environment: BaedalEnvironment
-    let connection: RedisConnection
+    let redis: any ClosableRedisExecutor
 
-    static func connect() throws -> Deployment {
+    /// Reads the environment (a usage error when it is wrong), reaches Redis (exit 3 when it
+    /// cannot) and holds `BAEDAL_PARTITIONS` against the deployment's record (exit 2 when they
+    /// differ: the tool would read other keys than the deployment writes). Close `redis` when done.
+    static func connect() async throws -> Deployment {
         let environment: BaedalEnvironment
         do {
             environment = try BaedalEnvironment()
@@ -17,28 +24,39 @@ struct Deployment {
             throw ValidationError(error.description)
         }
         do {
-            return Deployment(environment: environment, connection: try RedisConnection(configuration: environment.redis))
+            try RedisConnection(configuration: environment.redis).close()
         } catch {
             FileHandleStandardError.write("baedalctl: cannot reach Redis at \(environment.redis): \(error)\n")
             throw ExitCode(3)
         }
+        var logger = Logger(label: "baedalctl.redis")
+        logger.logLevel = .error
+        let redis = RedisExecutors.pool(environment.redis, size: 2, logger: logger)
+        do {
+            try await PartitionRecord.check(environment.keySpace, using: redis, recording: false)
+        } catch let mismatch as PartitionRecord.Mismatch {
+            redis.close()
+            FileHandleStandardError.write("baedalctl: \(mismatch)\n")
+            throw ExitCode(2)
+        } catch {
+            redis.close()
+            FileHandleStandardError.write("baedalctl: cannot reach Redis at \(environment.redis): \(error)\n")
+            throw ExitCode(3)
+        }
+        return Deployment(environment: environment, redis: redis)
     }
 
+    /// Every partition's keys.
+    var keySpace: KeySpace { environment.keySpace }
+
+    /// The keys that belong to no partition (stores, the autoscaler's view).
     var keys: Keys { environment.keys }
 
-    /// A client for the operator's tools (`Operations`), which are async over any executor: the
-    /// same code the console runs in `baedal-api`. Close it when done.
-    func client() -> RedisClient {
-        RedisClient(configuration: environment.redis, label: "baedalctl")
-    }
-
-    /// Runs `body` with a client and the connection closed after it.
-    static func withClient<T>(_ body: (Deployment, RedisClient) async throws -> T) async throws -> T {
-        let deployment = try connect()  // exit 3 when Redis is unreachable
-        deployment.connection.close()
-        let client = deployment.client()
-        defer { client.close() }
-        return try await body(deployment, client)
+    /// Runs `body` with the deployment, its executor closed after it.
+    static func with<T>(_ body: (Deployment) async throws -> T) async throws -> T {
+        let deployment = try await connect()  // exit 3 when Redis is unreachable, 2 on another partition count
+        defer { deployment.redis.close() }
+        return try await body(deployment)
     }
 }
 

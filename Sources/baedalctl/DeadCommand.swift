@@ -8,7 +8,8 @@ import Operations
 struct DeadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dead",
-        abstract: "Read, replay or drop the dead letters (baedal:dead).",
+        abstract: "Read, replay or drop the dead letters (baedal:dead, or every partition's baedal:{k}:dead).",
+        discussion: "With BAEDAL_PARTITIONS above 1 a dead letter's id names its partition: k/<entry id> (as dead list prints it).",
         subcommands: [List.self, Show.self, Replay.self, Drop.self]
     )
 
@@ -19,8 +20,8 @@ struct DeadCommand: AsyncParsableCommand {
         var count = 100
 
         func run() async throws {
-            try await Deployment.withClient { deployment, redis in
-                let store = DeadLetterStore(keys: deployment.keys, redis: redis)
+            try await Deployment.with { deployment in
+                let store = DeadLetterStore(keySpace: deployment.keySpace, redis: deployment.redis)
                 let letters = try await store.list(count: count)
                 if letters.isEmpty { print("no dead letters") }
                 for letter in letters {
@@ -35,12 +36,12 @@ struct DeadCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every field of one dead letter.")
 
-        @Argument(help: "the dead letter's id (from dead list)")
+        @Argument(help: "the dead letter's id (from dead list: k/<entry id> with partitions)")
         var id: String
 
         func run() async throws {
-            try await Deployment.withClient { deployment, redis in
-                let letter = try await DeadCommand.found { try await DeadLetterStore(keys: deployment.keys, redis: redis).letter(id) }
+            try await Deployment.with { deployment in
+                let letter = try await DeadCommand.found { try await DeadLetterStore(keySpace: deployment.keySpace, redis: deployment.redis).letter(id) }
                 print("id          \(letter.id)")
                 for name in DeadLetter.headerFields { print("\(pad(name, 11)) \(letter.header[name] ?? "")") }
                 print("-- the original entry")
@@ -58,8 +59,8 @@ struct DeadCommand: AsyncParsableCommand {
         @OptionGroup var which: Which
 
         func run() async throws {
-            try await Deployment.withClient { deployment, redis in
-                let store = DeadLetterStore(keys: deployment.keys, redis: redis)
+            try await Deployment.with { deployment in
+                let store = DeadLetterStore(keySpace: deployment.keySpace, redis: deployment.redis)
                 guard which.all else {
                     let (letter, newId) = try await DeadCommand.found { try await store.replay(which.id!) }
                     print("replayed \(which.id!) → \(letter.stream) \(newId) for group \(letter.group)")
@@ -82,8 +83,8 @@ struct DeadCommand: AsyncParsableCommand {
         @OptionGroup var which: Which
 
         func run() async throws {
-            try await Deployment.withClient { deployment, redis in
-                let store = DeadLetterStore(keys: deployment.keys, redis: redis)
+            try await Deployment.with { deployment in
+                let store = DeadLetterStore(keySpace: deployment.keySpace, redis: deployment.redis)
                 guard let id = which.id else {
                     let dropped = try await store.dropAll().done.count
                     print(dropped == 0 ? "no dead letters" : "dropped \(dropped) dead letters")
@@ -98,7 +99,7 @@ struct DeadCommand: AsyncParsableCommand {
 
     /// One dead letter, or every one there is now.
     struct Which: ParsableArguments {
-        @Argument(help: "the dead letter's id")
+        @Argument(help: "the dead letter's id (k/<entry id> with partitions)")
         var id: String?
 
         @Flag(help: "every dead letter there is now")

@@ -4,7 +4,8 @@ import Contract
 import Numbers
 import Operations
 
-/// `baedalctl pending GROUP`: what a group's consumers hold, for how long, delivered how often.
+/// `baedalctl pending GROUP`: what a group's consumers hold, for how long, delivered how often, in
+/// every partition (each stream key names its partition).
 struct PendingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pending",
@@ -18,19 +19,20 @@ struct PendingCommand: AsyncParsableCommand {
     var count = 50
 
     func run() async throws {
-        let pending = try await Deployment.withClient { deployment, redis in
-            try await StreamInspector(keys: deployment.keys, redis: redis).pending(group: group, count: count)
+        let pending = try await Deployment.with { deployment in
+            try await PartitionedInspector(keySpace: deployment.keySpace, redis: deployment.redis).pending(group: group, count: count)
         }
         guard let pending else {
             FileHandleStandardError.write("baedalctl: no stream has a group '\(group)'\n")
             throw ExitCode(1)
         }
-        if pending.isEmpty {
+        let entries = pending.flatMap(\.entries)
+        if entries.isEmpty {
             print("group \(group): nothing pending")
             return
         }
         let now = epochMilliseconds()
-        for entry in pending {
+        for entry in entries {
             var line = "\(pad(entry.stream, 28)) \(pad(entry.id, 18)) \(pad(entry.type ?? "(trimmed)", 18)) order \(pad(entry.orderId ?? "-", 28)) consumer \(pad(entry.consumer, 24)) idle \(pad(humanDuration(milliseconds: entry.idleMilliseconds), 7)) deliveries \(pad(String(entry.deliveries), 3))"
             if let due = entry.nextDue {
                 line += due > now ? " next in \(humanDuration(milliseconds: Int(clamping: due.clampedSubtracting(now))))" : " due now"

@@ -34,19 +34,19 @@ struct SeedCommand: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        let deployment = try Deployment.connect()  // exit 3 when Redis is unreachable
-        deployment.connection.close()
-        let pool = RedisPool(configuration: deployment.environment.redis, size: 1)
-        defer { pool.close() }
-        let catalog = RedisStoreCatalog(keys: deployment.keys, redis: pool)
-        for (store, items) in Self.demo {
-            if !force, try await catalog.store(store.storeId) != nil {
-                print("kept    \(store.storeId) (exists)")
-                continue
+        try await Deployment.with { deployment in
+            // The catalogue is shared by every partition (`KeySpace.shared`); on a cluster the
+            // executor routes each key to its slot's primary.
+            let catalog = RedisStoreCatalog(keys: deployment.keySpace.shared, redis: deployment.redis)
+            for (store, items) in Self.demo {
+                if !force, try await catalog.store(store.storeId) != nil {
+                    print("kept    \(store.storeId) (exists)")
+                    continue
+                }
+                try await catalog.save(store)
+                _ = try await catalog.replaceMenu(of: store.storeId, with: try Menu(items: items))
+                print("seeded  \(store.storeId)  \(store.name)  region=\(store.region)  \(items.count) dishes")
             }
-            try await catalog.save(store)
-            _ = try await catalog.replaceMenu(of: store.storeId, with: try Menu(items: items))
-            print("seeded  \(store.storeId)  \(store.name)  region=\(store.region)  \(items.count) dishes")
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autoscaler
 import Autoscaling
 import Backbone
 import Contract
@@ -8,48 +9,52 @@ import Operations
 import Policies
 import Redis
 
-/// `baedalctl status [--json]`: every stream, its groups, their lag and pending, the consumers
-/// and their idle time, the dead letters, and per policy the instances that run and what the
-/// autoscaler wants: one screen where redis-cli needs ten commands.
+/// `baedalctl status [--partitions] [--json]`: Redis's topology (a primary with its replicas and
+/// Sentinels, or a cluster's primaries, replicas, slots and the partitions each serves), every
+/// stream summed over the partitions with its groups' lag and pending, the consumers and their
+/// idle time, the dead letters, each policy's backlog, and per policy the instances that run and
+/// what the autoscaler wants: one screen where redis-cli needs ten commands. `--partitions` adds
+/// each partition's own streams and backlogs.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show Redis's topology (primary, replicas, Sentinels) and every stream: length, groups with lag and pending, consumers and their idle time, dead letters."
+        abstract: "Show Redis's topology (primary, replicas, Sentinels, or a cluster's nodes and slots) and every stream summed over the partitions: length, groups with lag and pending, consumers and their idle time, dead letters, each policy's backlog.",
+        discussion: "With BAEDAL_PARTITIONS above 1 the streams and backlogs are totals over the partitions; --partitions shows each partition's too (and, on a cluster, its slot and node)."
     )
 
     @Flag(help: "print JSON instead of a table")
     var json = false
 
+    @Flag(help: "also show each partition's streams and backlogs")
+    var partitions = false
+
     func run() async throws {
-        let deployment = try Deployment.connect()  // exit 3 when Redis is unreachable
-        let topology = try RedisTopology.inspect(deployment.environment.redis, primary: deployment.connection)
-        let flags = try deployment.connection.send(RedisCommand("XLEN", deployment.keys.flags)).int ?? 0
-        deployment.connection.close()
-        let client = deployment.client()
-        defer { client.close() }
-        let keys = deployment.keys
-        let streams = try await StreamInspector(keys: keys, redis: client).streams()
+        try await Deployment.with { deployment in try await show(deployment) }
+    }
+
+    private func show(_ deployment: Deployment) async throws {
+        let keySpace = deployment.keySpace
+        let redis = deployment.redis
+        var topology: RedisTopology?
+        var layout: ClusterLayout?
+        if let cluster = redis as? ClusterExecutor {
+            layout = ClusterLayout(map: try await cluster.slotMap(), keySpace: keySpace)
+        } else {
+            let connection = try RedisConnection(configuration: deployment.environment.redis)
+            defer { connection.close() }
+            topology = try RedisTopology.inspect(deployment.environment.redis, primary: connection)
+        }
+        let flags = try await redis.pipeline(keySpace.all.map { RedisCommand("XLEN", $0.flags) }).reduce(0) { $0.clampedAdding(max(0, $1.int ?? 0)) }
+        let streams = try await PartitionedInspector(keySpace: keySpace, redis: redis).streams()
+        let backlogs = try await BacklogReader(keySpace: keySpace, redis: redis).backlogsByPartition(of: PolicyCatalog.daemons, countLimit: 100_000)
+        let views = try await AutoscalerReport(keys: deployment.keys, redis: redis).views()
+        let report = StatusReport(keySpace: keySpace, topology: topology, layout: layout, flags: flags, streams: streams, backlogs: backlogs,
+                            views: views, now: epochMilliseconds())
         if json {
-            print(Self.json(streams, topology: topology, flags: flags))
+            print(report.json(partitions: partitions))
             return
         }
-        Self.printTopology(topology, sentinel: deployment.environment.redis.sentinel != nil)
-        for stream in streams {
-            print("\(pad(stream.key, 34)) length \(stream.length)\(stream.lastId.map { "  last \($0)" } ?? "")")
-            for group in stream.groups {
-                let lag = group.lag.map(String.init) ?? "?"
-                print("  group \(pad(group.name, 20)) lag \(pad(lag, 8)) pending \(pad(String(group.pending), 7)) consumers \(group.consumers.count)")
-                for consumer in group.consumers {
-                    print("    \(pad(consumer.name, 30)) pending \(pad(String(consumer.pending), 7)) idle \(humanDuration(milliseconds: consumer.idleMilliseconds))")
-                }
-            }
-        }
-        let dead = streams.first { $0.key == keys.dead }?.length ?? 0
-        print(dead == 0 ? "dead letters: none" : "dead letters: \(dead) — baedalctl dead list")
-        if flags > 0 { print("flagged for an operator: \(flags) — redis-cli XRANGE \(keys.flags) - +") }
-        let views = try await AutoscalerReport(keys: keys, redis: client).views()
-        print("instances")
-        for line in Self.instances(streams, views: views, now: epochMilliseconds()) { print("  \(line)") }
+        for line in report.lines(partitions: partitions, sentinel: deployment.environment.redis.sentinel != nil) { print(line) }
     }
 
     /// A consumer that read within this time counts as seen (a live instance reads at least every
@@ -78,49 +83,19 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    static func printTopology(_ topology: RedisTopology, sentinel: Bool) {
+    static func printTopology(_ topology: RedisTopology, sentinel: Bool) -> [String] {
         let agreement = sentinel
             ? " (named by \(topology.sentinels.filter { $0.primary == topology.primary }.count) of \(topology.sentinels.count) Sentinels\(topology.sentinelsAgree ? "" : ": they DISAGREE"))"
             : ""
-        print("redis primary \(topology.primary)\(agreement)")
-        if topology.replicas.isEmpty { print("  no replicas") }
+        var lines = ["redis primary \(topology.primary)\(agreement)"]
+        if topology.replicas.isEmpty { lines.append("  no replicas") }
         for replica in topology.replicas {
-            print("  replica \(pad(replica.endpoint, 21)) \(pad(replica.state, 8)) acked \(replica.lagSeconds.map { "\($0)s ago" } ?? "?")  behind \(replica.behindBytes.map { "\($0) bytes" } ?? "?")")
+            lines.append("  replica \(pad(replica.endpoint, 21)) \(pad(replica.state, 8)) acked \(replica.lagSeconds.map { "\($0)s ago" } ?? "?")  behind \(replica.behindBytes.map { "\($0) bytes" } ?? "?")")
         }
         for view in topology.sentinels {
-            print("  sentinel \(pad(view.endpoint, 20)) names \(view.primary ?? "(no answer)")")
+            lines.append("  sentinel \(pad(view.endpoint, 20)) names \(view.primary ?? "(no answer)")")
         }
-    }
-
-    static func json(_ streams: [StreamInspector.Stream], topology: RedisTopology, flags: Int) -> String {
-        var json = JSONWriter()
-        json.object { json in
-            json.key("redis")
-            json.object { json in
-                json.field("primary", topology.primary)
-                json.key("replicas")
-                json.array(topology.replicas) { json, replica in
-                    json.object { json in
-                        json.field("endpoint", replica.endpoint)
-                        json.field("state", replica.state)
-                        if let lag = replica.lagSeconds { json.field("lagSeconds", lag) }
-                        if let behind = replica.behindBytes { json.field("behindBytes", behind) }
-                    }
-                }
-                json.key("sentinels")
-                json.array(topology.sentinels) { json, view in
-                    json.object { json in
-                        json.field("endpoint", view.endpoint)
-                        if let primary = view.primary { json.field("primary", primary) }
-                    }
-                }
-                if !topology.sentinels.isEmpty { json.key("sentinelsAgree"); json.raw(topology.sentinelsAgree ? "true" : "false") }
-            }
-            json.field("flags", flags)
-            json.key("streams")
-            json.raw(Self.streamsJSON(streams))
-        }
-        return json.text
+        return lines
     }
 
     static func streamsJSON(_ streams: [StreamInspector.Stream]) -> String {

@@ -19,13 +19,26 @@ struct ConsoleBrowserTests {
     static let screenshots = root.appendingPathComponent(".build/test-output/console")
 
     @Test func anOperatorWatchesAndRepairsThePlatformInABrowser() async throws {
+        try await watchAndRepair(partitions: 1)
+    }
+
+    /// The same page over four partitions: each stream card is the total over the partitions
+    /// (`baedal:{*}:…`), the dashboards merged, a dead letter's id names its partition (`k/<id>`,
+    /// sent as `k%2F<id>` by the page's buttons), an order's timeline is read in its partition.
+    @Test func theSamePageOverFourPartitions() async throws {
+        try await watchAndRepair(partitions: 4)
+    }
+
+    func watchAndRepair(partitions: Int) async throws {
+        let screenshots = partitions == 1 ? Self.screenshots : Self.root.appendingPathComponent(".build/test-output/console-\(partitions)-partitions")
         guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
             throw TestFailure("no selenium venv at \(Self.python.path): run scripts/install-deps.sh (make test does)")
         }
         let chromium = try findExecutable("chromium"), chromedriver = try findExecutable("chromedriver")
         // delivery-dispatch opens deliveries (part of an order's timeline), the projector draws the
         // dashboards; with no other worker a garbage entry makes exactly one dead letter.
-        let deployment = try await Deployment(workers: ["projector", "delivery-dispatch"])
+        let deployment = try await Deployment(workers: ["projector", "delivery-dispatch"],
+                                              environment: partitions == 1 ? [:] : ["BAEDAL_PARTITIONS": String(partitions)])
         let customer = try await deployment.customer("c-browser")
         _ = try await deployment.placed(customer, items: [("fried-chicken", 2)])
         let orderId = try await deployment.pickedOrder(try await deployment.customer("c-2"), items: [("seasoned-chicken", 1)],
@@ -42,10 +55,10 @@ struct ConsoleBrowserTests {
         #expect(ConsoleTests.inWrittenOrder(served, Deployment.pickedTimeline), "\(served)")
         let expectedTimeline = ConsoleTests.types(served)
 
-        try? FileManager.default.removeItem(at: Self.screenshots)
+        try? FileManager.default.removeItem(at: screenshots)
         let environment = [
             "CONSOLE_URL": url, "API": "http://127.0.0.1:\(deployment.apiPort)", "REDIS_PORT": String(deployment.redis.port),
-            "OUT": Self.screenshots.path, "CHROMIUM": chromium, "CHROMEDRIVER": chromedriver, "MODE": "test",
+            "OUT": screenshots.path, "PARTITIONS": String(partitions), "CHROMIUM": chromium, "CHROMEDRIVER": chromedriver, "MODE": "test",
             "CUSTOMER": customer, "ANOTHER_ROLE": customer, "ORDER_ID": orderId,
             "EXPECT_FOODS": #"{"fried-chicken":2,"seasoned-chicken":1}"#, "EXPECT_RIDERS": #"{"r-7":1}"#,
             "EXPECT_TIMELINE": "[" + expectedTimeline.map { "\"\($0)\"" }.joined(separator: ",") + "]",
@@ -76,6 +89,11 @@ struct ConsoleBrowserTests {
         #expect((dead["replayNote"] as? String)?.contains("for group projector") == true, "\(dead)")
         #expect((dead["afterReplay"] as? [String])?.count == 1 && dead["afterReplay"] as? [String] != dead["letters"] as? [String])
         #expect((dead["afterDrop"] as? [String])?.isEmpty == true && dead["deadAfterDrop"] as? Int == 0)
+        if partitions > 1 {
+            let ids = (dead["letters"] as? [String] ?? []) + (dead["afterReplay"] as? [String] ?? [])
+            let k = deployment.keySpace.partition(of: "o-garbage")
+            #expect(!ids.isEmpty && ids.allSatisfy { $0.hasPrefix("\(k)/") }, "a letter's id names its partition, \(k): \(dead)")
+        }
 
         let hostile = try #require(steps["hostileText"], "\(output)")
         let text = try #require(hostile["expected"] as? String)
@@ -99,7 +117,7 @@ struct ConsoleBrowserTests {
         #expect((pasted["refusal"] as? String)?.contains("customer") == true && pasted["signedIn"] as? Bool == true)
         #expect(steps["done"] != nil)
         for name in ["0-console", "1-dashboards", "2-streams", "3-dead-letters", "4-hostile-text", "5-order", "6-phone", "7-sign-in"] {
-            #expect(FileManager.default.fileExists(atPath: Self.screenshots.appendingPathComponent(name + ".png").path), "\(name).png")
+            #expect(FileManager.default.fileExists(atPath: screenshots.appendingPathComponent(name + ".png").path), "\(name).png")
         }
     }
 

@@ -16,16 +16,6 @@ extension Deployment {
                              environment: ["BAEDAL_PARTITIONS": String(clusterPartitions)].merging(environment) { $1 })
     }
 
-    /// Where `baedalctl seed` writes the demo stores. On a cluster, until baedalctl routes by
-    /// slot: a plain connection to the primary of the catalogue's slot, with more than one
-    /// partition, so that it writes the same `{catalog}` keys the processes read (as
-    /// `make run CLUSTER=1` does).
-    func seedEnvironment() throws -> [String: String] {
-        guard let cluster else { return base }
-        let port = try cluster.primaryPort(servingSlot: HashSlot(key: KeySpace(partitions: 2).shared.stores))
-        return base.merging(["BAEDAL_REDIS_URL": "redis://127.0.0.1:\(port)", "BAEDAL_PARTITIONS": String(Self.clusterPartitions)]) { $1 }
-    }
-
     var keySpace: KeySpace { KeySpace(prefix: "baedal", partitions: Self.clusterPartitions, tagged: true) }
 
     /// The hash slot of partition `k` (its tag `{k}`).

@@ -31,7 +31,7 @@ final class Deployment: @unchecked Sendable {
     private var authority: TokenAuthority?
 
     /// `payment` and `api` add to the environment of those processes, `environment` to every
-    /// process's; `workers` are started at once.
+    /// process's (`BAEDAL_PARTITIONS`, say); `workers` are started at once.
     init(payment: [String: String] = [:], api: [String: String] = [:], workers: [String] = Deployment.policies,
          claimIdleMilliseconds: Int = 1_000, ha: RedisHighAvailability? = nil, cluster: RedisClusterServers? = nil,
          environment: [String: String] = [:], holdAPISocket: Bool = false) async throws {
@@ -47,7 +47,7 @@ final class Deployment: @unchecked Sendable {
             "BAEDAL_PAYMENT_URL": "http://127.0.0.1:\(paymentPort)",
             "BAEDAL_CLAIM_IDLE_MS": String(claimIdleMilliseconds), "BAEDAL_LOG_LEVEL": "info",
         ].merging(environment) { $1 }
-        let seed = try BaedalProcess("baedalctl", ["seed"], environment: try seedEnvironment())
+        let seed = try BaedalProcess("baedalctl", ["seed"], environment: base)
         guard await seed.waitForExit() == 0 else { throw TestFailure("baedalctl seed failed: \(seed.log)") }
         try await startPayment(payment)
         try await startAPI(api)
@@ -187,11 +187,25 @@ final class Deployment: @unchecked Sendable {
         return try server.connect()
     }
 
-    func streamLength(_ name: String) throws -> Int { try redisCommand("XLEN", "baedal:events:\(name)").int ?? 0 }
+    /// The deployment's key space (`BAEDAL_PARTITIONS` of its environment).
+    var keySpace: KeySpace { KeySpace(partitions: Int(base["BAEDAL_PARTITIONS"] ?? "1") ?? 1) }
 
-    /// Every entry of a stream as its type and order, in order.
+    /// A stream's key in every partition (the contract's one key with one partition), or in the
+    /// partition of `orderId` only.
+    func streamKeys(_ name: String, orderId: String? = nil) -> [String] {
+        guard let stream = StreamName(rawValue: name) else { return ["baedal:events:\(name)"] }
+        if let orderId { return [keySpace.keys(forOrder: orderId).stream(stream)] }
+        return keySpace.all.map { $0.stream(stream) }
+    }
+
+    /// A stream's length, over every partition.
+    func streamLength(_ name: String) throws -> Int {
+        try streamKeys(name).reduce(0) { $0 + (try redisCommand("XLEN", $1).int ?? 0) }
+    }
+
+    /// Every entry of a stream as its type and order, in order (partition after partition).
     func eventTypesWithOrders(_ name: String) throws -> [(type: String, orderId: String)] {
-        (try redisCommand("XRANGE", "baedal:events:\(name)", "-", "+").array ?? []).compactMap { entry in
+        try streamKeys(name).flatMap { try redisCommand("XRANGE", $0, "-", "+").array ?? [] }.compactMap { entry in
             let fields = (entry.array?.last ?? .null).fields
             guard let type = fields["type"]?.string, let orderId = fields["orderId"]?.string else { return nil }
             return (type, orderId)
@@ -200,7 +214,7 @@ final class Deployment: @unchecked Sendable {
 
     /// The `type` field of every entry of a stream, in order.
     func eventTypes(_ name: String, orderId: String? = nil) throws -> [String] {
-        let entries = try redisCommand("XRANGE", "baedal:events:\(name)", "-", "+").array ?? []
+        let entries = try streamKeys(name, orderId: orderId).flatMap { try redisCommand("XRANGE", $0, "-", "+").array ?? [] }
         return entries.compactMap { entry -> String? in
             guard let fields = entry.array?.last?.array else { return nil }
             var values: [String: String] = [:]

@@ -9,7 +9,9 @@ each view go to OUT.
 
 Environment: CONSOLE_URL (what `baedalctl console` printed), API (base URL), REDIS_PORT, OUT,
 MODE (test | bench), and for the test CUSTOMER, OWNER, RIDER, CUSTOMER_TOKEN_OF_ANOTHER_ROLE
-(tokens), ORDER_ID (an order the test took to `picked`).
+(tokens), ORDER_ID (an order the test took to `picked`); PARTITIONS (BAEDAL_PARTITIONS, default 1:
+above 1 the page shows each stream's total as `<prefix>:{*}:…` and the script writes each entry
+into its order's partition, `<prefix>:{k}:…`).
 """
 import json
 import os
@@ -141,8 +143,28 @@ def confirm(driver, button):
     ok.click()
 
 
+def crc16(data):
+    """CRC16 (XMODEM), Redis's own checksum: what an order's partition is computed from."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    return crc
+
+
 def test():
     prefix = ENV.get("PREFIX", "baedal")
+    partitions = int(ENV.get("PARTITIONS", "1"))
+    partitioned = partitions > 1
+
+    def base(order_id):
+        """Where an order's keys are: its partition's tag (CRC16 of the id, modulo the partitions)."""
+        return prefix + (":{%d}" % (crc16(order_id.encode()) % partitions) if partitioned else "")
+
+    def dead_count():
+        return sum(int(redis("XLEN", key)) for key in
+                   ([prefix + ":{%d}:dead" % k for k in range(partitions)] if partitioned else [prefix + ":dead"]))
     driver = browser()
     try:
         # 1. Signing in through the URL `baedalctl console` printed.
@@ -165,7 +187,7 @@ def test():
         shot(driver, "1-dashboards")
 
         # 3. An order placed through the API: the chart and the stream's length change, no reload.
-        order_stream = prefix + ":events:order"
+        order_stream = prefix + (":{*}" if partitioned else "") + ":events:order"  # the card the page shows
         before_units = bars(driver, "food-chart").get("cola", 0)
         before_length = stream_length(driver, order_stream)
         started = time.monotonic()
@@ -185,7 +207,7 @@ def test():
         element_shot(driver, "streams", "2-streams")
 
         # 4. A garbage entry becomes a dead letter; replay and drop it from the page.
-        garbage = redis("XADD", order_stream, "*", "type", "OrderPlaced", "orderId", "o-garbage", "at", str(int(time.time() * 1000)), "data", "not json")
+        garbage = redis("XADD", base("o-garbage") + ":events:order", "*", "type", "OrderPlaced", "orderId", "o-garbage", "at", str(int(time.time() * 1000)), "data", "not json")
         until(driver, lambda d: len(letters(d)) > 0, "a dead letter")
         shown = letters(driver)
         first = driver.find_element(By.CSS_SELECTOR, f'#dead-list li[data-id="{shown[0]}"]')
@@ -197,15 +219,15 @@ def test():
         # The entry is still garbage: the group that gave up on it dead-letters it again.
         until(driver, lambda d: len(letters(d)) == len(shown) and shown[0] not in letters(d), "the replayed entry's new dead letter")
         again = letters(driver)
-        dead_before_drop = int(redis("XLEN", prefix + ":dead"))
+        dead_before_drop = dead_count()
         confirm(driver, driver.find_element(By.CSS_SELECTOR, f'#dead-list li[data-id="{again[0]}"] button.drop'))
         until(driver, lambda d: "dropped" in d.find_element(By.ID, "dead-result").text and again[0] not in letters(d), "the drop")
         report("deadLetters", garbageId=garbage, letters=shown, reason=reason, replayNote=replay_note, afterReplay=again,
-               afterDrop=letters(driver), deadBeforeDrop=dead_before_drop, deadAfterDrop=int(redis("XLEN", prefix + ":dead")))
+               afterDrop=letters(driver), deadBeforeDrop=dead_before_drop, deadAfterDrop=dead_count())
 
         # 5. Hostile text in an event's fields shows as text.
         hostile = '<script>window.__pwned=1</script> "quoted" & 한국어 <b>굵게</b> <img src=x onerror="window.__pwned=2">'
-        redis("XADD", order_stream, "*", "type", "OrderPlaced", "orderId", "o-xss", "at", str(int(time.time() * 1000)),
+        redis("XADD", base("o-xss") + ":events:order", "*", "type", "OrderPlaced", "orderId", "o-xss", "at", str(int(time.time() * 1000)),
               "data", hostile, "note", hostile)
         until(driver, lambda d: d.execute_script(
             "return [...document.querySelectorAll('#dead-list .order-link')].some(a => a.textContent === 'o-xss')"), "the hostile dead letter")
@@ -232,7 +254,7 @@ def test():
         confirm(driver, driver.find_element(By.ID, "drop-all"))
         until(driver, lambda d: d.find_element(By.ID, "dead-result").text.startswith("dropped ") and len(letters(d)) == 0, "drop all")
         report("allLetters", before=len(old), replayAll=replay_all, dropAll=driver.find_element(By.ID, "dead-result").text,
-               deadInRedis=int(redis("XLEN", prefix + ":dead")))
+               deadInRedis=dead_count())
 
         # 6. An order's timeline, from the link an order id is wherever it appears.
         order_id = ENV["ORDER_ID"]

@@ -6,18 +6,33 @@ import JSON
 import Logging
 import Operations
 import Orders
+import Redis
 
 /// The JSON routes behind the operator console (`/console/api/…`), every one for an operator's
 /// token only (401 without a valid token, 403 for another role). Reads go through the tools
-/// `baedalctl` uses (`StreamInspector`, `DeadLetterStore`) and the read models; actions are
-/// `POST`s that do exactly what `baedalctl dead replay|drop` does.
+/// `baedalctl` uses (`PartitionedInspector`, `DeadLetterStore`, `OrderTimeline`) and the read
+/// models; actions are `POST`s that do exactly what `baedalctl dead replay|drop` does. With
+/// partitions, streams are totals over them (each partition's beside), dead letters come from
+/// every partition (ids `k/<entry id>`), and an order's timeline reads its own partition.
 public struct ConsoleAPIController: Sendable {
     let baedal: Baedal
-    let inspector: StreamInspector
+    let inspector: PartitionedInspector
     let deadLetters: DeadLetterStore
     let autoscaler: AutoscalerReport
-    let timeline: OrderTimeline
     let auth: Authenticator
+
+    init(baedal: Baedal, keySpace: KeySpace, redis: any RedisExecutor, auth: Authenticator) {
+        self.baedal = baedal
+        inspector = PartitionedInspector(keySpace: keySpace, redis: redis)
+        deadLetters = DeadLetterStore(keySpace: keySpace, redis: redis)
+        autoscaler = AutoscalerReport(keys: keySpace.shared, redis: redis)
+        self.auth = auth
+    }
+
+    var keySpace: KeySpace { inspector.keySpace }
+
+    /// The timeline of an order: its own partition's streams.
+    func orderTimeline(_ orderId: String) -> OrderTimeline { OrderTimeline(keySpace: keySpace, orderId: orderId, redis: inspector.redis) }
 
     /// The page shows this many dead letters (the oldest); the total is always given.
     static let lettersShown = 100
@@ -36,18 +51,18 @@ public struct ConsoleAPIController: Sendable {
             let now = epochMilliseconds()
             async let streams = inspector.streams()
             async let scaling = autoscaler.policies(now: now)
-            return JSONBody.response(ConsoleViews.streams(try await streams, autoscaler: try await scaling, now: now))
+            return JSONBody.response(ConsoleViews.streams(try await streams, partitions: keySpace.partitions, autoscaler: try await scaling, now: now))
         }
         group.get("api/dead") { request, _ in
             _ = try await auth.actor(request, in: .operator)
             async let letters = deadLetters.list(count: Self.lettersShown)
-            async let dead = inspector.stream(deadLetters.keys.dead)
-            let stream = try await dead
-            return JSONBody.response(ConsoleViews.letters(try await letters, total: stream.length, lastId: stream.lastId))
+            async let summary = deadLetters.summary()
+            let (total, newest) = try await summary
+            return JSONBody.response(ConsoleViews.letters(try await letters, total: total, lastId: newest, partitions: keySpace.partitions))
         }
         group.post("api/dead/:letterId/replay") { request, context in
             let actor = try await auth.actor(request, in: .operator)
-            let (letter, newId) = try await deadLetters.replay(try Self.letterId(context))
+            let (letter, newId) = try await deadLetters.replay(try Self.letterId(context, deadLetters))
             context.logger.notice("dead letter replayed", metadata: Self.metadata(letter, by: actor, ["newId": "\(newId)"]))
             return JSONBody.response(JSONWriter.object { json in
                 json.field("replayed", letter.id)
@@ -58,7 +73,7 @@ public struct ConsoleAPIController: Sendable {
         }
         group.post("api/dead/:letterId/drop") { request, context in
             let actor = try await auth.actor(request, in: .operator)
-            let id = try Self.letterId(context)
+            let id = try Self.letterId(context, deadLetters)
             let letter = try await deadLetters.letter(id)
             guard try await deadLetters.drop(id) else { throw DeadLetterStore.Failure.notFound(id) }
             context.logger.notice("dead letter dropped", metadata: Self.metadata(letter, by: actor))
@@ -66,7 +81,7 @@ public struct ConsoleAPIController: Sendable {
         }
         group.post("api/dead/replay-all") { request, context in
             let actor = try await auth.actor(request, in: .operator)
-            let report = try await deadLetters.replayAll(through: try await Self.through(request)) { letter, newId in
+            let report = try await deadLetters.replayAll(through: try await Self.through(request, deadLetters)) { letter, newId in
                 context.logger.notice("dead letter replayed", metadata: Self.metadata(letter, by: actor, ["newId": "\(newId)"]))
             }
             for failure in report.failed {
@@ -76,7 +91,7 @@ public struct ConsoleAPIController: Sendable {
         }
         group.post("api/dead/drop-all") { request, context in
             let actor = try await auth.actor(request, in: .operator)
-            let report = try await deadLetters.dropAll(through: try await Self.through(request))
+            let report = try await deadLetters.dropAll(through: try await Self.through(request, deadLetters))
             context.logger.notice("dead letters dropped", metadata: ["count": "\(report.done.count)", "by": "operator:\(actor.id)"])
             return JSONBody.response(Self.json(report, verb: "dropped"))
         }
@@ -84,22 +99,30 @@ public struct ConsoleAPIController: Sendable {
             _ = try await auth.actor(request, in: .operator)
             let orderId = try context.parameters.id("orderId")
             let order = try await baedal.queries.lookUpOrder(orderId)
+            let timeline = orderTimeline(orderId)
             let cursors = try Self.cursors(request, streams: timeline.streamKeys)
-            try await Self.checkIssued(cursors, inspector: inspector)
+            try await Self.checkIssued(cursors, inspector: StreamInspector(keys: timeline.keys, redis: timeline.redis))
             let scan = try await timeline.scan(orderId: orderId, placedAt: order?.placedAt, after: cursors)
-            return JSONBody.response(ConsoleViews.order(orderId, order, scan, streams: timeline.streamKeys))
+            return JSONBody.response(ConsoleViews.order(orderId, order, scan, streams: timeline.streamKeys,
+                                                        partition: keySpace.partitions > 1 ? keySpace.partition(of: orderId) : nil))
         }
     }
 
-    static func letterId(_ context: BaedalContext) throws -> String {
-        guard let id = context.parameters.get("letterId"), StreamID(id) != nil else {
-            throw APIError.badRequest("a dead letter's id is a stream entry id (milliseconds-sequence)")
+    /// A letter's id from the path: `<entry id>`, or `<partition>/<entry id>` with partitions (its
+    /// `/` sent as `%2F`, as `encodeURIComponent` writes it).
+    static func letterId(_ context: BaedalContext, _ store: DeadLetterStore) throws -> String {
+        let raw = context.parameters.get("letterId") ?? ""
+        let id = raw.replacing("%2F", with: "/").replacing("%2f", with: "/")
+        guard (try? store.parse(id)) != nil else {
+            throw APIError.badRequest(store.partitions.count > 1
+                ? "a dead letter's id is <partition>/<stream entry id> (e.g. 3/1700000000000-0)"
+                : "a dead letter's id is a stream entry id (milliseconds-sequence)")
         }
         return id
     }
 
     /// `{"through": "<id>"}`: the newest dead letter the operator saw; "all" means up to it.
-    static func through(_ request: Request) async throws -> String {
+    static func through(_ request: Request, _ store: DeadLetterStore) async throws -> String {
         let through = try await JSONBody.read(request) { reader throws(JSONReader.Failure) -> String? in
             var through: String?
             try reader.readObject { reader, key throws(JSONReader.Failure) in
@@ -107,8 +130,8 @@ public struct ConsoleAPIController: Sendable {
             }
             return through
         }
-        guard let through, StreamID(through) != nil else {
-            throw APIError.badRequest("'through' must be the id of the newest dead letter shown (milliseconds-sequence)")
+        guard let through, (try? store.parse(through)) != nil else {
+            throw APIError.badRequest("'through' must be the id of the newest dead letter shown (milliseconds-sequence, or partition/milliseconds-sequence with partitions)")
         }
         return through
     }

@@ -47,11 +47,17 @@ enum ConsoleViews {
         }
     }
 
-    static func streams(_ streams: [StreamInspector.Stream], autoscaler: [AutoscalerReport.Policy], now: Int64) -> String {
+    /// Each stream's total over the partitions, in the shape of one stream; with more than one
+    /// partition each also lists its partitions' streams (`"partitions":[…]`, by partition).
+    static func streams(_ streams: [PartitionedInspector.Stream], partitions: Int, autoscaler: [AutoscalerReport.Policy], now: Int64) -> String {
         JSONWriter.object { json in
             json.field("now", now)
+            json.field("partitions", partitions)
             json.key("streams")
-            json.array(streams) { json, stream in stream.write(into: &json) }
+            json.array(streams) { json, stream in
+                guard partitions > 1 else { return stream.total.write(into: &json) }
+                stream.total.write(into: &json, partitions: stream.partitions)
+            }
             json.key("autoscaler")
             json.array(autoscaler) { json, policy in
                 json.object { json in
@@ -70,7 +76,8 @@ enum ConsoleViews {
         }
     }
 
-    static func letters(_ letters: [DeadLetterStore.Letter], total: Int, lastId: String?) -> String {
+    /// With partitions a letter's `id` is `k/<entry id>` and `partition` says k.
+    static func letters(_ letters: [DeadLetterStore.Letter], total: Int, lastId: String?, partitions: Int = 1) -> String {
         JSONWriter.object { json in
             json.field("total", total)
             if let lastId { json.field("lastId", lastId) }
@@ -78,6 +85,7 @@ enum ConsoleViews {
             json.array(letters) { json, letter in
                 json.object { json in
                     json.field("id", letter.id)
+                    if partitions > 1, let id = DeadLetterID(letter.id, partitions: partitions) { json.field("partition", id.partition) }
                     // The header's `id` (the original entry's) is `entryId` here: `id` is the letter's.
                     for name in DeadLetter.headerFields { json.field(name == "id" ? "entryId" : name, letter.header[name] ?? "") }
                     json.key("original")
@@ -87,9 +95,11 @@ enum ConsoleViews {
         }
     }
 
-    static func order(_ orderId: String, _ order: Order?, _ scan: OrderTimeline.Scan, streams: [String]) -> String {
+    /// `partition`: the order's partition, when there are several (its timeline reads only that one).
+    static func order(_ orderId: String, _ order: Order?, _ scan: OrderTimeline.Scan, streams: [String], partition: Int? = nil) -> String {
         JSONWriter.object { json in
             json.field("orderId", orderId)
+            if let partition { json.field("partition", partition) }
             json.key("order")
             if let order {
                 OrderView.write(order, into: &json)

@@ -66,7 +66,8 @@
   const count = (n, one, many) => fmt(n) + " " + (n === 1 ? one : many);
 
   function idTime(id) {
-    const ms = Number(String(id || "").split("-")[0]);
+    // A dead letter's id names its partition when there are several: "3/1700000000000-0".
+    const ms = Number(String(id || "").split("/").pop().split("-")[0]);
     return Number.isFinite(ms) && ms > 0 ? ms : null;
   }
 

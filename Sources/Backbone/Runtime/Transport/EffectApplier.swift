@@ -66,6 +66,16 @@ public struct EffectApplier: Sendable {
         _ = try script.run(on: connection, keys: keys, arguments: arguments)
     }
 
+    /// The same, through any executor, for one partition's keys (`tag`, its hash tag): the
+    /// script's own record keys carry the tag too, so on a cluster the whole script is in the
+    /// partition's slot.
+    public static func write(_ effects: [Effects], tag: String?, on redis: any RedisExecutor) async throws {
+        let applier = EffectApplier(group: "-", consumer: "-", keys: Keys(prefix: "-", tag: tag))
+        let outcomes = effects.map { Handled(stream: "", id: "", effects: $0) }
+        let (keys, arguments) = applier.invocation(for: outcomes, acknowledging: false)
+        _ = try await redis.run(script, keys: keys, arguments: arguments)
+    }
+
     /// Every key the script touches is in `KEYS` (a cluster routes the script by them, and a node
     /// refuses a key it does not serve); the arguments name a key by its position there.
     private func invocation(for outcomes: [Handled], acknowledging: Bool = true) -> (keys: [String], arguments: RedisCommand) {
