@@ -16,8 +16,6 @@ extension Deployment {
                              environment: ["BAEDAL_PARTITIONS": String(clusterPartitions)].merging(environment) { $1 })
     }
 
-    var keySpace: KeySpace { KeySpace(prefix: "baedal", partitions: Self.clusterPartitions, tagged: true) }
-
     /// The hash slot of partition `k` (its tag `{k}`).
     func slot(ofPartition k: Int) -> HashSlot { HashSlot(key: keySpace.keys(ofPartition: k).stream(.order)) }
 

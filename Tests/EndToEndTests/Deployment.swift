@@ -188,7 +188,7 @@ final class Deployment: @unchecked Sendable {
     }
 
     /// The deployment's key space (`BAEDAL_PARTITIONS` of its environment).
-    var keySpace: KeySpace { KeySpace(partitions: Int(base["BAEDAL_PARTITIONS"] ?? "1") ?? 1) }
+    var keySpace: KeySpace { KeySpace(partitions: Int(base["BAEDAL_PARTITIONS"] ?? "1") ?? 1, tagged: cluster != nil) }
 
     /// A stream's key in every partition (the contract's one key with one partition), or in the
     /// partition of `orderId` only.
