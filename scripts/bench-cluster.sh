@@ -29,6 +29,16 @@ export BAEDAL_PAYMENT_LATENCY_MS=0 BAEDAL_PREFIX=baedal BAEDAL_LOG_LEVEL=warning
   BAEDAL_JWT_SECRET="bench-secret-0123456789abcdef0123456789"
 WORK=$(mktemp -d /tmp/baedal-bench-cluster.XXXXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A free port whose cluster bus port (+10000) is free and below 65536 too.
+bus_port() { python3 -c '
+import socket
+while True:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
+    if p + 10000 > 65535: s.close(); continue
+    b = socket.socket()
+    try: b.bind(("127.0.0.1", p + 10000))
+    except OSError: s.close(); continue
+    b.close(); s.close(); print(p); break'; }
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 redis_cpu() { redis-cli -p "$1" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ { t += $2 } END { printf "%.6f", t }'; }
 
@@ -62,7 +72,7 @@ start_stack() {  # start_stack TOPOLOGY
       export BAEDAL_REDIS_URL="redis://127.0.0.1:$port" BAEDAL_PARTITIONS="${1#single-}" ;;
     cluster-*)
       local seeds=() port
-      for _ in 1 2 3; do port=$(free_port); start_redis "$port" cluster; seeds+=("127.0.0.1:$port"); done
+      for _ in 1 2 3; do port=$(bus_port); start_redis "$port" cluster; seeds+=("127.0.0.1:$port"); done
       redis-cli --cluster create "${seeds[@]}" --cluster-yes >/dev/null
       for _ in $(seq 100); do
         redis-cli -p "${ports[0]}" cluster info | grep -q 'cluster_state:ok' && break; sleep 0.1
