@@ -113,6 +113,31 @@ struct PartitionedOperationsTests {
                          "\(group)\n\(deployment.logs)")
         }
         try #require(length("baedal:{2}:dead") >= 1, "\(deployment.logs)")
+
+        // tail: every partition's order events merged in time order, ids naming their partition,
+        // a hostile value shown escaped (no terminal control sequence reaches the operator's screen).
+        _ = try connection.send(RedisCommand("XADD", "baedal:{1}:events:order", "*", "type", "Noise", "orderId", "o-noise", "at", "1", "data", "\u{1B}[2J\n"))
+        let tail = try await baedalctl(["tail", "order", "--count", "100"], environment)
+        #expect(tail.status == 0, "\(tail.output)")
+        let lines = tail.output.split(separator: "\n").map(String.init)
+        // "k/<entry id>" of each line, as (entry id, partition).
+        let tailIds: [(id: StreamID, partition: Int)] = lines.compactMap { line in
+            let head = line.split(separator: " ").first.map(String.init) ?? ""
+            let parts = head.split(separator: "/")
+            guard parts.count == 2, let k = Int(parts[0]), let id = StreamID(parts[1]) else { return nil }
+            return (id, k)
+        }
+        #expect(tailIds.count == 13, "11 orders, the garbage and the noise: \(tail.output)")
+        #expect(zip(tailIds, tailIds.dropFirst()).allSatisfy { $0.id < $1.id || ($0.id == $1.id && $0.partition < $1.partition) },
+                "oldest first: \(tail.output)")
+        #expect(Set(tailIds.map(\.partition)).count > 1, "several partitions merged: \(tail.output)")
+        #expect(lines.contains { $0.hasPrefix("2/") && $0.contains("orderId=\(garbageOrder)") && $0.contains("data=not json") }, "\(tail.output)")
+        #expect(lines.last?.hasPrefix("1/") == true && lines.last?.contains("data=\\u{1b}[2J\\u{a}") == true, "\(tail.output)")
+        #expect(!tail.output.contains("\u{1B}"), "no raw escape on the screen")
+        let newest = try await baedalctl(["tail", "--count", "2"], environment)
+        #expect(newest.output.split(separator: "\n").count == 2 && newest.output.contains("o-noise"), "\(newest.output)")
+        let unknown = try await baedalctl(["tail", "orders"], environment)
+        #expect(unknown.status == 64 && unknown.output.contains("unknown stream 'orders'"), "\(unknown.output)")
         let list = try await baedalctl(["dead", "list"], environment)
         let ids = list.output.split(separator: "\n").compactMap { line in line.split(separator: " ").first.map(String.init) }.filter { $0.hasPrefix("2/") }
         #expect(!ids.isEmpty && list.output.contains(garbageOrder), "\(list.output)")

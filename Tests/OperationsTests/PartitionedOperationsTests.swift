@@ -187,4 +187,23 @@ struct PartitionedOperationsTests {
         _ = try connection.send(RedisCommand("RPUSH", space.keys(ofPartition: 3).myOrders("c-9"), "o-x"))
         #expect(try await views.run(apply: false).differing == ["baedal:{3}:customer:c-9:orders"])
     }
+
+    @Test func aTailMergesEveryPartitionsNewestEntriesInTimeOrder() async throws {
+        let server = try RedisServer()
+        let connection = try server.connect()
+        let client = RedisClient(configuration: server.configuration)
+        defer { client.close() }
+        // Ids chosen so that time order interleaves the partitions: k/ms pairs.
+        let written: [(Int, String)] = [(2, "100-0"), (0, "101-0"), (3, "102-0"), (0, "103-0"), (1, "104-0"), (2, "104-0"), (3, "105-0")]
+        for (k, id) in written {
+            _ = try xadd(connection, space.keys(ofPartition: k).stream(.order), id: id, type: "OrderPlaced", orderId: order(in: k))
+        }
+        let tail = StreamTail(keySpace: space, redis: client)
+        let all = try await tail.newest(.order, count: 100)
+        #expect(all.map { "\($0.partition)/\($0.id)" } == ["2/100-0", "0/101-0", "3/102-0", "0/103-0", "1/104-0", "2/104-0", "3/105-0"])
+        #expect(all.first?.fields.map(\.name) == ["type", "orderId", "at", "data"], "the fields as written")
+        let newest = try await tail.newest(.order, count: 3)
+        #expect(newest.map { "\($0.partition)/\($0.id)" } == ["1/104-0", "2/104-0", "3/105-0"], "the newest of all partitions, not of each")
+        #expect(try await tail.newest(.delivery, count: 5).isEmpty, "streams that do not exist yet read as empty")
+    }
 }
