@@ -161,16 +161,7 @@ struct ClusterScenarioTests {
             orderIds.append(id)
         }
         #expect(Set(try orderIds.map { try deployment.primaryPort(ofOrder: $0) }).count > 1, "the orders are on more than one primary")
-        let outcomes = try await withThrowingTaskGroup(of: (String, Int, Int).self) { group in
-            for id in orderIds {
-                group.addTask {
-                    async let cancel = deployment.call("POST", "/orders/\(id)/cancel", token: customer)
-                    async let cook = deployment.call("POST", "/orders/\(id)/start-cooking", token: owner)
-                    return (id, try await cancel.status, try await cook.status)
-                }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
+        let outcomes = try await deployment.cancelRacingStartCooking(orderIds, customer: customer, owner: owner)
         let events = try deployment.clusterEvents(.order) + deployment.clusterEvents(.store)
         for (id, cancel, cook) in outcomes {
             #expect([cancel, cook].sorted() == [200, 409], "order \(id): cancel \(cancel), start-cooking \(cook)")

@@ -99,16 +99,7 @@ struct OrderingTests {
             #expect(try await deployment.call("POST", "/orders/\(id)/accept", token: owner).status == 200)
             orderIds.append(id)
         }
-        let outcomes = try await withThrowingTaskGroup(of: (String, Int, Int).self) { group in
-            for id in orderIds {
-                group.addTask {
-                    async let cancel = deployment.call("POST", "/orders/\(id)/cancel", token: customer)
-                    async let cook = deployment.call("POST", "/orders/\(id)/start-cooking", token: owner)
-                    return (id, try await cancel.status, try await cook.status)
-                }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
+        let outcomes = try await deployment.cancelRacingStartCooking(orderIds, customer: customer, owner: owner)
         var cancelled = 0
         for (id, cancel, cook) in outcomes {
             #expect([cancel, cook].sorted() == [200, 409], "order \(id): cancel \(cancel), start-cooking \(cook)")
