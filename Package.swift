@@ -56,7 +56,7 @@ let package = Package(
         // parsed by hiredis's reader. Workers do not link it (no NIO in a lean process).
         .target(name: "RedisNIO", dependencies: ["Redis", "CHiredis", logging, metrics, nioCore, nioPosix]),
         // Process plumbing of every executable: settings, logging, sd_notify, Redis health, the command line and version.
-        .target(name: "Daemon", dependencies: ["Contract", "JSON", "Redis", logging, lifecycle, argumentParser]),
+        .target(name: "Daemon", dependencies: ["Contract", "JSON", "Redis", logging, lifecycle, argumentParser, metrics]),
         // A small Foundation-free HTTP/1.1 client and server (keeps workers lean).
         .target(name: "HTTPLite"),
 
