@@ -22,7 +22,7 @@ struct Baedalctl: AsyncParsableCommand {
         \(settings.helpSection())
         """,
         version: BaedalVersion.current,
-        subcommands: [StatusCommand.self, PendingCommand.self, DeadCommand.self, TrimCommand.self, TokenCommand.self, ConsoleCommand.self, RebuildCommand.self, SeedCommand.self, TailCommand.self]
+        subcommands: [StatusCommand.self, PendingCommand.self, DeadCommand.self, TrimCommand.self, TokenCommand.self, ConsoleCommand.self, RebuildCommand.self, SeedCommand.self, TailCommand.self, AclCommand.self]
     )
 
     static func main() async { await runCommandLine() }

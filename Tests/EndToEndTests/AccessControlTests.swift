@@ -1,0 +1,150 @@
+import Foundation
+import Redis
+import Testing
+import TestSupport
+
+/// Issue 23, "A Redis user per daemon": `ops/redis/users.acl` is what `baedalctl acl` prints, a
+/// redis-server loads it, the whole order life runs with every daemon under its own user, and a
+/// user is refused (`NOPERM`) a write another daemon owns.
+@Suite("A Redis user per daemon", .serialized)
+struct AccessControlTests {
+    struct User {
+        var name: String
+        var rules: [String]
+        var password: String { rules.first { $0.hasPrefix(">") }.map { String($0.dropFirst()) } ?? "" }
+    }
+
+    static let file = packageRoot().appendingPathComponent("ops/redis/users.acl")
+
+    static func baedalctlACL(_ arguments: [String] = []) async throws -> String {
+        let run = try await runProgram(binaryDirectory().appendingPathComponent("baedalctl").path, ["acl"] + arguments)
+        guard run.status == 0 else { throw TestFailure("baedalctl acl exited \(run.status): \(run.output)") }
+        return run.output
+    }
+
+    /// The users of an ACL file: `user NAME rule…` lines.
+    static func users(_ text: String) -> [User] {
+        text.split(separator: "\n").filter { $0.hasPrefix("user ") }.map { line in
+            let parts = line.split(separator: " ").map(String.init)
+            return User(name: parts[1], rules: Array(parts.dropFirst(2)))
+        }
+    }
+
+    /// Loads the users into a running server, `ACL SETUSER` per line (the test's servers take no `--aclfile`).
+    static func load(_ users: [User], into connection: RedisConnection) throws {
+        for user in users {
+            _ = try connection.send(RedisCommand(["ACL", "SETUSER", user.name] + user.rules))
+        }
+    }
+
+    static func connection(_ user: User, port: Int) throws -> RedisConnection {
+        try RedisConnection(configuration: RedisConfiguration(port: port, username: user.name, password: user.password))
+    }
+
+    @Test func theFileIsWhatBaedalctlPrintsAndRedisLoadsIt() async throws {
+        let printed = try await Self.baedalctlACL()
+        let committed = try String(contentsOf: Self.file, encoding: .utf8)
+        #expect(printed == committed, "ops/redis/users.acl differs from `baedalctl acl`: regenerate it with .build/debug/baedalctl acl > ops/redis/users.acl")
+        let names = Self.users(printed).map(\.name)
+        #expect(names == ["baedal-api", "baedal-payment", "baedal-store-inbox", "baedal-payment-refund", "baedal-delivery-dispatch",
+                          "baedal-notification", "baedal-projector", "baedalctl", "baedal-autoscaler"])
+        let other = try await Self.baedalctlACL(["--prefix", "shop"])
+        #expect(other.contains("~shop:events:order") && other.contains("~shop:{*}:events:order") && !other.contains("~baedal:"))
+        #expect(try await runProgram(binaryDirectory().appendingPathComponent("baedalctl").path, ["acl", "--prefix", "a b"]).status == 64)
+
+        // redis-server reads the file as it is.
+        let server = try RedisServer(extraArguments: ["--aclfile", Self.file.path])
+        let listed = try server.connect().send(RedisCommand("ACL", "USERS")).strings
+        #expect(Set(names).isSubset(of: Set(listed)), "\(listed)")
+        let api = try Self.connection(Self.users(printed)[0], port: server.port)
+        #expect(try api.send(RedisCommand("PING")) == .status("PONG"))
+    }
+
+    @Test func theWholeOrderLifeWithEveryDaemonUnderItsOwnUserAndNOPERMForAnotherDaemonsKeys() async throws {
+        let deployment = try await Deployment(workers: [])
+        let users = Self.users(try await Self.baedalctlACL())
+        func user(_ name: String) throws -> User { try #require(users.first { $0.name == name }) }
+        func url(_ name: String) throws -> String { "redis://\(name):\(try user(name).password)@127.0.0.1:\(deployment.redis.port)" }
+        try Self.load(users, into: deployment.redis.connect())
+
+        // Every daemon again, under its own user.
+        await deployment.stopPayment()
+        try await deployment.startPayment(["BAEDAL_REDIS_URL": try url("baedal-payment")])
+        _ = await deployment.stopAPI()
+        try await deployment.startAPI(["BAEDAL_REDIS_URL": try url("baedal-api")])
+        for policy in Deployment.policies {
+            try deployment.startWorker(policy, ["BAEDAL_REDIS_URL": try url("baedal-\(policy)")])
+        }
+        let ctl = deployment.base.merging(["BAEDAL_REDIS_URL": try url("baedalctl")]) { $1 }
+        let seed = try BaedalProcess("baedalctl", ["seed"], environment: ctl)
+        #expect(await seed.waitForExit() == 0, "\(seed.log)")
+        // The autoscaler watches the projector's backlog (MIN 0: what it starts would run under its own user).
+        let scaler = try BaedalProcess("baedal-autoscaler", ["--launcher", "process", "--policy", "projector:0:1", "--lag-per-instance", "1000000",
+                                                             "--interval", "0.5", "--metrics-port", "0"],
+                                       environment: ["BAEDAL_REDIS_URL": try url("baedal-autoscaler")])
+        defer { if scaler.isRunning { scaler.signal(SIGKILL) } }
+
+        // The whole order life through HTTP.
+        let customer = try await deployment.customer("c-acl")
+        let owner = try await deployment.owner(of: "s-gangnam-chicken")
+        let rider = try await deployment.rider("r-acl")
+        let placing = try await deployment.placeOrder(customer, items: [("seasoned-chicken", 1), ("cola", 2)])
+        try #require(placing.status == 201, "\(placing.body)\n\(deployment.logs)")
+        let orderId = try #require(placing.object["orderId"] as? String)
+        #expect(await eventually(seconds: 10) {
+            (try? await deployment.call("GET", "/stores/s-gangnam-chicken/orders", token: owner))?.array.contains { $0["orderId"] as? String == orderId } == true
+        }, "\(deployment.logs)")
+        for step in ["accept", "start-cooking", "finish-cooking"] {
+            #expect(try await deployment.call("POST", "/orders/\(orderId)/\(step)", token: owner).status == 200)
+        }
+        #expect(await eventually(seconds: 10) {
+            (try? await deployment.call("GET", "/deliveries?region=gangnam", token: rider))?.array.contains { $0["orderId"] as? String == orderId } == true
+        }, "\(deployment.logs)")
+        #expect(try await deployment.call("POST", "/deliveries/\(orderId)/pick", token: rider).status == 200)
+        #expect(try await deployment.call("POST", "/deliveries/\(orderId)/deliver", token: rider).status == 200)
+        #expect(try await deployment.call("POST", "/orders/\(orderId)/confirm", token: customer).status == 200)
+        #expect(try await deployment.status(of: orderId, customer) == "completed")
+
+        let expected = ["completed", "delivered", "picked", "cooked", "cooking", "accepted", "placed"]
+        #expect(await eventually(seconds: 10) {
+            let inbox = try? await deployment.call("GET", "/customers/me/notifications", token: customer)
+            return inbox?.array.compactMap { $0["status"] as? String } == expected
+        }, "\(deployment.logs)")
+        #expect(await eventually(seconds: 10) {
+            (try? await deployment.call("GET", "/customers/me/orders", token: customer))?.array.first?["status"] as? String == "completed"
+        }, "\(deployment.logs)")
+        #expect(await eventually(seconds: 10) {
+            let food = try? await deployment.call("GET", "/dashboard/food-orders", token: owner).object
+            let ridden = try? await deployment.call("GET", "/dashboard/rider-deliveries", token: rider).object
+            return food?["seasoned-chicken"] as? Int == 1 && food?["cola"] as? Int == 2 && ridden?["r-acl"] as? Int == 1
+        }, "\(deployment.logs)")
+        // The autoscaler wrote its view, baedalctl reads the deployment.
+        let admin = try deployment.redis.connect()
+        #expect(await eventually(seconds: 10) { (try? admin.send(RedisCommand("HGET", "baedal:autoscaler", "projector")).string) != nil }, "\(scaler.log)")
+        let status = try await runProgram(binaryDirectory().appendingPathComponent("baedalctl").path, ["status"], environment: ctl)
+        #expect(status.status == 0, "\(status.output)")
+        // Nobody was refused anything on the way.
+        let processes = [deployment.api, deployment.payment].compactMap { $0 } + deployment.workers.values.flatMap { $0 } + [scaler]
+        for process in processes {
+            #expect(!process.log.contains("NOPERM"), "\(process.name):\n\(process.log.suffix(3000))")
+        }
+
+        // NOPERM: the notification worker's user may not write a payment, the API's not a dashboard.
+        let paymentId = try #require(try admin.send(RedisCommand("HGET", "baedal:payments:by-order", orderId)).string)
+        let notifier = try Self.connection(try user("baedal-notification"), port: deployment.redis.port)
+        let rewrite = try notifier.sendKeepingErrors(RedisCommand("HSET", "baedal:payment:\(paymentId)", "status", "cancelled"))
+        #expect(rewrite.serverError?.serverCode == "NOPERM", "\(rewrite)")
+        let forged = try notifier.sendKeepingErrors(RedisCommand("XADD", "baedal:events:payment", "*", "type", "PaymentCancelled", "orderId", orderId))
+        #expect(forged.serverError?.serverCode == "NOPERM", "\(forged)")
+        #expect(try notifier.sendKeepingErrors(RedisCommand("ZADD", "baedal:customer:c-acl:notifications", "1", "x")).serverError == nil)
+        let api = try Self.connection(try user("baedal-api"), port: deployment.redis.port)
+        let inflate = try api.sendKeepingErrors(RedisCommand("HINCRBY", "baedal:dashboard:food-orders", "cola", "1000"))
+        #expect(inflate.serverError?.serverCode == "NOPERM", "\(inflate)")
+        // Through a script too: each redis.call is checked against the caller's user.
+        let scripted = try api.sendKeepingErrors(RedisCommand("EVAL", "return redis.call('HINCRBY', KEYS[1], 'cola', 1000)", "1",
+                                                              "baedal:dashboard:food-orders"))
+        #expect(scripted.serverError?.serverCode == "NOPERM", "\(scripted)")
+        #expect(try admin.send(RedisCommand("HGET", "baedal:payment:\(paymentId)", "status")).string == "approved")
+        #expect(try admin.send(RedisCommand("HGET", "baedal:dashboard:food-orders", "cola")).string == "2")
+    }
+}
