@@ -166,7 +166,7 @@ LUA
   local created=$((total - errors))
   local per_node
   per_node=$(awk -v b="$before_nodes" -v a="$after_nodes" -v n="$created" 'BEGIN {
-    nb = split(b, B, " "); split(a, A, " "); s = ""; t = 0
+    nb = split(b, B, " "); split(a, A, " "); s = ""; t = 0; if (n < 1) n = 1
     for (i = 1; i <= nb; i++) { u = (A[i] - B[i]) * 1e6 / n; t += u; s = s (i > 1 ? "/" : "") sprintf("%.0f", u) }
     printf "%.0f %s", t, s }')
   # The board read: one store's orders merged over the partitions.
@@ -175,14 +175,14 @@ LUA
   read -r b_rps b_p50 b_p99 b_total b_errors < <(wrk_run "http://127.0.0.1:$API_PORT/stores/s-gangnam-chicken/orders" "$DIR/board.lua" 5)
   local board_cpu
   board_cpu=$(awk -v b="$board_before" -v a="$(nodes_cpu)" -v n="$b_total" 'BEGIN {
-    nb = split(b, B, " "); split(a, A, " "); t = 0; for (i = 1; i <= nb; i++) t += A[i] - B[i]; printf "%.0f", t * 1e6 / n }')
+    nb = split(b, B, " "); split(a, A, " "); t = 0; for (i = 1; i <= nb; i++) t += A[i] - B[i]; printf "%.0f", (n > 0 ? t * 1e6 / n : 0) }')
   local orders
   orders=$(curl -fs -H "Authorization: Bearer $owner" \
     "http://127.0.0.1:$API_PORT/dashboard/food-orders" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(sum(v for k, v in (d.items() if isinstance(d, dict) else []) if isinstance(v, int)))' 2>/dev/null || echo "?")
   read -r total_cpu node_split <<<"$per_node"
   printf '%-10s run %d  POST /orders %6.0f/s p50 %5.2f ms p99 %6.2f ms (%d not 2xx), drained %5d ms later | Redis CPU per order %4d µs (per node %s) | api %4.0f µs | board %6.0f/s p99 %6.2f ms, Redis %4d µs per read\n' \
     "$topology" "$run" "$rps" "$p50" "$p99" "$errors" "$drain_ms" "$total_cpu" "$node_split" \
-    "$(awk -v a="$after_api" -v b="$before_api" -v n="$created" 'BEGIN { print (a - b) * 1e6 / n }')" "$b_rps" "$b_p99" "$board_cpu" | tee -a "$RESULTS"
+    "$(awk -v a="$after_api" -v b="$before_api" -v n="$created" 'BEGIN { print (n > 0 ? (a - b) * 1e6 / n : 0) }')" "$b_rps" "$b_p99" "$board_cpu" | tee -a "$RESULTS"
   echo "check      $topology: 201s $created; food units on the dashboard: $orders (3 per order: $((created * 3)) at least)"
   stop_stack
 }

@@ -23,6 +23,10 @@ if [ "$HA" = 1 ] && [ "$CLUSTER" = 1 ]; then
   echo "HA=1 and CLUSTER=1 are two different topologies (Sentinel, or a Redis Cluster, which fails over by itself): choose one" >&2
   exit 2
 fi
+if [ "$CLUSTER" = 1 ] && [ $((PORT + CLUSTER_NODES - 1 + 10000)) -gt 65535 ]; then
+  echo "REDIS_PORT=$PORT: a cluster node's bus port is its port + 10000, so the six nodes need REDIS_PORT <= $((65535 - 10000 - CLUSTER_NODES + 1))" >&2
+  exit 2
+fi
 cluster_ports() { local offset; for offset in $(seq 0 $((CLUSTER_NODES - 1))); do echo $((PORT + offset)); done; }
 if [ "$CLUSTER" = 1 ]; then
   export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis-cluster://$(cluster_ports | sed 's/^/127.0.0.1:/' | paste -sd, -)}"
@@ -278,7 +282,8 @@ An order lives in partition CRC16(orderId) mod $(partitions), its keys under $BA
   redis-cli -p $PORT cluster nodes                     # who is primary, who replicates whom, which slots
   redis-cli -p $PORT cluster keyslot '{0}'             # the slot of partition 0
   redis-cli -c -p $PORT XRANGE '$BAEDAL_PREFIX:{0}:events:order' - +   # -c follows MOVED to the slot's primary
-baedalctl and the autoscaler's view do not route on redis-cluster:// yet (MOVED): see docs/cluster.md.
+  $ctl status --partitions                  # each partition's slot, node and backlogs; the nodes
+  $ctl tail order                           # every partition's newest events, in time order
 Try a failover: kill -KILL \$(cat .run/cluster/node-PORT.pid) (PORT: a primary's); its replica takes its slots
 in a few seconds; start it again with make run CLUSTER=1: it rejoins as a replica.
 EOT

@@ -57,7 +57,8 @@ public struct StreamInspector: Sendable {
         var streams: [Stream] = []
         var present: [Int] = []
         for (key, info) in zip(keys, infos) {
-            guard case .array = info else {  // no such key (an error reply)
+            guard case .array = info else {
+                try Self.absent(info)  // no such key; any other error fails the whole read
                 streams.append(Stream(key: key, length: 0, groups: []))
                 continue
             }
@@ -73,6 +74,7 @@ public struct StreamInspector: Sendable {
         let groupReplies = try await redis.each(present.map { RedisCommand("XINFO", "GROUPS", streams[$0].key) })
         var members: [(stream: Int, group: Int)] = []
         for (index, reply) in zip(present, groupReplies) {
+            try Self.absent(reply)
             for group in reply.array ?? [] {
                 let g = group.fields
                 members.append((index, streams[index].groups.count))
@@ -84,6 +86,7 @@ public struct StreamInspector: Sendable {
             RedisCommand("XINFO", "CONSUMERS", streams[$0.stream].key, streams[$0.stream].groups[$0.group].name)
         })
         for (member, reply) in zip(members, consumerReplies) {
+            try Self.absent(reply)
             streams[member.stream].groups[member.group].consumers = (reply.array ?? []).map { consumer in
                 let c = consumer.fields
                 return Consumer(name: c["name"]?.string ?? "?", pending: c["pending"]?.int ?? 0, idleMilliseconds: c["idle"]?.int ?? 0)
@@ -92,10 +95,21 @@ public struct StreamInspector: Sendable {
         return streams
     }
 
+    /// An error reply that only says the stream (or its group) is not there — deleted, or never
+    /// written — reads as absent; any other (a partition whose node is loading, failing over, or
+    /// refusing) is thrown: a total over partitions must fail as a whole, never count a part it
+    /// could not read as empty.
+    static func absent(_ reply: RESPValue) throws {
+        guard case .error(let message) = reply else { return }
+        if message.hasPrefix("ERR no such key") || message.hasPrefix("NOGROUP") { return }
+        throw RedisError(errorReply: message)
+    }
+
     /// The newest id each stream has ever issued (`last-generated-id`), by key; absent streams are left out.
     public func lastGeneratedIds(_ keys: [String]) async throws -> [String: String] {
         var ids: [String: String] = [:]
         for (key, info) in zip(keys, try await redis.each(keys.map { RedisCommand("XINFO", "STREAM", $0) })) {
+            try Self.absent(info)
             if case .array = info, let id = info.fields["last-generated-id"]?.string { ids[key] = id }
         }
         return ids

@@ -29,6 +29,11 @@ if let command = command as? BenchCommand.Tokens {
 let environment: BaedalEnvironment
 do { environment = try BaedalEnvironment() } catch { fail(error.description) }
 let keys = environment.keys
+// fill, drain and autoscale work on the one untagged stream of a single Redis (the streams that
+// `environment.keys` names); with partitions no worker would read them.
+if command is BenchCommand.Fill || command is BenchCommand.Drain || command is BenchCommand.Autoscale, environment.keySpace.tagged {
+    fail("fill, drain and autoscale measure one untagged partition on a single Redis: run them without BAEDAL_PARTITIONS and on redis://")
+}
 let connection: RedisConnection
 do { connection = try RedisConnection(configuration: environment.redis) } catch { fail("\(error)") }
 

@@ -16,19 +16,23 @@ struct DeadCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One line per dead letter: id, stream, group, deliveries, event, reason.")
 
-        @Option(help: "at most this many")
+        @Option(help: "at most this many, 1…10000")
         var count = 100
+
+        func validate() throws {
+            guard (1...10_000).contains(count) else { throw ValidationError("--count must be 1…10000") }
+        }
 
         func run() async throws {
             try await Deployment.with { deployment in
                 let store = DeadLetterStore(keySpace: deployment.keySpace, redis: deployment.redis)
                 let letters = try await store.list(count: count)
-                if letters.isEmpty { print("no dead letters") }
+                if letters.isEmpty { say("no dead letters") }
                 for letter in letters {
-                    print("\(pad(letter.id, 18)) \(pad(letter.stream, 26)) group \(pad(letter.group, 18)) deliveries \(pad(letter.header["deliveries"] ?? "?", 3)) \(pad(letter.originalValue("type") ?? "?", 18)) order \(pad(letter.originalValue("orderId") ?? "-", 28)) \(letter.reason)")
+                    say("\(pad(letter.id, 18)) \(pad(letter.stream, 26)) group \(pad(letter.group, 18)) deliveries \(pad(letter.header["deliveries"] ?? "?", 3)) \(pad(letter.originalValue("type") ?? "?", 18)) order \(pad(letter.originalValue("orderId") ?? "-", 28)) \(letter.reason)")
                 }
                 let total = try await store.count()
-                if total > letters.count { print("… \(total - letters.count) more (--count)") }
+                if total > letters.count { say("… \(total - letters.count) more (--count)") }
             }
         }
     }
@@ -42,10 +46,10 @@ struct DeadCommand: AsyncParsableCommand {
         func run() async throws {
             try await Deployment.with { deployment in
                 let letter = try await DeadCommand.found { try await DeadLetterStore(keySpace: deployment.keySpace, redis: deployment.redis).letter(id) }
-                print("id          \(letter.id)")
-                for name in DeadLetter.headerFields { print("\(pad(name, 11)) \(letter.header[name] ?? "")") }
-                print("-- the original entry")
-                for field in letter.original { print("\(pad(field.name, 11)) \(String(decoding: field.value, as: UTF8.self))") }
+                say("id          \(letter.id)")
+                for name in DeadLetter.headerFields { say("\(pad(name, 11)) \(letter.header[name] ?? "")") }
+                say("-- the original entry")
+                for field in letter.original { say("\(pad(field.name, 11)) \(String(decoding: field.value, as: UTF8.self))") }
             }
         }
     }
@@ -63,15 +67,15 @@ struct DeadCommand: AsyncParsableCommand {
                 let store = DeadLetterStore(keySpace: deployment.keySpace, redis: deployment.redis)
                 guard which.all else {
                     let (letter, newId) = try await DeadCommand.found { try await store.replay(which.id!) }
-                    print("replayed \(which.id!) → \(letter.stream) \(newId) for group \(letter.group)")
+                    say("replayed \(which.id!) → \(letter.stream) \(newId) for group \(letter.group)")
                     return
                 }
                 let report = try await store.replayAll { letter, newId in
-                    print("replayed \(letter.id) → \(letter.stream) \(newId) for group \(letter.group)")
+                    say("replayed \(letter.id) → \(letter.stream) \(newId) for group \(letter.group)")
                 }
                 for failure in report.failed { FileHandleStandardError.write("baedalctl: not replayed: \(failure.reason)\n") }
-                if !report.gone.isEmpty { print("\(report.gone.count) were gone before their turn (replayed or dropped meanwhile)") }
-                if report.done.isEmpty && report.gone.isEmpty && report.failed.isEmpty { print("no dead letters") }
+                if !report.gone.isEmpty { say("\(report.gone.count) were gone before their turn (replayed or dropped meanwhile)") }
+                if report.done.isEmpty && report.gone.isEmpty && report.failed.isEmpty { say("no dead letters") }
                 if !report.failed.isEmpty { throw ExitCode(1) }
             }
         }
@@ -87,12 +91,12 @@ struct DeadCommand: AsyncParsableCommand {
                 let store = DeadLetterStore(keySpace: deployment.keySpace, redis: deployment.redis)
                 guard let id = which.id else {
                     let dropped = try await store.dropAll().done.count
-                    print(dropped == 0 ? "no dead letters" : "dropped \(dropped) dead letters")
+                    say(dropped == 0 ? "no dead letters" : "dropped \(dropped) dead letters")
                     return
                 }
                 _ = try await DeadCommand.found { try await store.letter(id) }
                 _ = try await store.drop(id)
-                print("dropped \(id)")
+                say("dropped \(id)")
             }
         }
     }

@@ -10,6 +10,9 @@ enum FileHandleStandardError {
     }
 }
 
+/// One line of output holding text read from Redis: printed with its control characters escaped.
+func say(_ line: String) { print(Output.printable(line)) }
+
 /// Text read from Redis, made safe for a terminal: control characters (C0, DEL, C1, which could
 /// move the cursor or forge lines) are shown as `\u{…}` escapes, a backslash as `\\`.
 enum Output {

@@ -28,7 +28,7 @@ struct PendingCommand: AsyncParsableCommand {
         }
         let entries = pending.flatMap(\.entries)
         if entries.isEmpty {
-            print("group \(group): nothing pending")
+            say("group \(group): nothing pending")
             return
         }
         let now = epochMilliseconds()
@@ -38,7 +38,7 @@ struct PendingCommand: AsyncParsableCommand {
                 line += due > now ? " next in \(humanDuration(milliseconds: Int(clamping: due.clampedSubtracting(now))))" : " due now"
                 if let error = entry.lastError, !error.isEmpty { line += " after: \(error)" }
             }
-            print(line)
+            say(line)
         }
     }
 }

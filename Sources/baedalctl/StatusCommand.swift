@@ -54,7 +54,7 @@ struct StatusCommand: AsyncParsableCommand {
             print(report.json(partitions: partitions))
             return
         }
-        for line in report.lines(partitions: partitions, sentinel: deployment.environment.redis.sentinel != nil) { print(line) }
+        for line in report.lines(partitions: partitions, sentinel: deployment.environment.redis.sentinel != nil) { print(Output.printable(line)) }
     }
 
     /// A consumer that read within this time counts as seen (a live instance reads at least every

@@ -31,7 +31,7 @@ struct TailCommand: AsyncParsableCommand {
                 .map { (deployment.keySpace.partitions > 1 ? "\($0.partition)/\($0.id)" : $0.id.description, $0.fields) }
         }
         for (id, fields) in entries {
-            print(([id] + fields.map { "\($0.name)=\(Output.printable($0.value))" }).joined(separator: " "))
+            say(([id] + fields.map { "\($0.name)=\($0.value)" }).joined(separator: " "))
         }
     }
 }

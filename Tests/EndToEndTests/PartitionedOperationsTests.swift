@@ -106,7 +106,7 @@ struct PartitionedOperationsTests {
 
         // A garbage entry in partition 2 is dead-lettered there; its letters say so.
         let garbageOrder = (0...).lazy.map { "o-garbage-\($0)" }.first { space.partition(of: $0) == 2 }!
-        _ = try connection.send(RedisCommand("XADD", "baedal:{2}:events:order", "*", "type", "OrderPlaced", "orderId", garbageOrder, "at", "1", "data", "not json"))
+        _ = try connection.send(RedisCommand("XADD", "baedal:{2}:events:order", "*", "type", "OrderPlaced", "orderId", garbageOrder, "at", "1", "data", "not json \u{1B}]0;owned\u{07}"))
         // Every running group that reads the stream has handled it (dead-lettered or not): the letters are all written.
         for group in ["store-inbox", "payment-refund", "delivery-dispatch", "notification"] {
             try #require(await eventually(seconds: 30) { (try? connection.groupHasHandledEverything(group, of: "baedal:{2}:events:order")) == true },
@@ -144,6 +144,8 @@ struct PartitionedOperationsTests {
         let id = try #require(ids.first)
         let show = try await baedalctl(["dead", "show", id], environment)
         #expect(show.status == 0 && show.output.contains("baedal:{2}:events:order"), "\(show.output)")
+        #expect(show.output.contains("not json \\u{1b}]0;owned\\u{7}") && !show.output.contains("\u{1B}") && !list.output.contains("\u{1B}"),
+                "a letter's hostile bytes shown escaped: \(show.output)")
         let plain = try await baedalctl(["dead", "show", String(id.dropFirst(2))], environment)
         #expect(plain.status != 0 && plain.output.contains("partition/"), "a plain id among partitions: \(plain.output)")
         let dead = try await deployment.console("dead", token: operatorToken)

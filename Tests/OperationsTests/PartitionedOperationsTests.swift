@@ -206,4 +206,19 @@ struct PartitionedOperationsTests {
         #expect(newest.map { "\($0.partition)/\($0.id)" } == ["1/104-0", "2/104-0", "3/105-0"], "the newest of all partitions, not of each")
         #expect(try await tail.newest(.delivery, count: 5).isEmpty, "streams that do not exist yet read as empty")
     }
+
+    @Test func aPartitionThatCannotBeReadFailsTheTotalInsteadOfCountingAsEmpty() async throws {
+        let server = try RedisServer()
+        let connection = try server.connect()
+        let client = RedisClient(configuration: server.configuration)
+        defer { client.close() }
+        for k in 0..<4 { _ = try xadd(connection, space.keys(ofPartition: k).stream(.order), type: "OrderPlaced", orderId: order(in: k)) }
+        let inspector = PartitionedInspector(keySpace: space, redis: client)
+        #expect(try await inspector.streams().first { $0.total.key.hasSuffix(":events:order") }?.total.length == 4)
+        // A stream that was never written (delivery) is absent, not an error; a partition whose key
+        // answers another error (here: WRONGTYPE) fails the read as a whole.
+        _ = try connection.send(RedisCommand("DEL", space.keys(ofPartition: 2).stream(.order)))
+        _ = try connection.send(RedisCommand("SET", space.keys(ofPartition: 2).stream(.order), "not a stream"))
+        await #expect(throws: RedisError.self) { _ = try await inspector.streams() }
+    }
 }
