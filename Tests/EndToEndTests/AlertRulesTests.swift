@@ -130,10 +130,18 @@ struct AlertRulesTests {
         _ = try deployment.redisCommand("XADD", "baedal:events:order", "*", "type", "OrderPlaced", "orderId", "o-malformed",
                                         "at", "1700000000000", "data", "not json")
         #expect(await eventually(seconds: 30) { ((try? deployment.redisCommand("XLEN", "baedal:dead"))?.int ?? 0) > 0 }, "\(deployment.logs)")
+        // baedal_redis_up (BaedalRedisUnreachable's metric) follows: 0 while Redis is gone, 1 again after.
+        func redisUp(_ port: Int) async -> Double? {
+            guard let text = try? await Self.scrape(port) else { return nil }
+            return text.split(separator: "\n").first { $0.hasPrefix("baedal_redis_up ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        #expect(await eventually(seconds: 15) { await redisUp(deployment.apiPort) == 1 })
         deployment.redis.stop()
         #expect(await eventually(seconds: 15) { (try? await deployment.call("GET", "/health/ready").status) == 503 })
+        #expect(await eventually(seconds: 15) { await redisUp(deployment.apiPort) == 0 }, "the API's gauge says Redis is unreachable")
         try deployment.redis.start()
         #expect(await eventually(seconds: 15) { (try? await deployment.call("GET", "/health/ready").status) == 200 })
+        #expect(await eventually(seconds: 15) { await redisUp(deployment.apiPort) == 1 })
 
         let exportable = wanted.subtracting(Self.topologyOnly)
         // Per process, each sample name with the label names it carries.
