@@ -78,11 +78,16 @@ struct AccessControlTests {
         let ctl = deployment.base.merging(["BAEDAL_REDIS_URL": try url("baedalctl")]) { $1 }
         let seed = try BaedalProcess("baedalctl", ["seed"], environment: ctl)
         #expect(await seed.waitForExit() == 0, "\(seed.log)")
-        // The autoscaler watches the projector's backlog (MIN 0: what it starts would run under its own user).
-        let scaler = try BaedalProcess("baedal-autoscaler", ["--launcher", "process", "--policy", "projector:0:1", "--lag-per-instance", "1000000",
-                                                             "--interval", "0.5", "--metrics-port", "0"],
+        // The autoscaler reads the backlogs and writes its view under its own user. It is stopped
+        // before any order: an instance it started would run under its user, not the projector's.
+        let scaler = try BaedalProcess("baedal-autoscaler", ["--launcher", "process", "--policy", "projector:0:1", "--interval", "0.5",
+                                                             "--metrics-port", "0"],
                                        environment: ["BAEDAL_REDIS_URL": try url("baedal-autoscaler")])
-        defer { if scaler.isRunning { scaler.signal(SIGKILL) } }
+        let admin = try deployment.redis.connect()
+        #expect(await eventually(seconds: 10) { (try? admin.send(RedisCommand("HGET", "baedal:autoscaler", "projector")).string) != nil }, "\(scaler.log)")
+        scaler.signal(SIGTERM)
+        #expect(await scaler.waitForExit() == 0, "\(scaler.log)")
+        #expect(!scaler.log.contains("NOPERM") && !scaler.log.contains("instance started"), "\(scaler.log)")
 
         // The whole order life through HTTP.
         let customer = try await deployment.customer("c-acl")
@@ -118,13 +123,11 @@ struct AccessControlTests {
             let ridden = try? await deployment.call("GET", "/dashboard/rider-deliveries", token: rider).object
             return food?["seasoned-chicken"] as? Int == 1 && food?["cola"] as? Int == 2 && ridden?["r-acl"] as? Int == 1
         }, "\(deployment.logs)")
-        // The autoscaler wrote its view, baedalctl reads the deployment.
-        let admin = try deployment.redis.connect()
-        #expect(await eventually(seconds: 10) { (try? admin.send(RedisCommand("HGET", "baedal:autoscaler", "projector")).string) != nil }, "\(scaler.log)")
+        // baedalctl reads the deployment.
         let status = try await runProgram(binaryDirectory().appendingPathComponent("baedalctl").path, ["status"], environment: ctl)
         #expect(status.status == 0, "\(status.output)")
         // Nobody was refused anything on the way.
-        let processes = [deployment.api, deployment.payment].compactMap { $0 } + deployment.workers.values.flatMap { $0 } + [scaler]
+        let processes = [deployment.api, deployment.payment].compactMap { $0 } + deployment.workers.values.flatMap { $0 }
         for process in processes {
             #expect(!process.log.contains("NOPERM"), "\(process.name):\n\(process.log.suffix(3000))")
         }
