@@ -9,12 +9,17 @@
 # CLUSTER=1: instead of one Redis, a Redis Cluster of three primaries and three replicas (ports
 # REDIS_PORT … +5, cluster bus ports +10000, ops/redis/baedal-cluster.conf), created on the first
 # start and reused afterwards, every process on redis-cluster://; data and nodes.conf in .run/cluster/.
+# ACL=1 (one Redis only): loads `baedalctl acl`'s users (ops/redis/users.acl, placeholder passwords)
+# with ACL SETUSER and runs every process under its own user (redis://baedal-api:…@…); every policy
+# is then a fixed worker and baedal-autoscaler is not started, since the instances it starts would
+# run under its own user. The default user stays, for redis-cli and the commands printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN="$PWD/.run"
 PORT="${REDIS_PORT:-6379}"
 HA="${HA:-0}"
 CLUSTER="${CLUSTER:-0}"
+ACL="${ACL:-0}"
 CLUSTER_NODES=6
 SENTINEL_PORT="${SENTINEL_PORT:-26379}"
 BIN="${BIN:-$PWD/.build/debug}"
@@ -27,6 +32,10 @@ if [ "$CLUSTER" = 1 ] && [ $((PORT + CLUSTER_NODES - 1 + 10000)) -gt 65535 ]; th
   echo "REDIS_PORT=$PORT: a cluster node's bus port is its port + 10000, so the six nodes need REDIS_PORT <= $((65535 - 10000 - CLUSTER_NODES + 1))" >&2
   exit 2
 fi
+if [ "$ACL" = 1 ] && { [ "$HA" = 1 ] || [ "$CLUSTER" = 1 ]; }; then
+  echo "ACL=1 runs on one Redis only for now (the users would have to be loaded on every node and Sentinel)" >&2
+  exit 2
+fi
 cluster_ports() { local offset; for offset in $(seq 0 $((CLUSTER_NODES - 1))); do echo $((PORT + offset)); done; }
 if [ "$CLUSTER" = 1 ]; then
   export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis-cluster://$(cluster_ports | sed 's/^/127.0.0.1:/' | paste -sd, -)}"
@@ -37,6 +46,7 @@ else
 fi
 # Sized to their lag by baedal-autoscaler (MIN:MAX below) instead of one fixed worker each.
 AUTOSCALED=(notification projector)
+if [ "$ACL" = 1 ]; then AUTOSCALED=(); fi
 BOUNDS="1:4"
 export BAEDAL_PREFIX="${BAEDAL_PREFIX:-baedal}"
 # The logs in .run/ are for people: text (the units and log pipelines use json).
@@ -68,6 +78,25 @@ data_directory() {
 }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# ACL=1: every user of `baedalctl acl` into the running Redis (ACL SETUSER as the default user).
+load_users() {
+  "$BIN/baedalctl" acl --prefix "$BAEDAL_PREFIX" >"$RUN/users.acl"
+  local words
+  while read -r -a words; do
+    redis-cli -p "$PORT" ACL SETUSER "${words[@]:1}" >/dev/null
+  done <"$RUN/users.acl"
+  echo "acl                    $(grep -c '^user ' "$RUN/users.acl") users loaded (.run/users.acl); every process runs under its own"
+}
+
+# as_user USER COMMAND...: runs it with BAEDAL_REDIS_URL naming USER and its password (ACL=1), or as it is.
+as_user() {
+  local user=$1; shift
+  if [ "$ACL" != 1 ]; then "$@"; return; fi
+  local password
+  password=$(grep "^user $user " "$RUN/users.acl" | tr ' ' '\n' | sed -n 's/^>//p')
+  BAEDAL_REDIS_URL="redis://$user:$password@127.0.0.1:$PORT" "$@"
+}
 
 autoscaled() { local policy; for policy in "${AUTOSCALED[@]}"; do [ "$policy" = "$1" ] && return 0; done; return 1; }
 
@@ -232,20 +261,23 @@ start() {
     redis-cli -p "$PORT" ping >/dev/null || { echo "redis did not start; see $RUN/redis.log" >&2; exit 1; }
     echo "redis                  started on 127.0.0.1:$PORT, data in .run/redis (AOF on), log .run/redis.log"
   fi
-  seed
-  daemon baedal-payment "$BIN/baedal-payment"
-  daemon baedal-api "$BIN/baedal-api"
+  if [ "$ACL" = 1 ]; then load_users; fi
+  as_user baedalctl seed
+  as_user baedal-payment daemon baedal-payment "$BIN/baedal-payment"
+  as_user baedal-api daemon baedal-api "$BIN/baedal-api"
   local scaled=()
   while read -r policy how bounds; do
     if [ "$how" = fixed ]; then
-      BAEDAL_CONSUMER="${BAEDAL_CONSUMER:-$(hostname)-$policy-1}" daemon "worker-$policy" "$BIN/baedal-worker" "$policy"
+      BAEDAL_CONSUMER="${BAEDAL_CONSUMER:-$(hostname)-$policy-1}" as_user "baedal-$policy" daemon "worker-$policy" "$BIN/baedal-worker" "$policy"
     else
       scaled+=(--policy "$policy:$bounds")
     fi
   done < <(plan)
   # Its children log to .run/worker-NAME-K.log and stop with it.
-  daemon baedal-autoscaler "$BIN/baedal-autoscaler" --launcher process "${scaled[@]}" --interval 2 --cool-down 30 \
-    --log-directory "$RUN" --metrics-port "$AUTOSCALER_PORT"
+  if [ "${#scaled[@]}" -gt 0 ]; then
+    as_user baedal-autoscaler daemon baedal-autoscaler "$BIN/baedal-autoscaler" --launcher process "${scaled[@]}" --interval 2 --cool-down 30 \
+      --log-directory "$RUN" --metrics-port "$AUTOSCALER_PORT"
+  fi
   wait_ready "http://127.0.0.1:$BAEDAL_PAYMENT_PORT" baedal-payment
   wait_ready "http://127.0.0.1:$BAEDAL_API_PORT" baedal-api
   local api="http://127.0.0.1:$BAEDAL_API_PORT"
