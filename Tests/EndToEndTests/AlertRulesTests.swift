@@ -174,7 +174,7 @@ struct AlertRulesTests {
             }
             let read = Set(Self.metricNames(expression))
             guard read.isSubset(of: exportable) else { continue }
-            let available = read.reduce(into: Set(["job", "instance"])) { $0.formUnion(labelsOf[$1] ?? []) }
+            let available = read.reduce(into: Set(["job", "instance"]).union(Self.replacedLabels(expression))) { $0.formUnion(labelsOf[$1] ?? []) }
             for label in Self.groupingLabels(expression) where !available.contains(label) {
                 problems.append("no metric of this expression has the label \(label): \(expression)")
             }
@@ -326,6 +326,13 @@ struct AlertRulesTests {
         return clause.matches(in: expression, range: NSRange(location: 0, length: text.length)).flatMap { match in
             text.substring(with: match.range(at: 1)).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
+    }
+
+    /// The labels an expression makes itself: `label_replace(v, "dst", "$1…", "src", "regex")`'s `dst`.
+    static func replacedLabels(_ expression: String) -> Set<String> {
+        let argument = try! NSRegularExpression(pattern: #""([a-zA-Z_][a-zA-Z0-9_]*)",\s*"\$"#)
+        let text = expression as NSString
+        return Set(argument.matches(in: expression, range: NSRange(location: 0, length: text.length)).map { text.substring(with: $0.range(at: 1)) })
     }
 
     static func scrape(_ port: Int) async throws -> String {
