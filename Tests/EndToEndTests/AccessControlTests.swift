@@ -1,3 +1,4 @@
+import Contract
 import Foundation
 import Redis
 import Testing
@@ -60,8 +61,10 @@ struct AccessControlTests {
         #expect(try api.send(RedisCommand("PING")) == .status("PONG"))
     }
 
-    @Test func theWholeOrderLifeWithEveryDaemonUnderItsOwnUserAndNOPERMForAnotherDaemonsKeys() async throws {
-        let deployment = try await Deployment(workers: [])
+    /// One untagged partition (`baedal:events:order`) and four tagged ones (`baedal:{k}:…`, the catalogue under `{catalog}`).
+    @Test(arguments: [1, 4])
+    func theWholeOrderLifeWithEveryDaemonUnderItsOwnUserAndNOPERMForAnotherDaemonsKeys(partitions: Int) async throws {
+        let deployment = try await Deployment(workers: [], environment: ["BAEDAL_PARTITIONS": String(partitions)])
         let users = Self.users(try await Self.baedalctlACL())
         func user(_ name: String) throws -> User { try #require(users.first { $0.name == name }) }
         func url(_ name: String) throws -> String { "redis://\(name):\(try user(name).password)@127.0.0.1:\(deployment.redis.port)" }
@@ -82,9 +85,10 @@ struct AccessControlTests {
         // before any order: an instance it started would run under its user, not the projector's.
         let scaler = try BaedalProcess("baedal-autoscaler", ["--launcher", "process", "--policy", "projector:0:1", "--interval", "0.5",
                                                              "--metrics-port", "0"],
-                                       environment: ["BAEDAL_REDIS_URL": try url("baedal-autoscaler")])
+                                       environment: deployment.base.merging(["BAEDAL_REDIS_URL": try url("baedal-autoscaler")]) { $1 })
         let admin = try deployment.redis.connect()
-        #expect(await eventually(seconds: 10) { (try? admin.send(RedisCommand("HGET", "baedal:autoscaler", "projector")).string) != nil }, "\(scaler.log)")
+        let shared = deployment.keySpace.shared
+        #expect(await eventually(seconds: 10) { (try? admin.send(RedisCommand("HGET", shared.autoscaler, "projector")).string) != nil }, "\(scaler.log)")
         scaler.signal(SIGTERM)
         #expect(await scaler.waitForExit() == 0, "\(scaler.log)")
         #expect(!scaler.log.contains("NOPERM") && !scaler.log.contains("instance started"), "\(scaler.log)")
@@ -133,21 +137,24 @@ struct AccessControlTests {
         }
 
         // NOPERM: the notification worker's user may not write a payment, the API's not a dashboard.
-        let paymentId = try #require(try admin.send(RedisCommand("HGET", "baedal:payments:by-order", orderId)).string)
+        let keys = deployment.keySpace.keys(forOrder: orderId)
+        let paymentId = try #require(try admin.send(RedisCommand("HGET", keys.key("payments", "by-order"), orderId)).string)
+        let payment = deployment.keySpace.keys(forOrder: paymentId).key("payment", paymentId)
+        let dashboard = keys.dashboard(.foodOrders)
         let notifier = try Self.connection(try user("baedal-notification"), port: deployment.redis.port)
-        let rewrite = try notifier.sendKeepingErrors(RedisCommand("HSET", "baedal:payment:\(paymentId)", "status", "cancelled"))
+        let rewrite = try notifier.sendKeepingErrors(RedisCommand("HSET", payment, "status", "cancelled"))
         #expect(rewrite.serverError?.serverCode == "NOPERM", "\(rewrite)")
-        let forged = try notifier.sendKeepingErrors(RedisCommand("XADD", "baedal:events:payment", "*", "type", "PaymentCancelled", "orderId", orderId))
+        let forged = try notifier.sendKeepingErrors(RedisCommand("XADD", keys.stream(.payment), "*", "type", "PaymentCancelled", "orderId", orderId))
         #expect(forged.serverError?.serverCode == "NOPERM", "\(forged)")
-        #expect(try notifier.sendKeepingErrors(RedisCommand("ZADD", "baedal:customer:c-acl:notifications", "1", "x")).serverError == nil)
+        #expect(try notifier.sendKeepingErrors(RedisCommand("ZADD", keys.inbox("c-acl"), "1", "x")).serverError == nil)
         let api = try Self.connection(try user("baedal-api"), port: deployment.redis.port)
-        let inflate = try api.sendKeepingErrors(RedisCommand("HINCRBY", "baedal:dashboard:food-orders", "cola", "1000"))
+        let inflate = try api.sendKeepingErrors(RedisCommand("HINCRBY", dashboard, "cola", "1000"))
         #expect(inflate.serverError?.serverCode == "NOPERM", "\(inflate)")
         // Through a script too: each redis.call is checked against the caller's user.
         let scripted = try api.sendKeepingErrors(RedisCommand("EVAL", "return redis.call('HINCRBY', KEYS[1], 'cola', 1000)", "1",
-                                                              "baedal:dashboard:food-orders"))
+                                                              dashboard))
         #expect(scripted.serverError?.serverCode == "NOPERM", "\(scripted)")
-        #expect(try admin.send(RedisCommand("HGET", "baedal:payment:\(paymentId)", "status")).string == "approved")
-        #expect(try admin.send(RedisCommand("HGET", "baedal:dashboard:food-orders", "cola")).string == "2")
+        #expect(try admin.send(RedisCommand("HGET", payment, "status")).string == "approved")
+        #expect(try admin.send(RedisCommand("HGET", dashboard, "cola")).string == "2")
     }
 }
