@@ -92,16 +92,7 @@ struct ClusterCrashTests {
             let keys = deployment.keySpace.keys(ofPartition: k)
             let dead = try deployment.clusterCommand("XRANGE", keys.dead, "-", "+").array ?? []
             for entry in dead {
-                let flat = entry.array?[1].array?.compactMap(\.string) ?? []
-                #expect(Array(flat.enumerated().filter { $0.offset % 2 == 0 }.map(\.element).prefix(6)) == ["stream", "id", "group", "consumer", "deliveries", "reason"])
-                var fields: [String: String] = [:]
-                for index in stride(from: 0, to: flat.count - 1, by: 2) where fields[flat[index]] == nil { fields[flat[index]] = flat[index + 1] }
-                #expect(fields["group"] == "projector")
-                #expect(fields["consumer"] == "projector-1")
-                #expect(fields["deliveries"] == "1")
-                #expect(fields["reason"]?.isEmpty == false)
-                #expect(fields["stream"]?.hasPrefix("baedal:{\(k)}:events:") == true, "\(fields["stream"] ?? "-") dead-lettered on partition \(k)")
-                #expect(flat.count > 12, "the original fields follow")
+                let fields = expectProjectorLetter(entry, consumer: "projector-1", streamPrefix: "baedal:{\(k)}:events:")
                 buried[fields["id"] ?? "", default: -1] = k
             }
         }

@@ -37,16 +37,7 @@ struct ProjectorFailureTests {
         #expect(dead.count == garbageIds.count)
         var buried: Set<String> = []
         for entry in dead {
-            let flat = entry.array?[1].array?.compactMap(\.string) ?? []
-            #expect(Array(flat.enumerated().filter { $0.offset % 2 == 0 }.map(\.element).prefix(6)) == ["stream", "id", "group", "consumer", "deliveries", "reason"])
-            var fields: [String: String] = [:]
-            for index in stride(from: 0, to: flat.count - 1, by: 2) where fields[flat[index]] == nil { fields[flat[index]] = flat[index + 1] }
-            #expect(fields["group"] == "projector")
-            #expect(fields["consumer"] == "d1")
-            #expect(fields["deliveries"] == "1")
-            #expect(fields["reason"]?.isEmpty == false)
-            #expect(fields["stream"]?.hasPrefix("baedal:events:") == true)
-            #expect(flat.count > 12, "the original fields follow")
+            let fields = expectProjectorLetter(entry, consumer: "d1", streamPrefix: "baedal:events:")
             buried.insert(fields["id"] ?? "")
         }
         #expect(buried == garbageIds)
