@@ -32,7 +32,8 @@ struct WorkerCommand: ParsableCommand {
         abstract: "Run one policy daemon in the Redis consumer group named after the policy.",
         discussion: """
         Any number of instances of one policy may run, on any hosts. SIGTERM: it stops reading, finishes and \
-        acknowledges what it holds, and exits 0. A setting it cannot use, or an unknown policy: one line on stderr, exit 2.
+        acknowledges what it holds, and exits 0. A setting it cannot use, an unknown policy, or a Redis user refused \
+        a command or key it needs (NOPERM): one line on stderr, exit 2.
 
         Policies:
         \(PolicyCatalog.daemons.map { HelpText.item($0.name, $0.summary) }.joined(separator: "\n"))
@@ -94,4 +95,8 @@ let group = ServiceGroup(configuration: .init(
     gracefulShutdownSignals: [.sigterm, .sigint],
     logger: logger
 ))
-try await group.run()
+do {
+    try await group.run()
+} catch let stopped as WorkerStopped {
+    ProcessSupport.fail("baedal-worker: \(stopped)", status: 2)
+}

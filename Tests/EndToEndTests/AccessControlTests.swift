@@ -157,4 +157,43 @@ struct AccessControlTests {
         #expect(try admin.send(RedisCommand("HGET", payment, "status")).string == "approved")
         #expect(try admin.send(RedisCommand("HGET", dashboard, "cola")).string == "2")
     }
+
+    /// A worker whose Redis user lacks what it needs stops with a configuration error (exit 2, one
+    /// critical line) instead of retrying for ever, and dead-letters nothing: its messages stay
+    /// pending for when the user is fixed.
+    @Test func aWorkerRefusedByItsRedisUserStopsWithAConfigurationErrorAndKeepsItsMessages() async throws {
+        let deployment = try await Deployment(workers: [])
+        let users = Self.users(try await Self.baedalctlACL())
+        func url(_ name: String) throws -> String {
+            let password = name.hasSuffix("-narrowed") ? try #require(users.first { $0.name == "baedal-projector" }).password
+                : try #require(users.first { $0.name == name }).password
+            return "redis://\(name):\(password)@127.0.0.1:\(deployment.redis.port)"
+        }
+        try Self.load(users, into: deployment.redis.connect())
+        func projector(as user: String, consumer: String) throws -> BaedalProcess {
+            try BaedalProcess("baedal-worker", ["projector"], environment: deployment.base.merging(["BAEDAL_REDIS_URL": try url(user), "BAEDAL_CONSUMER": consumer]) { $1 })
+        }
+        // The autoscaler's user only reads the streams: the projector cannot even make its group.
+        let reader = try projector(as: "baedal-autoscaler", consumer: "p-reader")
+        #expect(await reader.waitForExit(seconds: 30) == 2, "\(reader.log)")
+        #expect(reader.log.contains("NOPERM") && reader.log.contains("configuration error"), "\(reader.log)")
+
+        // The projector's own user without the dashboards: it makes its group, reads an order, is
+        // refused its writes, and stops with the order's event still pending.
+        let own = try #require(users.first { $0.name == "baedal-projector" })
+        let narrowed = User(name: "baedal-projector-narrowed", rules: own.rules.filter { !$0.contains(":dashboard:") })
+        #expect(narrowed.rules.count == own.rules.count - 2)
+        try Self.load([narrowed], into: deployment.redis.connect())
+        let customer = try await deployment.customer("c-noperm")
+        let orderId = try await deployment.placed(customer)
+        let refused = try projector(as: narrowed.name, consumer: "p-refused")
+        #expect(await refused.waitForExit(seconds: 30) == 2, "\(refused.log)")
+        #expect(refused.log.contains("NOPERM") && refused.log.contains("configuration error"), "\(refused.log)")
+        let admin = try deployment.redis.connect()
+        #expect((try admin.send(RedisCommand("XLEN", "baedal:dead")).int ?? -1) == 0, "nothing dead-lettered")
+        let pending = try admin.send(RedisCommand("XPENDING", "baedal:events:order", "projector", "-", "+", "10")).array ?? []
+        #expect(pending.count == 1 && pending.first?.array?[1].string == "p-refused", "the order's event waits for the projector: \(pending)")
+        let held = try admin.send(RedisCommand("XRANGE", "baedal:events:order", "-", "+")).array ?? []
+        #expect(held.contains { ($0.array?[1].array?.compactMap(\.string) ?? []).contains(orderId) }, "the order's OrderPlaced is there")
+    }
 }

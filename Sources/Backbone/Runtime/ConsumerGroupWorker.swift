@@ -31,6 +31,8 @@ public final class ConsumerGroupWorker: Service, Sendable {
     private let scheduler: RetryScheduler
     private let deadLetter: DeadLetter
     private let stopping = Atomic<Bool>(false)
+    /// Set when the store refused this daemon's user (`NOPERM`): why the worker stopped.
+    private let forbidden = Mutex<String?>(nil)
     /// The store failed since the last good batch: the supervisor's status says so until it works again.
     private let degraded = Atomic<Bool>(false)
     /// Messages were acknowledged since the watermarks were last recorded (set at start: the
@@ -62,13 +64,29 @@ public final class ConsumerGroupWorker: Service, Sendable {
         self.init(policy: policy, settings: settings, transport: transport, hooks: hooks, logger: logger)
     }
 
-    /// Runs until `stop()` or a graceful shutdown (SIGTERM through the service group).
+    /// Runs until `stop()` or a graceful shutdown (SIGTERM through the service group). Throws
+    /// `WorkerStopped.forbidden` when the store refused this daemon's user (`NOPERM`): the process
+    /// should end with a configuration error instead of retrying for ever.
     public func run() async throws {
         await withGracefulShutdownHandler {
             await self.work()
         } onGracefulShutdown: {
             self.stop()
         }
+        if let reason = forbidden.withLock({ $0 }) { throw WorkerStopped.forbidden(policy: policy.name, reason: reason) }
+    }
+
+    /// The store refused this daemon's user: said once, at `critical`, and the worker stops.
+    private func forbid(_ reason: String) {
+        let first = forbidden.withLock { (seen: inout String?) -> Bool in
+            defer { if seen == nil { seen = reason } }
+            return seen == nil
+        }
+        if first {
+            logger.critical("Redis refuses this daemon's user a command or key it needs (NOPERM): a configuration error; fix the user's ACL (baedalctl acl prints the rules) and start the worker again; its messages stay pending",
+                            metadata: ["error": "\(reason)"])
+        }
+        stop()
     }
 
     /// Stop reading now; the batch in hand is finished and acknowledged before `run()` returns.
@@ -133,6 +151,9 @@ public final class ConsumerGroupWorker: Service, Sendable {
                 if !full && !batch.isEmpty && settings.lingerMilliseconds > 0 && !isStopping {
                     try? await Task.sleep(for: .milliseconds(settings.lingerMilliseconds))
                 }
+            } catch TransportFailure.forbidden(let reason) {
+                prefetch = nil
+                forbid(reason)
             } catch TransportFailure.groupMissing(let reason) {
                 prefetch = nil
                 logger.critical("consumer group vanished (an operator's XGROUP DESTROY, a restore without it?); making it again",
@@ -177,6 +198,10 @@ public final class ConsumerGroupWorker: Service, Sendable {
     /// keeps one that accepts and drops connections from spinning the loop); anything else waits
     /// a second.
     private func pause(after error: any Error) async {
+        if case TransportFailure.forbidden(let reason) = error {
+            forbid(reason)
+            return
+        }
         if case TransportFailure.unavailable = error {
             if !degraded.exchange(true, ordering: .relaxed) { hooks.status("\(policy.name): the backbone is unreachable, retrying") }
             try? await Task.sleep(for: .milliseconds(20))

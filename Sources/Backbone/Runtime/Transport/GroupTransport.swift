@@ -91,12 +91,17 @@ public enum TransportFailure: Error, Sendable, Hashable, CustomStringConvertible
     /// The store cannot be reached or cannot serve now (a connection, a failover, a slot moving):
     /// back off and try again; nothing was decided.
     case unavailable(String)
+    /// The store refuses this daemon's user the command or the key (a Redis ACL's `NOPERM`): a
+    /// configuration error. No retry or dead letter can help; the worker stops, the messages stay
+    /// pending for when the user is fixed.
+    case forbidden(String)
 
     public var description: String {
         switch self {
         case .groupMissing(let reason): "consumer group missing: \(reason)"
         case .refused(let reason): "refused: \(reason)"
         case .unavailable(let reason): "unavailable: \(reason)"
+        case .forbidden(let reason): "forbidden: \(reason)"
         }
     }
 }

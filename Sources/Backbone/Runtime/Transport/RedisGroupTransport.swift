@@ -50,6 +50,7 @@ public final class RedisGroupTransport: GroupTransport {
 
     static func failure(_ error: RedisError) -> TransportFailure {
         if error.serverCode == "NOGROUP" { return .groupMissing(error.description) }
+        if error.serverCode == "NOPERM" { return .forbidden(error.description) }
         if error.isPermanent { return .refused(error.description) }
         return .unavailable(error.description)
     }
