@@ -144,8 +144,14 @@ final class NIORedisClientTests {
         let blocked = Task { try await redis.send("BLPOP", "nothing-here", "10") }
         #expect(await eventually(seconds: 10) { blockedClient() != nil })
         let inFlight = (0..<200).map { _ in Task { try await redis.send("INCR", "lost") } }
-        // Redis holds their bytes, unread, in the blocked client's query buffer.
-        #expect(await eventually(seconds: 10) { blockedClient().map { !$0.contains(" qbuf=0 ") } ?? false })
+        // Redis holds their bytes, unread, in the blocked client's query buffer: all of them (each
+        // `INCR lost` is 24 bytes of RESP), or a command still unwritten at the kill would rightly
+        // go out on the next connection and succeed.
+        func buffered() -> Int {
+            guard let line = blockedClient(), let field = line.split(separator: " ").first(where: { $0.hasPrefix("qbuf=") }) else { return 0 }
+            return Int(field.dropFirst("qbuf=".count)) ?? 0
+        }
+        #expect(await eventually(seconds: 10) { buffered() >= 200 * 24 }, "query buffer: \(buffered()) bytes")
         #expect(try admin.send(RedisCommand("CLIENT", "KILL", "ID", String(id))) == .integer(1))
         for task in [blocked] + inFlight {
             do {
