@@ -148,7 +148,7 @@ public struct ProjectionRebuild: Sendable {
     /// Where a `SCAN` for a partition's keys must go: the node serving its slot on a cluster.
     static func node(of keys: Keys, _ redis: any RedisExecutor) async throws -> any RedisExecutor {
         guard let cluster = redis as? ClusterExecutor else { return redis }
-        return try await cluster.executor(forSlot: HashSlot(key: keys.dead)).executor
+        return try await cluster.executor(forSlot: ClusterLayout.slot(of: keys)).executor
     }
 
     static func scan(_ node: any RedisExecutor, _ pattern: String) async throws -> [String] {

@@ -48,13 +48,7 @@ public struct StreamTail: Sendable {
             if let error = reply.serverError { throw error }
             for item in reply.array ?? [] {
                 guard let parts = item.array, parts.count == 2, let text = parts[0].string, let id = StreamID(text) else { continue }
-                let flat = parts[1].array ?? []
-                var fields: [(name: String, value: String)] = []
-                var index = 0
-                while index + 1 < flat.count {
-                    fields.append((flat[index].string ?? "", flat[index + 1].string ?? ""))
-                    index += 2
-                }
+                let fields = parts[1].pairs.map { (name: $0.name.string ?? "", value: $0.value.string ?? "") }
                 merged.append(Entry(partition: partition, id: id, fields: fields))
             }
         }
