@@ -65,13 +65,13 @@ let package = Package(
         // event's data, ids, every key, the writes a policy may ask for, dead letters.
         .target(name: "Contract", dependencies: ["JSON", "Numbers"], path: "Sources/Model/Contract"),
         // The order aggregate and every decision about it; its repository's port.
-        .target(name: "Orders", dependencies: ["Contract", "JSON"], path: "Sources/Model/Orders"),
+        .target(name: "Orders", dependencies: ["Contract", "JSON", "Numbers"], path: "Sources/Model/Orders"),
         // Stores and menus; the store-inbox policy.
-        .target(name: "Stores", dependencies: ["Contract", "JSON"], path: "Sources/Model/Stores"),
+        .target(name: "Stores", dependencies: ["Contract", "JSON", "Orders", logging], path: "Sources/Model/Stores"),
         // The gateway's ports, voids, and the payment-refund policy.
         .target(name: "Payments", dependencies: ["Contract", "Numbers", "Orders", "PaymentGatewayAPI", logging], path: "Sources/Model/Payments"),
         // The delivery-dispatch policy.
-        .target(name: "Deliveries", dependencies: ["Contract"], path: "Sources/Model/Deliveries"),
+        .target(name: "Deliveries", dependencies: ["Contract", "Orders"], path: "Sources/Model/Deliveries"),
         // The notification policy and the webhook's port.
         .target(name: "Notifications", dependencies: ["Contract", "JSON", "Orders", logging], path: "Sources/Model/Notifications"),
         // The projector: dashboards, my page, cooking queues, orders per minute.

@@ -8,6 +8,7 @@ import Identity
 import Logging
 import Metrics
 import Operations
+import Orders
 import Prometheus
 import Redis
 import RedisAdapters
@@ -50,7 +51,9 @@ public final class BaedalAPI: Sendable {
         let keySpace = settings.environment.keySpace
         let gateway = PaymentGatewayClient(settings: .init(baseURL: settings.paymentURL, timeout: .milliseconds(settings.paymentTimeoutMilliseconds)))
         baedal = Baedal(
-            orders: RedisOrderRepository(keySpace: keySpace, redis: redis, replication: settings.environment.replication),
+            orders: RedisOrderRepository(keySpace: keySpace, redis: redis, replication: settings.environment.replication,
+                                         timeouts: OrderTimeouts(acceptSeconds: settings.environment.acceptTimeoutSeconds,
+                                                                 pickupSeconds: settings.environment.pickupTimeoutSeconds)),
             stores: RedisStoreCatalog(keys: keySpace.shared, redis: redis), views: RedisViews(keySpace: keySpace, redis: redis),
             gateway: gateway, voids: RedisPaymentVoids(keySpace: keySpace, redis: redis), breaker: breaker, logger: logger)
         authenticator = await Authenticator.starting(settings.identity, logger: logger)
@@ -61,7 +64,9 @@ public final class BaedalAPI: Sendable {
         return APIRouter.build(
             baedal: baedal, auth: authenticator, accessLog: settings.accessLog ? logger : nil,
             health: HealthController(health: health, registry: registry, details: { [("paymentCircuit", breaker.state.rawValue)] }),
-            console: ConsoleAPIController(baedal: baedal, keySpace: settings.environment.keySpace, redis: redis, auth: authenticator))
+            console: ConsoleAPIController(baedal: baedal, keySpace: settings.environment.keySpace, redis: redis, auth: authenticator,
+                                          timeouts: OrderTimeouts(acceptSeconds: settings.environment.acceptTimeoutSeconds,
+                                                                  pickupSeconds: settings.environment.pickupTimeoutSeconds)))
     }
 
     public func shutdown() async {

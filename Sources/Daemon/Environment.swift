@@ -25,6 +25,11 @@ public struct BaedalEnvironment: Sendable {
     /// A worker whose read brought less than a full batch waits this long before the next read,
     /// so that a live flow is handled in batches instead of one entry at a time (`BAEDAL_BATCH_LINGER_MS`).
     public var batchLingerMilliseconds: Int
+    /// An order its store has not answered in this long is rejected by the platform
+    /// (`BAEDAL_ACCEPT_TIMEOUT_S`, 300), one no rider picked in this long once cooked is flagged
+    /// (`BAEDAL_PICKUP_TIMEOUT_S`, 600).
+    public var acceptTimeoutSeconds: Int
+    public var pickupTimeoutSeconds: Int
 
     /// A setting that cannot be used; the executables print it on one line and exit with 2.
     public struct Invalid: Error, Sendable, CustomStringConvertible {
@@ -82,6 +87,8 @@ public struct BaedalEnvironment: Sendable {
         } else {
             batchLingerMilliseconds = 5
         }
+        acceptTimeoutSeconds = try Self.positive("BAEDAL_ACCEPT_TIMEOUT_S", environment, default: 300, max: 604_800)
+        pickupTimeoutSeconds = try Self.positive("BAEDAL_PICKUP_TIMEOUT_S", environment, default: 600, max: 604_800)
         guard retryFirstMilliseconds <= retryMaxMilliseconds else {
             throw Invalid(description: "BAEDAL_RETRY_FIRST_MS (\(retryFirstMilliseconds)) must not exceed BAEDAL_RETRY_MAX_MS (\(retryMaxMilliseconds))")
         }
@@ -97,6 +104,8 @@ public struct BaedalEnvironment: Sendable {
         .init("BAEDAL_MIN_REPLICAS", default: "0 for redis://, 1 for redis-sentinel:// and redis-cluster://",
               "a write a user is told succeeded has reached this many replicas first (0 to 16)"),
         .init("BAEDAL_MIN_REPLICAS_TIMEOUT_MS", default: "1000", "how long such a write waits for its replicas"),
+        .init("BAEDAL_ACCEPT_TIMEOUT_S", default: "300", "an order its store has not accepted in this long is rejected by the platform and refunded (1 to 604800)"),
+        .init("BAEDAL_PICKUP_TIMEOUT_S", default: "600", "a cooked order no rider has picked in this long is flagged for an operator (1 to 604800)"),
     ]
 
     /// What a consumer-group process (a worker) reads besides the backbone's (`--help`).

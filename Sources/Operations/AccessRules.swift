@@ -53,8 +53,11 @@ public enum AccessRules {
     static let workerCommands = connection + [
         "+xreadgroup", "+xack", "+xautoclaim", "+xclaim", "+xpending", "+xinfo|groups", "+xinfo|stream", "+xgroup|create", "+xrange", "+xadd",
         "+hget", "+hmget", "+hgetall", "+hexists", "+hset", "+hdel", "+hincrby",
-        "+zadd", "+zrem", "+zmscore", "+zremrangebyscore", "+lpush", "+expireat", "+pexpire",
+        "+zadd", "+zrem", "+zmscore", "+zremrangebyscore", "+lpush", "+ltrim", "+expireat", "+pexpire",
     ]
+
+    /// A `DeadlinePump`'s script: the due timers, the next one, how many wait.
+    static let deadlinePump = ["+zrangebyscore", "+zrange", "+zcard"]
 
     // MARK: Users
 
@@ -64,6 +67,8 @@ public enum AccessRules {
         func both(_ rest: String...) -> [String] { rest.flatMap { ["\(p):\($0)", "\(p):{*}:\($0)"] } }
         func streams(_ names: String...) -> [String] { names.flatMap { both("events:\($0)") } }
         let partitions = ["\(p):partitions"]
+        /// What an order's commit writes: its hash, its copies on the boards, its deadlines.
+        let orderCommits = both("order:*", "store:*:orders", "customer:*:order-copies", "deliveries:*:jobs")
         func records(_ group: String...) -> [String] { group.flatMap { both("retry:\($0)", "group:\($0):*") } + both("dead") + partitions }
         func user(_ name: String, _ summary: String, readWrite: [String], readOnly: [String] = [], commands: [String]) -> User {
             User(name: name, password: placeholderPassword(name), summary: summary, readWrite: readWrite, readOnly: readOnly, commands: commands)
@@ -71,33 +76,37 @@ public enum AccessRules {
         return [
             user("baedal-api", "orders, their receipts and the boards' copies; reads the catalogue and the views; the console's dead-letter replay",
                  readWrite: both("events:*", "dead", "order:*", "idempotency:order:*", "store:*:orders", "customer:*:order-copies", "deliveries:*:jobs",
+                                "deadlines",
                                  // Only read (the commit is blocked once refunds voided the order), but a script's KEYS need write access.
                                  "payment-void:*")
                     + partitions,
-                 readOnly: both("stores", "store:*", "customer:*:orders", "customer:*:notifications", "deliveries:*:waiting",
-                                "dashboard:*", "retry:*", "group:*", "flags", "autoscaler"),
-                 commands: connection + ["+hget", "+hmget", "+hgetall", "+hset", "+hdel", "+xadd", "+xdel", "+xrange", "+xrevrange", "+xlen",
+                 readOnly: both("stores", "store:*", "customer:*:orders", "customer:*:notifications", "deliveries:*:waiting", "deliveries:*:timings:*",
+                                "dashboard:*", "retry:*", "group:*", "flags", "flags:*", "autoscaler"),
+                 commands: connection + ["+zadd", "+zrem", "+hget", "+hmget", "+hgetall", "+hset", "+hdel", "+xadd", "+xdel", "+xrange", "+xrevrange", "+xlen",
                                          "+xinfo|stream", "+xinfo|groups", "+xinfo|consumers", "+xpending", "+zrange", "+zrevrange", "+lrange",
                                          "+smembers", "+pexpire"]),
             user("baedal-payment", "the gateway stand-in's ledger and the payment stream",
                  readWrite: both("payment:*", "payments:by-order", "idempotency:payment:*") + streams("payment") + partitions,
                  commands: connection + ["+hget", "+hmget", "+hset", "+xadd", "+pexpire"]),
-            user("baedal-store-inbox", "the owners' boards",
-                 readWrite: streams("order") + both("store:*:board") + records("store-inbox"),
+            user("baedal-store-inbox", "the owners' boards; the platform's rejection of orders their store did not answer in time",
+                 readWrite: streams("order", "store", "deadlines") + both("store:*:board", "deadlines") + orderCommits + records("store-inbox"),
+                 commands: workerCommands + deadlinePump),
+            user("baedal-payment-refund", "refunds: the void marks and stream, the flags; cancels orders whose payment the gateway cancelled",
+                 readWrite: streams("order", "store", "payment-voids", "payment") + both("payment-void:*", "flags", "deadlines") + orderCommits
+                    + records("payment-refund"),
                  commands: workerCommands),
-            user("baedal-payment-refund", "refunds: the void marks and stream, the flags; reads orders",
-                 readWrite: streams("order", "store", "payment-voids", "payment") + both("payment-void:*", "flags") + records("payment-refund"),
+            user("baedal-delivery-dispatch", "the delivery stream and the riders' boards; flags cooked orders no rider picked in time",
+                 readWrite: streams("order", "store", "delivery", "deadlines") + both("deliveries:*:waiting", "flags", "flags:pickup-overdue", "deadlines")
+                    + records("delivery-dispatch"),
                  readOnly: both("order:*"),
-                 commands: workerCommands),
-            user("baedal-delivery-dispatch", "the delivery stream and the riders' boards",
-                 readWrite: streams("order", "store", "delivery") + both("deliveries:*:waiting") + records("delivery-dispatch"),
-                 commands: workerCommands),
+                 commands: workerCommands + deadlinePump),
             user("baedal-notification", "the customers' inboxes and the webhook stream",
-                 readWrite: streams("order", "store", "delivery", "notify-webhook") + both("customer:*:notifications")
+                 readWrite: streams("order", "store", "delivery", "notify-webhook", "deadlines") + both("customer:*:notifications")
                     + records("notification", "notification-webhook"),
                  commands: workerCommands),
-            user("baedal-projector", "the dashboards, my page, the cooking queues",
-                 readWrite: streams("order", "store", "delivery") + both("store:*:cooking", "customer:*:orders", "dashboard:*") + records("projector"),
+            user("baedal-projector", "the dashboards, my page, the cooking queues, the stages' recent durations",
+                 readWrite: streams("order", "store", "delivery") + both("store:*:cooking", "customer:*:orders", "dashboard:*", "store:*:timings:*",
+                                                                       "deliveries:*:timings:*") + records("projector"),
                  commands: workerCommands),
             user("baedalctl", "the operator's tool: every key of the deployment, no administrative command but INFO",
                  readWrite: ["\(p):*"],

@@ -12,7 +12,8 @@ import Redis
 /// What is rebuilt is what `Projector` writes: the two dashboards, orders per minute by status
 /// (one hash per minute on one untagged partition, one hash per hour per partition when tagged:
 /// `OrderFlowProjection` decides by the keys' tag, and the scratch keys carry the same tag), my
-/// page and the cooking queues.
+/// page and the cooking queues. Not the stages' recent durations (`StageTimingProjection`): a
+/// rolling window of the latest few, which the next orders refill.
 public struct ProjectionRebuild: Sendable {
     public enum Target: String, Sendable, CaseIterable {
         case dashboards, views

@@ -14,9 +14,10 @@ import Stores
 /// `scripts/run.sh` and `ops/systemd/baedal.target` to this list.
 public enum PolicyCatalog {
     public static let daemons: [PolicyDaemon] = [
-        PolicyDaemon(name: StoreInbox.name, summary: "puts every placed order on its store's board",
-                     groups: [.init(name: StoreInbox.name, streams: [.order])]) { context in
-            [StoreInbox.policy(keys: context.keys)]
+        PolicyDaemon(name: StoreInbox.name, summary: "puts every placed order on its store's board; rejects, as the platform, those its store does not answer in time",
+                     groups: [.init(name: StoreInbox.name, streams: [.order, .deadlines])], deadlines: true) { context in
+            [StoreInbox.policy(keys: context.keys, orders: context.orders, acceptTimeoutSeconds: context.environment.acceptTimeoutSeconds,
+                               logger: context.logger, now: epochMilliseconds)]
         },
         PolicyDaemon(name: PaymentRefund.name,
                      summary: "refunds cancelled and rejected orders, settles unanswered charges, follows the gateway's own cancels",
@@ -30,15 +31,15 @@ public enum PolicyCatalog {
             let redis = RedisPool(configuration: context.redis, size: 1, logger: context.logger)
             let keySpace = context.environment.keySpace
             return [PaymentRefund.policy(keys: context.keys, gateway: LitePaymentGateway(baseURL: url),
-                                         orders: RedisOrderRepository(keySpace: keySpace, redis: redis), voids: RedisPaymentVoids(keySpace: keySpace, redis: redis),
+                                         orders: context.orders(redis), voids: RedisPaymentVoids(keySpace: keySpace, redis: redis),
                                          logger: context.logger, now: epochMilliseconds)]
         },
-        PolicyDaemon(name: DeliveryDispatch.name, summary: "opens and cancels deliveries and keeps the riders' boards",
-                     groups: [.init(name: DeliveryDispatch.name, streams: [.order, .store, .delivery])]) { context in
-            [DeliveryDispatch.policy(keys: context.keys, now: epochMilliseconds)]
+        PolicyDaemon(name: DeliveryDispatch.name, summary: "opens and cancels deliveries, keeps the riders' boards, flags cooked orders no rider picks in time",
+                     groups: [.init(name: DeliveryDispatch.name, streams: [.order, .store, .delivery, .deadlines])], deadlines: true) { context in
+            [DeliveryDispatch.policy(keys: context.keys, orders: context.orders, now: epochMilliseconds)]
         },
         PolicyDaemon(name: CustomerNotifier.name, summary: "writes one message per status change to the customer's inbox (and webhook)",
-                     groups: [.init(name: CustomerNotifier.name, streams: [.order, .store, .delivery]),
+                     groups: [.init(name: CustomerNotifier.name, streams: [.order, .store, .delivery, .deadlines]),
                               .init(name: WebhookSender.name, streams: [.notifyWebhook])],
                      settings: [.init("BAEDAL_NOTIFY_WEBHOOK", default: "none",
                                       "notification: also POST each message to this http:// URL (retried, dead-lettered in the end)")]

@@ -20,14 +20,18 @@ public struct PolicyDaemon: Sendable {
     public let groups: [Group]
     /// The settings it reads besides the common ones (for `--help`).
     public let settings: [EnvironmentSetting]
+    /// Whether it acts on orders' deadlines: each of its instances then runs a `DeadlinePump`
+    /// per partition beside its groups.
+    public let deadlines: Bool
     private let make: @Sendable (PolicyContext) throws(BaedalEnvironment.Invalid) -> [Policy]
 
-    init(name: String, summary: String, groups: [Group], settings: [EnvironmentSetting] = [],
+    init(name: String, summary: String, groups: [Group], settings: [EnvironmentSetting] = [], deadlines: Bool = false,
          make: @escaping @Sendable (PolicyContext) throws(BaedalEnvironment.Invalid) -> [Policy]) {
         self.name = name
         self.summary = summary
         self.groups = groups
         self.settings = settings
+        self.deadlines = deadlines
         self.make = make
     }
 

@@ -75,6 +75,7 @@ if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
 // on that partition's primary), so no partition waits on another and an idle one costs a blocked
 // read, not a poll. systemd hears READY once every one of them is ready.
 var workers: [ConsumerGroupWorker] = []
+var pumps: [DeadlinePump] = []
 let hooks = PartitionedHooks(SystemdHooks(), count: environment.partitions)
 for partition in 0..<environment.partitions {
     let context = PolicyContext(environment: environment, variables: variables, logger: logger, partition: partition)
@@ -89,9 +90,13 @@ for partition in 0..<environment.partitions {
         workers.append(ConsumerGroupWorker(policy: policy, settings: WorkerSettings(environment, keys: context.keys), redis: environment.redis,
                                            hooks: hooks, logger: context.logger))
     }
+    if daemon.deadlines {
+        pumps.append(DeadlinePump(timers: context.keys.deadlines, stream: context.keys.stream(.deadlines), redis: environment.redis,
+                                  partition: partition, logger: context.logger))
+    }
 }
 let group = ServiceGroup(configuration: .init(
-    services: workers.map { $0 as any Service } + services,
+    services: workers.map { $0 as any Service } + pumps.map { $0 as any Service } + services,
     gracefulShutdownSignals: [.sigterm, .sigint],
     logger: logger
 ))

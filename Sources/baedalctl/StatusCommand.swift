@@ -48,8 +48,10 @@ struct StatusCommand: AsyncParsableCommand {
         let streams = try await PartitionedInspector(keySpace: keySpace, redis: redis).streams()
         let backlogs = try await BacklogReader(keySpace: keySpace, redis: redis).backlogsByPartition(of: PolicyCatalog.daemons, countLimit: 100_000)
         let views = try await AutoscalerReport(keys: deployment.keys, redis: redis).views()
+        let now = epochMilliseconds()
+        let deadlines = try await DeadlineCounts.read(keySpace, redis: redis, now: now)
         let report = StatusReport(keySpace: keySpace, topology: topology, layout: layout, flags: flags, streams: streams, backlogs: backlogs,
-                            views: views, now: epochMilliseconds())
+                                  views: views, deadlines: deadlines, now: now)
         if json {
             print(report.json(partitions: partitions))
             return

@@ -15,6 +15,7 @@ struct StatusReport {
     /// Each policy's backlog, by partition.
     let backlogs: [[String: Backlog]]
     let views: [String: AutoscalerView]
+    let deadlines: DeadlineCounts
     let now: Int64
 
     var totals: [StreamInspector.Stream] { streams.map(\.total) }
@@ -57,6 +58,7 @@ struct StatusReport {
             let where_ = keySpace.partitions == 1 ? keySpace.keys(ofPartition: 0).flags : "\(keySpace.prefix):{k}:flags of each partition k"
             lines.append("flagged for an operator: \(flags) — redis-cli XRANGE \(where_) - +")
         }
+        lines.append(deadlines.line(now: now))
         lines.append("instances")
         for line in StatusCommand.instances(totals, views: views, now: now) { lines.append("  \(line)") }
         lines.append("backlogs" + (keySpace.partitions > 1 ? " (summed over \(keySpace.partitions) partitions)" : ""))
@@ -104,6 +106,13 @@ struct StatusReport {
             if topology == nil && layout == nil { json.raw("null") }
             json.field("partitions", keySpace.partitions)
             json.field("flags", flags)
+            json.key("deadlines")
+            json.object { json in
+                json.field("waiting", deadlines.waiting)
+                json.field("due", deadlines.due)
+                json.field("latenessMs", deadlines.lateness(now: now))
+                json.field("openPickupFlags", deadlines.openPickupFlags)
+            }
             json.key("streams")
             json.raw(StatusCommand.streamsJSON(totals))
             json.key("policies")

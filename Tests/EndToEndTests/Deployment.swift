@@ -34,15 +34,15 @@ final class Deployment: @unchecked Sendable {
     /// process's (`BAEDAL_PARTITIONS`, say); `workers` are started at once.
     init(payment: [String: String] = [:], api: [String: String] = [:], workers: [String] = Deployment.policies,
          claimIdleMilliseconds: Int = 1_000, ha: RedisHighAvailability? = nil, cluster: RedisClusterServers? = nil,
-         environment: [String: String] = [:], holdAPISocket: Bool = false) async throws {
+         environment: [String: String] = [:], holdAPISocket: Bool = false, redis: RedisServer? = nil) async throws {
         self.ha = ha
         self.cluster = cluster
-        redis = try cluster?.servers[0] ?? ha?.servers[0] ?? RedisServer()
+        self.redis = try cluster?.servers[0] ?? ha?.servers[0] ?? redis ?? RedisServer()
         apiSocket = holdAPISocket ? try HeldSocket() : nil
         apiPort = try apiSocket?.port ?? freePort()
         paymentPort = try freePort()
         base = [
-            "BAEDAL_REDIS_URL": cluster?.url ?? ha?.url ?? redis.url, "BAEDAL_JWT_SECRET": Self.secret,
+            "BAEDAL_REDIS_URL": cluster?.url ?? ha?.url ?? self.redis.url, "BAEDAL_JWT_SECRET": Self.secret,
             "BAEDAL_API_PORT": String(apiPort), "BAEDAL_PAYMENT_PORT": String(paymentPort),
             "BAEDAL_PAYMENT_URL": "http://127.0.0.1:\(paymentPort)",
             "BAEDAL_CLAIM_IDLE_MS": String(claimIdleMilliseconds), "BAEDAL_LOG_LEVEL": "info",

@@ -50,7 +50,8 @@ struct PolicyDecisionTests {
             #expect(announced[0].value == Array("DeliveryCancelled".utf8))
         }
         let picked = try DeliveryDispatch.effects(of: message(.delivery, "DeliveryPicked", #"{"riderId":"r-1","region":"gangnam"}"#), keys: keys, now: 44)
-        #expect(picked.writes == [.remove(sortedSet: "baedal:deliveries:gangnam:waiting", member: "o-1")])
+        #expect(picked.writes == [.remove(sortedSet: "baedal:deliveries:gangnam:waiting", member: "o-1"),
+                                  .remove(sortedSet: "baedal:flags:pickup-overdue", member: "o-1")], "the job off the board, its pick-up flag resolved")
         #expect(try DeliveryDispatch.effects(of: message(.store, "OrderAccepted", #"{"storeId":"s-1"}"#), keys: keys, now: 45) == .none)
         #expect(throws: MalformedEvent.self) {
             try DeliveryDispatch.effects(of: message(.store, "CookingFinished", #"{"storeId":"s-1","region":"a b"}"#), keys: keys, now: 46)

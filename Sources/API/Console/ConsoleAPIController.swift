@@ -19,13 +19,15 @@ public struct ConsoleAPIController: Sendable {
     let inspector: PartitionedInspector
     let deadLetters: DeadLetterStore
     let autoscaler: AutoscalerReport
+    let waiting: WaitingOrders
     let auth: Authenticator
 
-    init(baedal: Baedal, keySpace: KeySpace, redis: any RedisExecutor, auth: Authenticator) {
+    init(baedal: Baedal, keySpace: KeySpace, redis: any RedisExecutor, auth: Authenticator, timeouts: OrderTimeouts = .standard) {
         self.baedal = baedal
         inspector = PartitionedInspector(keySpace: keySpace, redis: redis)
         deadLetters = DeadLetterStore(keySpace: keySpace, redis: redis)
         autoscaler = AutoscalerReport(keys: keySpace.shared, redis: redis)
+        waiting = WaitingOrders(keySpace: keySpace, redis: redis, acceptSeconds: timeouts.acceptSeconds, pickupSeconds: timeouts.pickupSeconds)
         self.auth = auth
     }
 
@@ -52,6 +54,13 @@ public struct ConsoleAPIController: Sendable {
             async let streams = inspector.streams()
             async let scaling = autoscaler.policies(now: now)
             return JSONBody.response(ConsoleViews.streams(try await streams, partitions: keySpace.partitions, autoscaler: try await scaling, now: now))
+        }
+        group.get("api/waiting") { request, _ in
+            _ = try await auth.actor(request, in: .operator)
+            let now = epochMilliseconds()
+            let stores = try await baedal.queries.stores().map(\.storeId)
+            return JSONBody.response(ConsoleViews.waiting(try await waiting.read(now: now, stores: stores),
+                                                          acceptSeconds: waiting.acceptSeconds, pickupSeconds: waiting.pickupSeconds, now: now))
         }
         group.get("api/dead") { request, _ in
             _ = try await auth.actor(request, in: .operator)

@@ -132,4 +132,38 @@ enum ConsoleViews {
             }
         }
     }
+
+    /// The orders waiting on someone (`WaitingOrders`).
+    static func waiting(_ report: WaitingOrders.Report, acceptSeconds: Int, pickupSeconds: Int, now: Int64) -> String {
+        JSONWriter.object { json in
+            json.field("now", now)
+            json.field("acceptTimeoutSeconds", acceptSeconds)
+            json.field("pickupTimeoutSeconds", pickupSeconds)
+            json.field("waiting", report.waiting)
+            json.key("pastHalf")
+            json.array(report.pastHalf) { json, waiting in
+                json.object { json in
+                    json.field("orderId", waiting.orderId)
+                    json.field("deadline", waiting.deadline)
+                    json.field("due", waiting.due)
+                }
+            }
+            json.field("openFlags", report.openFlags)
+            json.key("flags")
+            json.array(report.flags) { json, flag in
+                json.object { json in
+                    json.field("orderId", flag.orderId)
+                    json.field("flaggedAt", flag.flaggedAt)
+                }
+            }
+            json.key("slowestStores")
+            json.array(report.slowestStores) { json, store in
+                json.object { json in
+                    json.field("storeId", store.storeId)
+                    json.field("medianAcceptMs", store.medianAcceptMilliseconds)
+                    json.field("measured", store.measured)
+                }
+            }
+        }
+    }
 }

@@ -212,6 +212,25 @@
     renderFlow(d.ordersPerMinute);
   }
 
+  /** Orders waiting on a store or a rider (issue 24). */
+  function renderWaiting(w) {
+    const minutes = (ms) => (ms / 60000).toFixed(ms < 600000 ? 1 : 0) + " min";
+    const forWhom = { accept: "the store's answer", pickup: "a rider" };
+    const waiting = w.pastHalf.map((entry) => {
+      const left = entry.due - w.now;
+      return el("li", {}, orderLink(entry.orderId), " waits for " + (forWhom[entry.deadline] || entry.deadline) + ": ",
+        el("span", { class: left < 0 ? "problem-text" : "", text: left < 0 ? "due " + minutes(-left) + " ago" : minutes(left) + " left" }));
+    });
+    $("waiting-list").replaceChildren(...(waiting.length ? waiting : [el("li", { class: "empty", text: "none" })]));
+    const flags = w.flags.map((flag) => el("li", {}, orderLink(flag.orderId), " flagged " + ago(flag.flaggedAt, w.now)));
+    $("flag-list").replaceChildren(...(flags.length ? flags : [el("li", { class: "empty", text: "none" })]));
+    const stores = w.slowestStores.map((store) =>
+      el("li", {}, el("span", { class: "mono", text: store.storeId }), " " + minutes(store.medianAcceptMs) + " (median of " + store.measured + ")"));
+    $("slow-stores").replaceChildren(...(stores.length ? stores : [el("li", { class: "empty", text: "nothing measured yet" })]));
+    $("waiting-summary").textContent = count(w.waiting, "deadline", "deadlines") + " waiting · " + count(w.openFlags, "order", "orders") +
+      " flagged for want of a rider · an order is rejected after " + minutes(w.acceptTimeoutSeconds * 1000) + " without its store's answer";
+  }
+
   function renderFlow(minutes) {
     const totals = {};
     let peak = 1;
@@ -490,8 +509,9 @@
     if (!state.token || state.inFlight) return;
     state.inFlight = true;
     try {
-      const [dashboards, streams, dead] = await Promise.all([api("dashboards"), api("streams"), api("dead")]);
+      const [dashboards, streams, dead, waiting] = await Promise.all([api("dashboards"), api("streams"), api("dead"), api("waiting")]);
       renderDashboards(dashboards);
+      renderWaiting(waiting);
       renderStreams(streams);
       renderDead(dead);
       if (state.order && !$("order").hidden) await loadOrder(false);

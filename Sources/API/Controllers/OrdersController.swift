@@ -33,8 +33,9 @@ struct OrdersController: Sendable {
 
     func show(_ request: Request, _ context: BaedalContext) async throws -> Response {
         let actor = try await auth.actor(request)
-        let (order, position) = try await baedal.queries.order(try context.parameters.id("orderId"), for: actor)
-        return JSONBody.response(OrderView.json(order, queuePosition: position, for: actor.role))
+        let tracked = try await baedal.queries.order(try context.parameters.id("orderId"), for: actor)
+        return JSONBody.response(OrderView.json(tracked.order, queuePosition: tracked.queuePosition,
+                                                estimatedDeliveryAt: tracked.estimatedDeliveryAt, for: actor.role))
     }
 
     func execute(_ command: OrderCommand, _ request: Request, _ context: BaedalContext) async throws -> Response {

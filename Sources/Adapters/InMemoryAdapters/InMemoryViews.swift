@@ -13,6 +13,9 @@ public final class InMemoryViews: Views {
         public var cookingQueues: [String: [(orderId: String, startedAt: Int64)]] = [:]
         public var dashboards: [Keys.Dashboard: [String: Int]] = [:]
         public var ordersPerMinute: [Int64: [String: Int]] = [:]
+        /// Recent durations per stage, by store (accept, start, cook) or region (pickup, deliver).
+        public var storeTimings: [String: [OrderStage: [Int64]]] = [:]
+        public var regionTimings: [String: [OrderStage: [Int64]]] = [:]
     }
 
     private let state = Mutex(Contents())
@@ -35,6 +38,15 @@ public final class InMemoryViews: Views {
     }
     public func inbox(_ customerId: String, limit: Int) async throws -> [String] { state.withLock { Array($0.inboxes[customerId, default: []].prefix(limit)) } }
     public func cookingQueue(_ storeId: String) async throws -> [(orderId: String, startedAt: Int64)] { state.withLock { $0.cookingQueues[storeId, default: []] } }
+    public func stageTimings(of order: Order) async throws -> [OrderStage: [Int64]] {
+        state.withLock { contents in
+            var timings: [OrderStage: [Int64]] = [:]
+            for stage in OrderStage.allCases {
+                timings[stage] = (stage.isStores ? contents.storeTimings[order.storeId]?[stage] : contents.regionTimings[order.region]?[stage]) ?? []
+            }
+            return timings
+        }
+    }
 
     public func dashboard(_ board: Keys.Dashboard) async throws -> [(name: String, count: Int)] {
         state.withLock { $0.dashboards[board, default: [:]].map { ($0.key, $0.value) }.sorted { $0.name < $1.name } }

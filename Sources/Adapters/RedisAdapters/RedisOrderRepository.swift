@@ -13,12 +13,14 @@ public struct RedisOrderRepository: OrderRepository {
     public let keySpace: KeySpace
     public let redis: any RedisExecutor
     public let replication: Replication
+    /// How long each of an order's deadlines gives (`OrderDeadline`).
+    public let timeouts: OrderTimeouts
     private let committer = AtomicCommitter()
     /// How long a receipt is remembered.
     public static let receiptMilliseconds = 24 * 3_600_000
 
-    public init(keySpace: KeySpace, redis: any RedisExecutor, replication: Replication = .none) {
-        (self.keySpace, self.redis, self.replication) = (keySpace, redis, replication)
+    public init(keySpace: KeySpace, redis: any RedisExecutor, replication: Replication = .none, timeouts: OrderTimeouts = .standard) {
+        (self.keySpace, self.redis, self.replication, self.timeouts) = (keySpace, redis, replication, timeouts)
     }
 
     /// The keys of an order's partition.
@@ -75,6 +77,15 @@ public struct RedisOrderRepository: OrderRepository {
         return snapshots
     }
 
+    /// The deadlines a change sets and clears, in the same step (`OrderDeadline.changes`).
+    func deadlines(of change: OrderChange) -> [AggregateCommit.Timer] {
+        let (set, cleared) = OrderDeadline.changes(by: change.events)
+        if set.isEmpty && cleared.isEmpty { return [] }
+        let key = keys(change.order.id).deadlines
+        return cleared.map { .init(key: key, member: $0.member(change.order.id), due: nil) }
+            + set.map { .init(key: key, member: $0.member(change.order.id), due: timeouts.due($0, from: change.order.updatedAt)) }
+    }
+
     public func commit(_ change: OrderChange, receipt: OrderReceipt?, unlessVoided: Bool) async throws -> OrderCommitOutcome {
         // The lines are rendered once, for the hash and for the events that carry them.
         let itemsJSON = EventData.json(change.order.items)
@@ -83,13 +94,16 @@ public struct RedisOrderRepository: OrderRepository {
             aggregateKey: keys.order(change.order.id),
             expectedVersion: change.order.version,
             state: OrderRecord.fields(of: change.order, itemsJSON: itemsJSON),
-            events: change.events.map { (keys.stream($0.stream), $0.envelope(for: change.order, at: change.order.updatedAt, itemsJSON: itemsJSON)) },
+            events: change.events.map {
+                (keys.stream($0.stream), $0.envelope(for: change.order, at: change.order.updatedAt, since: change.since, itemsJSON: itemsJSON))
+            },
             idempotency: receipt.map {
                 AggregateCommit.Idempotency(key: keys.orderReceipt(customer: $0.customer, idempotencyKey: $0.idempotencyKey), result: $0.record,
                                             ttlMilliseconds: Self.receiptMilliseconds)
             },
             blockedBy: unlessVoided ? keys.paymentVoid(change.order.id) : nil,
-            snapshots: copies(of: change, itemsJSON: itemsJSON)
+            snapshots: copies(of: change, itemsJSON: itemsJSON),
+            timers: deadlines(of: change)
         )
         switch try await committer.commit(commit, using: redis, replication: replication) {
         case .committed(let version, _): return .committed(version: version)

@@ -119,6 +119,20 @@ public struct RedisViews: Views {
         return messages.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(limit).map(\.0)
     }
 
+    /// One `LRANGE` per stage, pipelined, on the order's partition. A value that is not a whole
+    /// number of ms is left out (the lists are anyone's to write with redis-cli).
+    public func stageTimings(of order: Order) async throws -> [OrderStage: [Int64]] {
+        let keys = keySpace.keys(forOrder: order.id)
+        let stages = OrderStage.allCases
+        let replies = try await redis.pipeline(stages.map { stage in
+            RedisCommand("LRANGE", stage.isStores ? keys.storeTimings(order.storeId, stage) : keys.regionTimings(order.region, stage),
+                         "0", String(OrderStage.kept - 1))
+        })
+        var timings: [OrderStage: [Int64]] = [:]
+        for (stage, reply) in zip(stages, replies) { timings[stage] = reply.strings.compactMap { Int64($0) } }
+        return timings
+    }
+
     /// Scores are whatever a stream's `at` said: clamped to a sane range, never trapped on.
     public func cookingQueue(_ storeId: String) async throws -> [(orderId: String, startedAt: Int64)] {
         let replies = try await redis.pipeline(keySpace.all.map { RedisCommand("ZRANGE", $0.cookingQueue(storeId), "0", "-1", "WITHSCORES") })

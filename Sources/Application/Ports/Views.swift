@@ -14,6 +14,9 @@ public protocol Views: Sendable {
     func inbox(_ customerId: String, limit: Int) async throws -> [String]
     /// A store's cooking queue: each order and when its cooking started (ms).
     func cookingQueue(_ storeId: String) async throws -> [(orderId: String, startedAt: Int64)]
+    /// The recent durations of each stage (ms, newest first) at the order's store and in its region,
+    /// as its partition's projector keeps them (`OrderStage`).
+    func stageTimings(of order: Order) async throws -> [OrderStage: [Int64]]
     /// A dashboard's counts, by name.
     func dashboard(_ board: Keys.Dashboard) async throws -> [(name: String, count: Int)]
     /// Orders per minute by status, for the `minutes` minutes up to the one of `now` (ms), oldest first.

@@ -21,6 +21,21 @@ public struct AggregateCommit: Sendable {
     /// to a value, or removed (nil). A board is then read in two commands (its index and the
     /// copies) instead of one per entry.
     public var snapshots: [Snapshot] = []
+    /// Timers set or cleared in the same step: a member of a sorted set scored by when it comes
+    /// due (ms), or removed (nil); an order's deadlines (`OrderDeadline`).
+    public var timers: [Timer] = []
+
+    public struct Timer: Sendable, Hashable {
+        public var key: String
+        public var member: String
+        public var due: Int64?
+
+        public init(key: String, member: String, due: Int64?) {
+            self.key = key
+            self.member = member
+            self.due = due
+        }
+    }
 
     public struct Snapshot: Sendable, Hashable {
         public var key: String
@@ -48,7 +63,7 @@ public struct AggregateCommit: Sendable {
     }
 
     public init(aggregateKey: String, expectedVersion: Int, state: [(String, String)], events: [(stream: String, event: EventEnvelope)],
-                idempotency: Idempotency? = nil, blockedBy: String? = nil, snapshots: [Snapshot] = []) {
+                idempotency: Idempotency? = nil, blockedBy: String? = nil, snapshots: [Snapshot] = [], timers: [Timer] = []) {
         precondition(!state.contains(where: { $0.0 == "version" }), "the commit owns the 'version' field")
         self.aggregateKey = aggregateKey
         self.expectedVersion = expectedVersion
@@ -57,5 +72,6 @@ public struct AggregateCommit: Sendable {
         self.idempotency = idempotency
         self.blockedBy = blockedBy
         self.snapshots = snapshots
+        self.timers = timers
     }
 }

@@ -42,12 +42,13 @@ public struct AtomicCommitter: Sendable {
     static func invocation(_ commit: AggregateCommit) -> (keys: [String], arguments: RedisCommand) {
         let idempotencyKey = commit.idempotency?.key ?? commit.aggregateKey
         let keys = [commit.aggregateKey, idempotencyKey, commit.blockedBy ?? commit.aggregateKey] + commit.events.map(\.stream)
-            + commit.snapshots.map(\.key)
+            + commit.snapshots.map(\.key) + commit.timers.map(\.key)
         var arguments = RedisCommand([
             String(commit.expectedVersion),
             commit.idempotency == nil ? "0" : "1",
             String(commit.idempotency?.ttlMilliseconds ?? 0),
             commit.idempotency?.result ?? "",
+            String(commit.timers.count),
             String(commit.state.count),
         ])
         for (field, value) in commit.state {
@@ -65,6 +66,10 @@ public struct AtomicCommitter: Sendable {
             arguments.append(snapshot.field)
             arguments.append(snapshot.value == nil ? "d" : "s")
             arguments.append(snapshot.value ?? "")
+        }
+        for timer in commit.timers {
+            arguments.append(timer.member)
+            arguments.append(timer.due.map { String($0) } ?? "r")
         }
         return (keys, arguments)
     }
@@ -95,14 +100,17 @@ public struct AtomicCommitter: Sendable {
     /// command fails half way; most checks are the reads the commit needs anyway: `GET` of the
     /// receipt and `HGET` of the version fail on a key of another type before anything is
     /// written, and the first event's `XADD` is the first write (if it fails, nothing was
-    /// written). Only the other streams and the snapshots' hashes are checked with `TYPE`.
+    /// written). Only the other streams, the snapshots' hashes and the timers' sorted sets are
+    /// checked with `TYPE`.
     static let script = RedisScript(source: #"""
     #!lua
     -- KEYS: aggregate hash, idempotency key (the aggregate again when unused), blocking key (the
-    --       aggregate again when unused), one stream per event, one hash per snapshot
+    --       aggregate again when unused), one stream per event, one hash per snapshot, one sorted
+    --       set per timer
     -- ARGV: expected version, uses idempotency (0/1), idempotency ttl ms, result to remember,
-    --       state pair count, (field value)*, event count, then per event: type orderId at data,
-    --       then per snapshot: field, 's' (set) or 'd' (delete), value
+    --       timer count, state pair count, (field value)*, event count, then per event: type
+    --       orderId at data, then per snapshot: field, 's' (set) or 'd' (delete), value, then per
+    --       timer: member, due ms or 'r' (remove)
     local useKey = ARGV[2] == '1'
     if useKey then
       local first = redis.call('GET', KEYS[2])
@@ -111,11 +119,13 @@ public struct AtomicCommitter: Sendable {
     if KEYS[3] ~= KEYS[1] and redis.call('EXISTS', KEYS[3]) == 1 then return { 'blocked' } end
     local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
     if current ~= tonumber(ARGV[1]) then return { 'conflict', tostring(current) } end
-    local statePairs = tonumber(ARGV[5])
-    local a = 6 + 2 * statePairs
+    local ntimers = tonumber(ARGV[5])
+    local statePairs = tonumber(ARGV[6])
+    local a = 7 + 2 * statePairs
     local nevents = tonumber(ARGV[a])
     a = a + 1
     local firstSnapshot = 4 + nevents
+    local lastSnapshot = #KEYS - ntimers
     local function check(key, allowed)
       local actual = redis.call('TYPE', key).ok
       if actual ~= 'none' and actual ~= allowed then
@@ -124,7 +134,8 @@ public struct AtomicCommitter: Sendable {
     end
     local problem
     for k = 5, 3 + nevents do problem = problem or check(KEYS[k], 'stream') end
-    for k = firstSnapshot, #KEYS do problem = problem or check(KEYS[k], 'hash') end
+    for k = firstSnapshot, lastSnapshot do problem = problem or check(KEYS[k], 'hash') end
+    for k = lastSnapshot + 1, #KEYS do problem = problem or check(KEYS[k], 'zset') end
     if problem then return redis.error_reply(problem) end
     local version = current + 1
     local result = { 'committed', tostring(version) }
@@ -133,11 +144,15 @@ public struct AtomicCommitter: Sendable {
       a = a + 4
     end
     local hset = { 'HSET', KEYS[1], 'version', tostring(version) }
-    for f = 6, 5 + 2 * statePairs do hset[#hset + 1] = ARGV[f] end
+    for f = 7, 6 + 2 * statePairs do hset[#hset + 1] = ARGV[f] end
     redis.call(unpack(hset))
-    for k = firstSnapshot, #KEYS do
+    for k = firstSnapshot, lastSnapshot do
       if ARGV[a + 1] == 's' then redis.call('HSET', KEYS[k], ARGV[a], ARGV[a + 2]) else redis.call('HDEL', KEYS[k], ARGV[a]) end
       a = a + 3
+    end
+    for k = lastSnapshot + 1, #KEYS do
+      if ARGV[a + 1] == 'r' then redis.call('ZREM', KEYS[k], ARGV[a]) else redis.call('ZADD', KEYS[k], ARGV[a + 1], ARGV[a]) end
+      a = a + 2
     end
     if useKey then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3]) end
     return result

@@ -20,6 +20,8 @@ public struct Effects: Sendable, Hashable {
         case remove(sortedSet: String, member: String)
         /// `LPUSH list value`.
         case push(list: String, value: String)
+        /// `LTRIM list 0 keep-1`: the list keeps its first `keep` (at least 1) values.
+        case trim(list: String, keep: Int)
         /// `EXPIREAT key seconds`, written once per batch and key (the latest time asked for),
         /// after the batch's other writes: the buckets of a time series go when nobody shows
         /// them any more, for the cost of one command per bucket and batch.
@@ -29,7 +31,7 @@ public struct Effects: Sendable, Hashable {
         public var key: String {
             switch self {
             case .increment(let key, _, _), .append(let key, _), .add(let key, _, _), .remove(let key, _), .push(let key, _),
-                 .expire(let key, _, _): key
+                 .trim(let key, _), .expire(let key, _, _): key
             }
         }
 
@@ -39,7 +41,7 @@ public struct Effects: Sendable, Hashable {
             case .increment: .hash
             case .append: .stream
             case .add, .remove: .zset
-            case .push: .list
+            case .push, .trim: .list
             case .expire(_, let type, _): type
             }
         }

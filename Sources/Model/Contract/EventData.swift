@@ -31,6 +31,11 @@ public struct EventData: Sendable, Hashable {
     public var reason: String?
     /// Who decided (an `OrderRejected`'s `store`, or `platform`).
     public var by: String?
+    /// A `DeadlineDue`'s deadline (`accept`, `pickup`) and when it was due (ms).
+    public var deadline: String?
+    public var due: Int?
+    /// When the stage the event ends began (ms; `OrderStage`).
+    public var since: Int?
 
     public init(orderId: String? = nil, customerId: String? = nil, storeId: String? = nil, items: [Line]? = nil, amount: Int? = nil,
                 region: String? = nil, address: String? = nil, paymentId: String? = nil, riderId: String? = nil, reason: String? = nil,
@@ -71,6 +76,9 @@ public struct EventData: Sendable, Hashable {
             if let riderId { json.field("riderId", riderId) }
             if let reason { json.field("reason", reason) }
             if let by { json.field("by", by) }
+            if let deadline { json.field("deadline", deadline) }
+            if let due { json.field("due", due) }
+            if let since { json.field("since", since) }
         }
     }
 
@@ -113,6 +121,9 @@ public struct EventData: Sendable, Hashable {
                     case "riderId": data.riderId = try reader.readString()
                     case "reason": data.reason = try reader.readString()
                     case "by": data.by = try reader.readString()
+                    case "deadline": data.deadline = try reader.readString()
+                    case "due": data.due = try reader.readInt()
+                    case "since": data.since = try reader.readInt()
                     default: try reader.skipValue()
                     }
                 }

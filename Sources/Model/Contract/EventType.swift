@@ -23,6 +23,11 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case notificationSent = "NotificationSent"
     /// A payment the gateway cancelled after pick-up, for an operator (`baedal:flags`).
     case paymentCancelledAfterPickup = "PaymentCancelledAfterPickup"
+    /// An order's deadline came due (`deadlines`, written by `DeadlinePump`).
+    case deadlineDue = "DeadlineDue"
+    /// A cooked order no rider picked in time (`deadlines`, for the customer's message; the same
+    /// entry on `baedal:flags` for an operator).
+    case pickupOverdue = "PickupOverdue"
 
     /// The stream it is written to (nil: the operators' flags, which are not an event stream).
     public var stream: StreamName? {
@@ -33,6 +38,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
         case .deliveryOpened, .deliveryCancelled, .deliveryPicked, .deliveryCompleted: .delivery
         case .paymentVoidRequested: .paymentVoids
         case .notificationSent: .notifyWebhook
+        case .deadlineDue, .pickupOverdue: .deadlines
         case .paymentCancelledAfterPickup: nil
         }
     }

@@ -35,6 +35,15 @@ public struct Keys: Sendable, Hashable {
     /// e.g. a payment the gateway cancelled after a rider had picked the food up.
     public var flags: String { "\(base):flags" }
 
+    /// Every order's deadlines that have not come due (a sorted set: `accept:<orderId>` scored by
+    /// when it comes due, ms), set and cleared by the order's commits; `DeadlinePump` moves each
+    /// one that comes due to the `deadlines` stream, once.
+    public var deadlines: String { key("deadlines") }
+
+    /// The orders flagged because no rider picked them in time and not picked since (a sorted
+    /// set: order id scored by when it was flagged), for the console; the flag itself is on `flags`.
+    public var openPickupFlags: String { key("flags", "pickup-overdue") }
+
     /// The name of the stream a full key belongs to, if it is one of the event streams.
     public func streamName(ofKey key: String) -> StreamName? {
         StreamName.allCases.first { stream($0) == key }
@@ -72,6 +81,11 @@ public struct Keys: Sendable, Hashable {
 
     /// The riders' board of a region: cooked orders by the time cooking finished (delivery-dispatch).
     public func riderBoard(_ region: String) -> String { key("deliveries", region, "waiting") }
+
+    /// The recent durations of a stage (`OrderStage`) at a store, or in a region (ms, newest first,
+    /// a list of `OrderStage.kept`), kept by the projector for the estimated delivery time.
+    public func storeTimings(_ storeId: String, _ stage: OrderStage) -> String { key("store", storeId, "timings", stage.rawValue) }
+    public func regionTimings(_ region: String, _ stage: OrderStage) -> String { key("deliveries", region, "timings", stage.rawValue) }
 
     /// A customer's "my page": their order ids as they were placed (projector).
     public func myOrders(_ customerId: String) -> String { key("customer", customerId, "orders") }

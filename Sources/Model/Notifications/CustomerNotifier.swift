@@ -25,20 +25,28 @@ public enum CustomerNotifier {
         }
     }
 
+    /// What the customer reads when the store did not answer in time (`OrderRejected` `by: platform`).
+    public static let unansweredText = "가게가 응답하지 않아 주문이 자동으로 거절되었습니다. 결제가 취소됩니다"
+    /// What the customer reads when no rider picked the cooked order in time (`PickupOverdue`).
+    public static let stillLookingText = "아직 라이더를 찾고 있습니다. 조금만 기다려 주세요"
+
     public static func policy(keys: Keys, webhook: Bool) -> Policy {
-        Policy(name: name, streams: [.order, .store, .delivery]) { message in try effects(of: message, keys: keys, webhook: webhook) }
+        Policy(name: name, streams: [.order, .store, .delivery, .deadlines]) { message in try effects(of: message, keys: keys, webhook: webhook) }
     }
 
     /// Pure: the inbox's write (and the outbox entry) one message asks for.
     public static func effects(of message: StreamMessage, keys: Keys, webhook: Bool) throws(MalformedEvent) -> Effects {
         let event = try EventEnvelope(message)
         guard let stream = keys.streamName(ofKey: message.stream), let type = EventType.on(stream, event.type),
-              let status = OrderEvent.status(announcedBy: type) else { return .none }
-        let customerId = try event.decoded().requiredId(\.customerId, "customerId", of: event)  // every order event carries it
+              let status = type == .pickupOverdue ? .cooked : OrderEvent.status(announcedBy: type) else { return .none }
+        let data = try event.decoded()
+        let customerId = try data.requiredId(\.customerId, "customerId", of: event)  // every order event carries it
+        let words = type == .pickupOverdue ? stillLookingText
+            : type == .orderRejected && data.by == Rejecter.platform.rawValue ? unansweredText : text(for: status)
         let json = JSONWriter.object { json in
             json.field("orderId", event.orderId)
             json.field("status", status.rawValue)
-            json.field("text", text(for: status))
+            json.field("text", words)
             json.field("at", event.at)
             json.field("eventId", message.id)
         }

@@ -151,7 +151,7 @@ public struct Order: Sendable, Hashable {
         default:
             throw .invalidTransition(command: command.name, from: status)
         }
-        return OrderChange(order: next, events: [event])
+        return OrderChange(order: next, events: [event], since: updatedAt)
     }
 
     /// What the order does when the gateway cancelled its payment for its own reasons (a
@@ -166,7 +166,7 @@ public struct Order: Sendable, Hashable {
             var next = self
             next.status = .cancelled
             next.updatedAt = now
-            return .cancel(OrderChange(order: next, events: [.orderCancelled(reason: PaymentCancellation.reason)]))
+            return .cancel(OrderChange(order: next, events: [.orderCancelled(reason: PaymentCancellation.reason)], since: updatedAt))
         case .picked, .delivered, .completed:
             return .needsOperator("payment \(paymentId) was cancelled at the gateway after the order was \(status.rawValue)")
         case .cancelled, .rejected:

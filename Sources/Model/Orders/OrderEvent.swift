@@ -8,7 +8,7 @@ public enum OrderEvent: Sendable, Hashable {
     case orderCancelled(reason: String)
     case orderCompleted
     case orderAccepted
-    case orderRejected(reason: String)
+    case orderRejected(reason: String, by: Rejecter = .store)
     case cookingStarted
     case cookingFinished
     case deliveryPicked
@@ -48,8 +48,12 @@ public enum OrderEvent: Sendable, Hashable {
 
     /// The stream entry announcing this event about `order` (its state after the change);
     /// `itemsJSON` is the order's lines rendered once for the whole commit.
-    public func envelope(for order: Order, at now: Int64, itemsJSON: String? = nil) -> EventEnvelope {
-        EventEnvelope(type: type.rawValue, orderId: order.id, at: now, data: data(for: order).json(itemsJSON: itemsJSON))
+    /// `since`: when the order entered the status the change leaves; events that end a measured
+    /// stage (`OrderStage`) carry it.
+    public func envelope(for order: Order, at now: Int64, since: Int64? = nil, itemsJSON: String? = nil) -> EventEnvelope {
+        var data = data(for: order)
+        if let since, OrderStage.ended(by: type) != nil { data.since = Int(since) }
+        return EventEnvelope(type: type.rawValue, orderId: order.id, at: now, data: data.json(itemsJSON: itemsJSON))
     }
 
     /// The members this event carries (the contract's table), from the order after the change.
@@ -62,12 +66,19 @@ public enum OrderEvent: Sendable, Hashable {
             data.region = order.region
             data.address = order.address
             data.paymentId = order.paymentId
-        case .orderCancelled(let reason), .orderRejected(let reason):
+        case .orderCancelled(let reason):
             data.items = order.items
             data.amount = order.amount
             data.region = order.region
             data.paymentId = order.paymentId
             data.reason = reason
+        case .orderRejected(let reason, let by):
+            data.items = order.items
+            data.amount = order.amount
+            data.region = order.region
+            data.paymentId = order.paymentId
+            data.reason = reason
+            data.by = by.rawValue
         case .orderCompleted, .orderAccepted, .cookingStarted:
             break
         case .cookingFinished:
@@ -78,4 +89,10 @@ public enum OrderEvent: Sendable, Hashable {
         }
         return data
     }
+}
+
+/// Who rejected an order (`OrderRejected`'s `by`): its store's owner, or the platform because the
+/// store did not answer in time (`OrderDeadline.accept`).
+public enum Rejecter: String, Sendable, Hashable {
+    case store, platform
 }

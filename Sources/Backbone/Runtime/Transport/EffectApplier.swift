@@ -164,6 +164,8 @@ public struct EffectApplier: Sendable {
                     command(key, .zset, ["ZREM", key, member])
                 case let .push(key, value):
                     command(key, .list, ["LPUSH", key, value])
+                case let .trim(key, keep):
+                    command(key, .list, ["LTRIM", key, "0", String(max(1, keep) - 1)])
                 case let .expire(key, keyType, seconds):
                     if let position = expiryOfKey[key] {
                         expiries[position].seconds = max(expiries[position].seconds, seconds)

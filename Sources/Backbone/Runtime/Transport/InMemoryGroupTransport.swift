@@ -231,6 +231,9 @@ public struct InMemoryGroupTransport: GroupTransport {
                     guard case .list(var list) = state.values[key] ?? .list([]) else { continue }
                     list.insert(value, at: 0)
                     state.values[key] = .list(list)
+                case .trim(let key, let keep):
+                    guard case .list(let list) = state.values[key] ?? .list([]) else { continue }
+                    state.values[key] = list.isEmpty ? nil : .list(Array(list.prefix(max(1, keep))))
                 case .expire:
                     continue  // nothing here lives long enough to expire
                 }

@@ -1,0 +1,129 @@
+import Contract
+import Logging
+import Metrics
+import Redis
+import ServiceLifecycle
+
+/// The runtime's durable timers: a sorted set of timers (`<kind>:<id>` scored by when each
+/// comes due, ms) set and cleared by the commits that own them, and this pump, which moves every
+/// timer that came due to a stream (`DeadlineDue`, `orderId` the id, `data` `{"orderId",
+/// "deadline","due"}`) in one script: the `XADD` and the `ZREM` together, so a timer is told
+/// exactly once however many pumps run (every instance of a policy that acts on deadlines runs
+/// one per partition) and whatever crashes. From the stream, the consumer groups deliver it with
+/// every guarantee they give any entry: redelivered after a crash, retried, dead-lettered.
+///
+/// A pump wakes when the next timer is due, and at least every `poll` (a timer set meanwhile by
+/// another process is seen by then). Its gauges: `baedal_deadlines_waiting` (timers not yet
+/// due) and `baedal_deadline_lateness_seconds` (how late the most overdue one is: 0 unless the
+/// pump falls behind or no pump runs).
+public final class DeadlinePump: Service, Sendable {
+    public let timers: String
+    public let stream: String
+    private let client: RedisClient
+    private let now: EpochClock
+    private let poll: Duration
+    private let batch: Int
+    private let logger: Logger
+    private let waiting: Gauge
+    private let lateness: Gauge
+    private let fired: Counter
+
+    /// What one pass did.
+    public struct Pass: Sendable, Hashable {
+        /// Timers moved to the stream.
+        public var moved: Int
+        /// Timers left in the set.
+        public var waiting: Int
+        /// When the earliest left comes due (ms), if any.
+        public var nextDue: Int64?
+    }
+
+    public init(timers: String, stream: String, redis: RedisConfiguration, now: @escaping EpochClock = epochMilliseconds,
+                poll: Duration = .seconds(1), batch: Int = 100, partition: Int = 0, logger: Logger) {
+        self.timers = timers
+        self.stream = stream
+        client = RedisClient(configuration: redis.pinned(toKey: timers), label: "deadlines", logger: logger)
+        self.now = now
+        self.poll = poll
+        self.batch = max(1, batch)
+        self.logger = logger
+        let dimensions = [("partition", String(partition))]
+        waiting = Gauge(label: "baedal_deadlines_waiting", dimensions: dimensions)
+        lateness = Gauge(label: "baedal_deadline_lateness_seconds", dimensions: dimensions)
+        fired = Counter(label: "baedal_deadlines_fired_total", dimensions: dimensions)
+    }
+
+    /// Moves what is due now (at most `batch`).
+    public func pass() async throws -> Pass {
+        let at = now()
+        let reply = try await client.withConnection { [timers, stream, batch] connection throws(RedisError) in
+            try Self.script.run(on: connection, keys: [timers, stream], arguments: RedisCommand([String(at), String(batch)]))
+        }
+        guard let parts = reply.array, parts.count == 3, let moved = parts[0].int, let left = parts[1].int else {
+            throw RedisError.unexpectedReply(expected: "a deadline pass", got: "\(reply)")
+        }
+        let nextDue = parts[2].string.flatMap { Double($0) }.flatMap { $0.isFinite ? Int64(exactly: $0.rounded(.down)) : nil }
+        let pass = Pass(moved: moved, waiting: left, nextDue: nextDue)
+        waiting.record(left)
+        if moved > 0 { fired.increment(by: moved) }
+        // Still overdue after the pass: more were due than one pass moves.
+        let late = nextDue.map { at > $0 ? Double(at - $0) / 1_000 : 0 } ?? 0
+        lateness.record(late)
+        return pass
+    }
+
+    public func run() async throws {
+        var failing = false
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var pause = poll
+            do {
+                let pass = try await pass()
+                if failing {
+                    logger.notice("deadlines: moving again", metadata: ["timers": "\(timers)"])
+                    failing = false
+                }
+                if pass.moved > 0 {
+                    logger.debug("deadlines came due", metadata: ["count": "\(pass.moved)", "waiting": "\(pass.waiting)"])
+                }
+                if pass.moved >= batch {
+                    pause = .zero
+                } else if let next = pass.nextDue {
+                    let (wait, overflow) = next.subtractingReportingOverflow(now())
+                    if !overflow { pause = min(poll, .milliseconds(max(0, wait))) }
+                }
+            } catch {
+                if !failing {
+                    logger.warning("deadlines: cannot move due ones, trying again every \(poll)", metadata: ["timers": "\(timers)", "error": "\(error)"])
+                    failing = true
+                }
+            }
+            if pause > .zero {
+                try? await cancelWhenGracefulShutdown { [pause] in try await Task.sleep(for: pause) }
+            }
+        }
+        client.close()
+    }
+
+    /// Moves due timers to the stream, each `XADD` with its `ZREM`. No `TYPE` probes: the
+    /// `ZRANGEBYSCORE` fails on a key of another type before anything is written, and so does the
+    /// first `XADD` (the first write) on a stream key of another type. A member that is not
+    /// `<kind>:<id>` is told with an empty kind (its consumers ignore it); a score that is not a
+    /// finite number of ms is told as 0.
+    static let script = RedisScript(source: #"""
+    #!lua
+    -- KEYS: the timers (sorted set), the stream; ARGV: now (ms), at most how many to move
+    -- returns { moved, left, score of the next (or '') }
+    local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+    for i = 1, #due, 2 do
+      local member, score = due[i], tonumber(due[i + 1]) or 0
+      if score ~= score or score < 0 then score = 0 elseif score > 9e15 then score = 9e15 end
+      local kind, id = string.match(member, '^([^:]*):(.+)$')
+      if not id then kind, id = '', member end
+      local data = '{"orderId":' .. cjson.encode(id) .. ',"deadline":' .. cjson.encode(kind) .. ',"due":' .. string.format('%.0f', score) .. '}'
+      redis.call('XADD', KEYS[2], '*', 'type', 'DeadlineDue', 'orderId', id, 'at', ARGV[1], 'data', data)
+      redis.call('ZREM', KEYS[1], member)
+    end
+    local nextOne = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    return { #due / 2, redis.call('ZCARD', KEYS[1]), nextOne[2] or '' }
+    """#)
+}
