@@ -81,6 +81,12 @@ public struct WaitingOrders: Sendable {
         }
         report.pastHalf = Array(report.pastHalf.sorted { $0.due != $1.due ? $0.due < $1.due : $0.orderId < $1.orderId }.prefix(Self.shown))
         report.flags = Array(report.flags.sorted { $0.flaggedAt != $1.flaggedAt ? $0.flaggedAt < $1.flaggedAt : $0.orderId < $1.orderId }.prefix(Self.shown))
+        // A flag raised as a rider picked the order can outlive the pick in the set (the flag's
+        // write applied after the pick's removal): only orders still cooked are shown.
+        if !report.flags.isEmpty {
+            let statuses = try await redis.pipeline(report.flags.map { RedisCommand("HGET", keySpace.keys(forOrder: $0.orderId).order($0.orderId), "status") })
+            report.flags = zip(report.flags, statuses).filter { $1.string == "cooked" }.map(\.0)
+        }
         report.slowestStores = try await slowest(Array(storeIds.prefix(500)))
         return report
     }

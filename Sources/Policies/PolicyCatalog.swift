@@ -38,19 +38,26 @@ public enum PolicyCatalog {
                      groups: [.init(name: DeliveryDispatch.name, streams: [.order, .store, .delivery, .deadlines])], deadlines: true) { context in
             [DeliveryDispatch.policy(keys: context.keys, orders: context.orders, now: epochMilliseconds)]
         },
-        PolicyDaemon(name: CustomerNotifier.name, summary: "writes one message per status change to the customer's inbox (and webhook)",
+        PolicyDaemon(name: CustomerNotifier.name, summary: "writes one message per status change to the customer's inbox (and webhook), and one when the food will be late",
                      groups: [.init(name: CustomerNotifier.name, streams: [.order, .store, .delivery, .deadlines]),
                               .init(name: WebhookSender.name, streams: [.notifyWebhook])],
                      settings: [.init("BAEDAL_NOTIFY_WEBHOOK", default: "none",
-                                      "notification: also POST each message to this http:// URL (retried, dead-lettered in the end)")]
+                                      "notification: also POST each message to this http:// URL (retried, dead-lettered in the end)"),
+                                .init("BAEDAL_SLIP_NOTICE_S", default: "600",
+                                      "notification: tell the customer when the food will arrive this much later than they were last told (1 to 86400)")]
         ) { context throws(BaedalEnvironment.Invalid) in
+            let slipSeconds = try BaedalEnvironment.positive("BAEDAL_SLIP_NOTICE_S", context.variables, default: 600, max: 86_400)
+            let redis = RedisPool(configuration: context.redis, size: 1, logger: context.logger)
+            let slips = DeliverySlips(keys: context.keys, book: RedisPromiseBook(keys: context.keys, redis: redis, orders: context.orders(redis)),
+                                      slipSeconds: slipSeconds, now: epochMilliseconds)
             guard let webhook = context.setting("BAEDAL_NOTIFY_WEBHOOK") else {
-                return [CustomerNotifier.policy(keys: context.keys, webhook: false)]
+                return [CustomerNotifier.policy(keys: context.keys, webhook: false, slips: slips)]
             }
             guard HTTPLite.split(webhook) != nil else {
                 throw BaedalEnvironment.Invalid(description: "BAEDAL_NOTIFY_WEBHOOK must be an http:// URL (use a local TLS proxy for https), got '\(webhook)'")
             }
-            return [CustomerNotifier.policy(keys: context.keys, webhook: true), WebhookSender.policy(webhook: HTTPLiteWebhook(url: webhook), logger: context.logger)]
+            return [CustomerNotifier.policy(keys: context.keys, webhook: true, slips: slips),
+                    WebhookSender.policy(webhook: HTTPLiteWebhook(url: webhook), logger: context.logger)]
         },
         PolicyDaemon(name: Projector.name, summary: "keeps the dashboards, my page and the cooking queues",
                      groups: [.init(name: Projector.name, streams: [.order, .store, .delivery])]) { context in

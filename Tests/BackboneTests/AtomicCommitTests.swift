@@ -90,14 +90,17 @@ final class AtomicCommitTests {
     /// with another type: the script probes some with the reads it needs anyway (the receipt's
     /// `GET`, the version's `HGET`), lets the first `XADD` be its first write and checks the rest
     /// with `TYPE`; whichever it is, the commit is refused before anything is written.
-    enum Blocker: String, CaseIterable, Sendable { case aggregate, receipt, firstStream, secondStream, snapshot }
+    enum Blocker: String, CaseIterable, Sendable { case aggregate, receipt, firstStream, secondStream, snapshot, timers }
 
     @Test(arguments: Blocker.allCases)
     func aKeyOfAnotherTypeAnywhereRefusesTheCommitWithNothingWritten(_ blocker: Blocker) throws {
         let connection = try server.connect()
         var commit = placed("o-\(blocker)", version: 0, idempotencyKey: "k-\(blocker)")
         commit.snapshots = [.init(key: keys.key("copies", blocker.rawValue), field: "o-\(blocker)", value: "{}")]
-        let written = [commit.aggregateKey, commit.idempotency!.key, keys.stream(.order), keys.stream(.payment), commit.snapshots[0].key]
+        commit.timers = [.init(key: keys.key("timers", blocker.rawValue), member: "accept:o-\(blocker)", due: 5_000),
+                         .init(key: keys.key("timers", blocker.rawValue), member: "pickup:o-\(blocker)", due: nil)]
+        let written = [commit.aggregateKey, commit.idempotency!.key, keys.stream(.order), keys.stream(.payment), commit.snapshots[0].key,
+                       commit.timers[0].key]
         let stray = written[Blocker.allCases.firstIndex(of: blocker)!]
         // A string, except where the commit writes a string (the receipt): there a list.
         _ = try connection.send(blocker == .receipt ? RedisCommand("RPUSH", stray, "not mine") : RedisCommand("SET", stray, "not mine"))
@@ -117,6 +120,9 @@ final class AtomicCommitTests {
             return
         }
         #expect(try connection.send(RedisCommand("HGET", commit.snapshots[0].key, "o-\(blocker)")).string == "{}")
+        // The timer set, the other cleared, in the same step.
+        #expect(try connection.send(RedisCommand("ZSCORE", commit.timers[0].key, "accept:o-\(blocker)")).string == "5000")
+        #expect(try connection.send(RedisCommand("ZCARD", commit.timers[0].key)).int == 1)
     }
 
     @Test func theSameIdempotencyKeyReturnsTheFirstResultAndWritesNothingMore() throws {

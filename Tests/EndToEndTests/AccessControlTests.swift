@@ -127,6 +127,16 @@ struct AccessControlTests {
             let ridden = try? await deployment.call("GET", "/dashboard/rider-deliveries", token: rider).object
             return food?["seasoned-chicken"] as? Int == 1 && food?["cola"] as? Int == 2 && ridden?["r-acl"] as? Int == 1
         }, "\(deployment.logs)")
+        // The order's stages were measured (the projector's timings), its estimate read through the
+        // API's user, and the console's routes answer under it (orders waiting, deadlines).
+        let operatorToken = try await deployment.token("operator", "ops-acl")
+        for route in ["dashboards", "streams", "dead", "waiting"] {
+            let reply = try await deployment.call("GET", "/console/api/\(route)", token: operatorToken)
+            #expect(reply.status == 200, "\(route): \(reply.body)")
+        }
+        let live = try await deployment.placeOrder(customer)
+        let liveId = try #require(live.object["orderId"] as? String)
+        #expect(try await deployment.call("GET", "/orders/\(liveId)", token: customer).object["estimatedDeliveryAt"] != nil)
         // baedalctl reads the deployment.
         let status = try await runProgram(binaryDirectory().appendingPathComponent("baedalctl").path, ["status"], environment: ctl)
         #expect(status.status == 0, "\(status.output)")

@@ -1,5 +1,6 @@
 import Contract
 import Foundation
+import Notifications
 import Orders
 import Redis
 import Testing
@@ -64,6 +65,49 @@ struct EstimateTests {
         #expect(await eventually(seconds: 15) {
             (try? deployment.redisCommand("LRANGE", "baedal:store:s-gangnam-bunsik:timings:cook", "0", "-1").strings) == Array(repeating: "1000", count: 20)
         }, "\(deployment.logs)")
+    }
+
+    @Test func aDeliveryThatSlipsPastItsPromiseIsToldOnce() async throws {
+        // A slip notice of 3 s instead of 10 min, so that the test lasts seconds.
+        let deployment = try await Deployment(environment: ["BAEDAL_SLIP_NOTICE_S": "3"])
+        // Lately every stage took no time at this store and in this region: the promise made at
+        // placement is the placement's own time, so the order is late 3 s later.
+        for stage in OrderStage.allCases {
+            let key = stage.isStores ? "baedal:store:s-gangnam-chicken:timings:\(stage.rawValue)" : "baedal:deliveries:gangnam:timings:\(stage.rawValue)"
+            for _ in 0..<5 { _ = try deployment.redisCommand("LPUSH", key, "0") }
+        }
+        let customer = try await deployment.customer("c-slip")
+        let order = try await deployment.placed(customer)
+        #expect(await eventually(seconds: 15) {
+            (try? deployment.redisCommand("ZSCORE", "baedal:estimates:promised", order).string) != nil
+                && (try? deployment.redisCommand("ZSCORE", "baedal:deadlines", "slip:\(order)").string) != nil
+        }, "promised at placement, with its check\n\(deployment.logs)")
+        let inbox = "baedal:customer:c-slip:notifications"
+        func slips() -> [[String: Any]] {
+            ((try? deployment.redisCommand("ZRANGE", inbox, "0", "-1").strings) ?? [])
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .filter { ($0["text"] as? String) == DeliverySlips.slippedText }
+        }
+        #expect(await eventually(seconds: 20) { slips().count == 1 }, "told once it slipped\n\(deployment.logs)")
+        let told = try #require(slips().first)
+        let estimate = try #require(millis(told["estimatedDeliveryAt"]))
+        let before = try #require(millis(told["previouslyEstimated"]))
+        #expect(estimate >= before + 3_000, "\(told)")
+
+        // Delivered before the next check: the order's end clears the check and the promise.
+        let owner = try await deployment.owner(of: "s-gangnam-chicken")
+        let rider = try await deployment.rider("r-slip")
+        for step in ["accept", "start-cooking", "finish-cooking"] {
+            #expect(try await deployment.call("POST", "/orders/\(order)/\(step)", token: owner).status == 200)
+        }
+        for step in ["pick", "deliver"] { #expect(try await deployment.call("POST", "/deliveries/\(order)/\(step)", token: rider).status == 200) }
+        #expect(try deployment.redisCommand("ZSCORE", "baedal:deadlines", "slip:\(order)") == .null, "cleared by the delivery's commit")
+        #expect(await eventually(seconds: 15) { (try? deployment.redisCommand("ZSCORE", "baedal:estimates:promised", order)) == .null },
+                "\(deployment.logs)")
+        #expect(await eventually(seconds: 15) {
+            ((try? deployment.redisCommand("ZRANGE", inbox, "0", "-1").strings) ?? []).contains { $0.contains(#""status":"delivered""#) }
+        })
+        #expect(slips().count == 1, "told once: \(slips())")
     }
 
     private func millis(_ value: Any?) -> Int64? { (value as? Int).map(Int64.init) }

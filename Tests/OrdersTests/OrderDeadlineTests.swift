@@ -18,6 +18,10 @@ struct OrderDeadlineTests {
         #expect(change.events == [.orderRejected(reason: "the store did not answer within 300 s", by: .platform)])
         let data = change.events[0].envelope(for: change.order, at: 301_000).data
         #expect(data.contains(#""by":"platform""#), "\(data)")
+        // Not yet its time (a second of clock difference allowed): nothing.
+        #expect(Self.placed.storeDidNotAnswer(within: 300, at: 299_999) == nil)
+        #expect(Self.placed.storeDidNotAnswer(within: 300, at: 300_000) != nil)
+        #expect(Self.placed.answerDue(within: 300) == 301_000)
         // The order moved on: a deadline told late, or twice, changes nothing.
         for status in OrderStatus.allCases where status != .placed {
             var moved = Self.placed
@@ -35,11 +39,13 @@ struct OrderDeadlineTests {
     @Test func placingSetsTheAcceptDeadlineAndTheStoresAnswerClearsIt() {
         #expect(OrderDeadline.changes(by: [.orderPlaced]) == ([.accept], []))
         #expect(OrderDeadline.changes(by: [.orderAccepted]) == ([], [.accept]))
-        #expect(OrderDeadline.changes(by: [.orderRejected(reason: "x")]) == ([], [.accept]))
+        #expect(OrderDeadline.changes(by: [.orderRejected(reason: "x")]) == ([], [.accept, .slip]))
         #expect(OrderDeadline.changes(by: [.cookingFinished]) == ([.pickup], []))
         #expect(OrderDeadline.changes(by: [.deliveryPicked]) == ([], [.pickup]))
-        #expect(OrderDeadline.changes(by: [.orderCancelled(reason: "x")]) == ([], [.accept, .pickup]))
-        for event in [OrderEvent.cookingStarted, .deliveryCompleted, .orderCompleted] {
+        #expect(OrderDeadline.changes(by: [.orderCancelled(reason: "x")]) == ([], [.accept, .pickup, .slip]))
+        // The end of the order clears the slip notice the notification policy set.
+        #expect(OrderDeadline.changes(by: [.deliveryCompleted]) == ([], [.slip]))
+        for event in [OrderEvent.cookingStarted, .orderCompleted] {
             #expect(OrderDeadline.changes(by: [event]) == ([], []), "\(event)")
         }
         // The status each deadline waits in is the status that sets it.

@@ -46,7 +46,8 @@ struct PolicyDecisionTests {
             let cancelled = try DeliveryDispatch.effects(of: message(stream, cause, #"{"storeId":"s-1","customerId":"c-1","region":"gangnam"}"#),
                                                          keys: keys, now: 43)
             #expect(cancelled.writes.first == .remove(sortedSet: "baedal:deliveries:gangnam:waiting", member: "o-1"))
-            guard case .append(_, let announced) = cancelled.writes.last else { Issue.record("no announcement"); continue }
+            #expect(cancelled.writes.last == .remove(sortedSet: "baedal:flags:pickup-overdue", member: "o-1"), "a pick-up flag resolved")
+            guard case .append(_, let announced) = cancelled.writes[1] else { Issue.record("no announcement"); continue }
             #expect(announced[0].value == Array("DeliveryCancelled".utf8))
         }
         let picked = try DeliveryDispatch.effects(of: message(.delivery, "DeliveryPicked", #"{"riderId":"r-1","region":"gangnam"}"#), keys: keys, now: 44)

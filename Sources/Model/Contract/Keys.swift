@@ -87,6 +87,10 @@ public struct Keys: Sendable, Hashable {
     public func storeTimings(_ storeId: String, _ stage: OrderStage) -> String { key("store", storeId, "timings", stage.rawValue) }
     public func regionTimings(_ region: String, _ stage: OrderStage) -> String { key("deliveries", region, "timings", stage.rawValue) }
 
+    /// What each live order's customer was last told to expect (a sorted set: order id scored by the
+    /// estimated delivery time, ms), kept by the notification policy to tell a slip.
+    public var promisedDeliveries: String { key("estimates", "promised") }
+
     /// A customer's "my page": their order ids as they were placed (projector).
     public func myOrders(_ customerId: String) -> String { key("customer", customerId, "orders") }
 

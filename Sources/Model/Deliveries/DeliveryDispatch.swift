@@ -61,6 +61,7 @@ public enum DeliveryDispatch {
             return Effects([
                 .remove(sortedSet: keys.riderBoard(job.region), member: event.orderId),
                 .append(stream: keys.stream(.delivery), fields: job.announcement(.deliveryCancelled, of: event, at: now)),
+                .remove(sortedSet: keys.openPickupFlags, member: event.orderId),
             ])
         case .deliveryPicked:
             return Effects([.remove(sortedSet: keys.riderBoard(try Job(event).region), member: event.orderId),

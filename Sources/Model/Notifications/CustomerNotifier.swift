@@ -34,6 +34,20 @@ public enum CustomerNotifier {
         Policy(name: name, streams: [.order, .store, .delivery, .deadlines]) { message in try effects(of: message, keys: keys, webhook: webhook) }
     }
 
+    /// With the slip notices (`DeliverySlips`): the promise made at placement, kept until the order
+    /// ends, and a message when the food will be a slip later than promised.
+    public static func policy(keys: Keys, webhook: Bool, slips: DeliverySlips) -> Policy {
+        let promising: Set<EventType> = [.orderPlaced, .deliveryCompleted, .orderCancelled, .orderRejected, .deadlineDue]
+        return Policy(name: name, streams: [.order, .store, .delivery, .deadlines]) { message in
+            let messages = try effects(of: message, keys: keys, webhook: webhook)
+            let event = try EventEnvelope(message)
+            guard let stream = keys.streamName(ofKey: message.stream), let type = EventType.on(stream, event.type), promising.contains(type) else {
+                return messages
+            }
+            return messages + (try await slips.effects(of: event, type: type, data: try event.decoded(), messageId: message.id))
+        }
+    }
+
     /// Pure: the inbox's write (and the outbox entry) one message asks for.
     public static func effects(of message: StreamMessage, keys: Keys, webhook: Bool) throws(MalformedEvent) -> Effects {
         let event = try EventEnvelope(message)

@@ -26,6 +26,15 @@ public struct StageTimes: Sendable, Hashable {
 
     public func median(_ stage: OrderStage) -> Int64 { medians[stage] ?? Self.defaults[stage]! }
 
+    /// When the last of `stages` ends: the first (the current one, begun at `began`) its median
+    /// after it began or now if that is past, each next one its median after that.
+    public func estimate(_ stages: [OrderStage], began: Int64, now: Int64) -> Int64? {
+        guard let current = stages.first else { return nil }
+        var at = max(now, began.clampedAdding(median(current)))
+        for stage in stages.dropFirst() { at = at.clampedAdding(median(stage)) }
+        return at
+    }
+
     /// The middle value (the mean of the two middle ones for an even count), or nil for none.
     /// Values are bounded to 0…`longest` first, so the mean cannot overflow.
     static func median(_ values: [Int64]) -> Int64? {
@@ -54,9 +63,7 @@ extension Order {
     /// each stage after it takes its median. Never before `now`, never more than two hours per
     /// stage ahead after it. Nil once the food has arrived or will not.
     public func estimatedDeliveryAt(_ times: StageTimes, now: Int64) -> Int64? {
-        guard let (stages, began) = stagesAhead, let current = stages.first else { return nil }
-        var at = max(now, began.clampedAdding(times.median(current)))
-        for stage in stages.dropFirst() { at = at.clampedAdding(times.median(stage)) }
-        return at
+        guard let (stages, began) = stagesAhead else { return nil }
+        return times.estimate(stages, began: began, now: now)
     }
 }

@@ -12,6 +12,10 @@ public enum OrderDeadline: String, Sendable, Hashable, CaseIterable {
     /// No rider has picked the cooked order: an operator is told (`baedal:flags`) and the customer
     /// hears that a rider is still being looked for (`BAEDAL_PICKUP_TIMEOUT_S`, default 600).
     case pickup
+    /// The food has not arrived by the time last promised to the customer plus the slip notice
+    /// (`BAEDAL_SLIP_NOTICE_S`, default 600): the notification policy tells the customer the new
+    /// estimate. Set by that policy, not by a status; the order's end clears it.
+    case slip
 
     /// The deadline an order in `status` waits on, if any.
     public static func of(_ status: OrderStatus) -> OrderDeadline? {
@@ -31,10 +35,12 @@ public enum OrderDeadline: String, Sendable, Hashable, CaseIterable {
             switch event {
             case .orderPlaced: set.append(.accept)
             case .cookingFinished: set.append(.pickup)
-            case .orderAccepted, .orderRejected: cleared.append(.accept)
+            case .orderAccepted: cleared.append(.accept)
+            case .orderRejected: cleared += [.accept, .slip]
             case .deliveryPicked: cleared.append(.pickup)
-            case .orderCancelled: cleared += [.accept, .pickup]
-            case .orderCompleted, .cookingStarted, .deliveryCompleted: break
+            case .deliveryCompleted: cleared.append(.slip)
+            case .orderCancelled: cleared += [.accept, .pickup, .slip]
+            case .orderCompleted, .cookingStarted: break
             }
         }
         return (set, cleared)
@@ -67,6 +73,7 @@ public struct OrderTimeouts: Sendable, Hashable {
         switch deadline {
         case .accept: acceptSeconds
         case .pickup: pickupSeconds
+        case .slip: 0  // not a timeout of a status: the notification policy sets it from its promise
         }
     }
 
@@ -78,11 +85,16 @@ public struct OrderTimeouts: Sendable, Hashable {
 }
 
 extension Order {
+    /// When the store's answer is due: `seconds` after the order was placed.
+    public func answerDue(within seconds: Int) -> Int64 { OrderTimeouts(acceptSeconds: seconds, pickupSeconds: 0).due(.accept, from: placedAt) }
+
     /// The platform's decision when the store's answer is overdue: a `placed` order is rejected
     /// (`by: platform`), exactly like an owner's rejection otherwise; an order that moved on is
-    /// left alone (nil), so a deadline that fires late or twice changes nothing.
+    /// left alone (nil), so a deadline that fires late or twice changes nothing; and so is one
+    /// whose time is not up yet (a second of clock difference between processes allowed): a
+    /// deadline written by hand, or by a process with another timeout, rejects nothing early.
     public func storeDidNotAnswer(within seconds: Int, at now: Int64) -> OrderChange? {
-        guard status == .placed else { return nil }
+        guard status == .placed, now >= answerDue(within: seconds) - 1_000 else { return nil }
         var next = self
         next.status = .rejected
         next.updatedAt = now

@@ -8,7 +8,9 @@ import Orders
 /// - The `accept` deadline (`DeadlineDue` on `deadlines`) rejects an order its store has not
 ///   answered in time, as the platform (`Order.storeDidNotAnswer`): committed through the order's
 ///   own read-decide-commit, so it and an owner's accept are decided atomically (the version
-///   check) and a deadline told twice, or late, finds the order moved on and changes nothing.
+///   check) and a deadline told twice, or late, finds the order moved on and changes nothing. One
+///   told before the order's time (written by hand, or by an API with a shorter timeout) is set
+///   again for the order's own time.
 ///   The refund, the cancelled delivery and the customer's message follow from `OrderRejected`
 ///   as for an owner's rejection.
 public enum StoreInbox {
@@ -38,6 +40,13 @@ public enum StoreInbox {
                 logger.notice("order rejected: its store did not answer in time", metadata: [
                     "orderId": "\(event.orderId)", "storeId": "\(order?.storeId ?? "-")", "timeoutSeconds": "\(acceptTimeoutSeconds)",
                 ])
+            } else if let order, order.status == .placed {
+                // Told before its time: set again for when it is due.
+                let due = order.answerDue(within: acceptTimeoutSeconds)
+                logger.warning("accept deadline told before the order's time; set again", metadata: [
+                    "orderId": "\(order.id)", "placedAt": "\(order.placedAt)", "due": "\(due)",
+                ])
+                return Effects([.add(sortedSet: keys.deadlines, member: OrderDeadline.accept.member(order.id), score: due)])
             }
             return .none
         }

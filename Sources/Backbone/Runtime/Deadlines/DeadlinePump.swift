@@ -36,6 +36,8 @@ public final class DeadlinePump: Service, Sendable {
         public var waiting: Int
         /// When the earliest left comes due (ms), if any.
         public var nextDue: Int64?
+        /// Due members that named no deadline (`<kind>:<id>`, written by hand): removed, not told.
+        public var malformed = 0
     }
 
     public init(timers: String, stream: String, redis: RedisConfiguration, now: @escaping EpochClock = epochMilliseconds,
@@ -59,31 +61,39 @@ public final class DeadlinePump: Service, Sendable {
         let reply = try await client.withConnection { [timers, stream, batch] connection throws(RedisError) in
             try Self.script.run(on: connection, keys: [timers, stream], arguments: RedisCommand([String(at), String(batch)]))
         }
-        guard let parts = reply.array, parts.count == 3, let moved = parts[0].int, let left = parts[1].int else {
+        guard let parts = reply.array, parts.count >= 3, let moved = parts[0].int, let left = parts[1].int else {
             throw RedisError.unexpectedReply(expected: "a deadline pass", got: "\(reply)")
         }
-        let nextDue = parts[2].string.flatMap { Double($0) }.flatMap { $0.isFinite ? Int64(exactly: $0.rounded(.down)) : nil }
-        let pass = Pass(moved: moved, waiting: left, nextDue: nextDue)
+        // A score is anyone's to write with redis-cli: only a sane number of ms counts.
+        let nextDue = parts[2].string.flatMap { Double($0) }.flatMap { $0.isFinite && abs($0) < 9.0e15 ? Int64($0.rounded(.down)) : nil }
+        let pass = Pass(moved: moved, waiting: left, nextDue: nextDue, malformed: parts.count > 3 ? max(0, parts[3].int ?? 0) : 0)
         waiting.record(left)
         if moved > 0 { fired.increment(by: moved) }
         // Still overdue after the pass: more were due than one pass moves.
-        let late = nextDue.map { at > $0 ? Double(at - $0) / 1_000 : 0 } ?? 0
+        let late = nextDue.map { at > $0 ? Double(at) / 1_000 - Double($0) / 1_000 : 0 } ?? 0
         lateness.record(late)
         return pass
     }
 
     public func run() async throws {
         var failing = false
+        var lastPass = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var pause = poll
             do {
                 let pass = try await pass()
+                lastPass = .now
                 if failing {
                     logger.notice("deadlines: moving again", metadata: ["timers": "\(timers)"])
                     failing = false
                 }
                 if pass.moved > 0 {
                     logger.debug("deadlines came due", metadata: ["count": "\(pass.moved)", "waiting": "\(pass.waiting)"])
+                }
+                if pass.malformed > 0 {
+                    logger.warning("deadlines: removed due members that name no deadline (<kind>:<id>), written by hand", metadata: [
+                        "timers": "\(timers)", "count": "\(pass.malformed)",
+                    ])
                 }
                 if pass.moved >= batch {
                     pause = .zero
@@ -92,6 +102,9 @@ public final class DeadlinePump: Service, Sendable {
                     if !overflow { pause = min(poll, .milliseconds(max(0, wait))) }
                 }
             } catch {
+                // Nothing is told while passes fail: the lateness gauge says for how long.
+                let (seconds, attoseconds) = (ContinuousClock.now - lastPass).components
+                lateness.record(Double(seconds) + Double(attoseconds) / 1e18)
                 if !failing {
                     logger.warning("deadlines: cannot move due ones, trying again every \(poll)", metadata: ["timers": "\(timers)", "error": "\(error)"])
                     failing = true
@@ -107,23 +120,28 @@ public final class DeadlinePump: Service, Sendable {
     /// Moves due timers to the stream, each `XADD` with its `ZREM`. No `TYPE` probes: the
     /// `ZRANGEBYSCORE` fails on a key of another type before anything is written, and so does the
     /// first `XADD` (the first write) on a stream key of another type. A member that is not
-    /// `<kind>:<id>` is told with an empty kind (its consumers ignore it); a score that is not a
-    /// finite number of ms is told as 0.
+    /// `<kind>:<id>` (a lower-case word, an id without `:`), written by hand, is removed without
+    /// being told, and counted; a score that is not a finite number of ms is told as 0.
     static let script = RedisScript(source: #"""
     #!lua
     -- KEYS: the timers (sorted set), the stream; ARGV: now (ms), at most how many to move
-    -- returns { moved, left, score of the next (or '') }
+    -- returns { moved, left, score of the next (or ''), malformed members removed }
     local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+    local moved, malformed = 0, 0
     for i = 1, #due, 2 do
       local member, score = due[i], tonumber(due[i + 1]) or 0
       if score ~= score or score < 0 then score = 0 elseif score > 9e15 then score = 9e15 end
-      local kind, id = string.match(member, '^([^:]*):(.+)$')
-      if not id then kind, id = '', member end
-      local data = '{"orderId":' .. cjson.encode(id) .. ',"deadline":' .. cjson.encode(kind) .. ',"due":' .. string.format('%.0f', score) .. '}'
-      redis.call('XADD', KEYS[2], '*', 'type', 'DeadlineDue', 'orderId', id, 'at', ARGV[1], 'data', data)
+      local kind, id = string.match(member, '^([a-z]+):([^:]+)$')
+      if id then
+        local data = '{"orderId":' .. cjson.encode(id) .. ',"deadline":' .. cjson.encode(kind) .. ',"due":' .. string.format('%.0f', score) .. '}'
+        redis.call('XADD', KEYS[2], '*', 'type', 'DeadlineDue', 'orderId', id, 'at', ARGV[1], 'data', data)
+        moved = moved + 1
+      else
+        malformed = malformed + 1
+      end
       redis.call('ZREM', KEYS[1], member)
     end
     local nextOne = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-    return { #due / 2, redis.call('ZCARD', KEYS[1]), nextOne[2] or '' }
+    return { moved, redis.call('ZCARD', KEYS[1]), nextOne[2] or '', malformed }
     """#)
 }
