@@ -188,6 +188,35 @@ struct DeadlineTests {
         #expect(try orderDeadlines(deployment).isEmpty)
     }
 
+    @Test func onEightPartitionsEachPartitionsPumpTellsItsOwnDeadlinesOnce() async throws {
+        let deployment = try await Deployment(environment: ["BAEDAL_ACCEPT_TIMEOUT_S": "1", "BAEDAL_PARTITIONS": "8"])
+        let customer = try await deployment.customer("c-partitions")
+        var orders: [String] = []
+        for _ in 0..<24 { orders.append(try await deployment.placed(customer)) }
+        let partitions = Set(orders.map { deployment.keySpace.partition(of: $0) })
+        #expect(partitions.count > 4, "the orders spread over the partitions: \(partitions)")
+        // Each order's deadline is in its own partition's set, with its tag.
+        for order in orders.prefix(4) {
+            let keys = deployment.keySpace.keys(forOrder: order)
+            let there = (try? deployment.redisCommand("ZSCORE", keys.deadlines, "accept:\(order)").string) != nil
+            let told = (try? deployment.eventTypes("deadlines", orderId: order))?.contains("DeadlineDue") == true
+            #expect(there || told, "\(order) in \(keys.deadlines)")
+        }
+        #expect(await eventually(seconds: 30) {
+            orders.allSatisfy { order in (try? deployment.eventTypes("store", orderId: order)) == ["OrderRejected"] }
+        }, "every order rejected by the platform, once\n\(deployment.logs)")
+        for order in orders {
+            #expect(try deployment.eventTypes("deadlines", orderId: order).filter { $0 == "DeadlineDue" }.count == 1, "\(order) told once")
+        }
+        #expect(await eventually(seconds: 20) {
+            ((try? deployment.eventTypesWithOrders("payment")) ?? []).filter { $0.type == "PaymentCancelled" }.count == orders.count
+        }, "each refunded once\n\(deployment.logs)")
+        for keys in deployment.keySpace.all {
+            let left = (try deployment.redisCommand("ZRANGE", keys.deadlines, "0", "-1").strings).filter { !$0.hasPrefix("slip:") }
+            #expect(left.isEmpty, "\(keys.deadlines): \(left)")
+        }
+    }
+
     // MARK: Reading what happened
 
     struct Entry: CustomStringConvertible {
