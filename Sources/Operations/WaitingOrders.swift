@@ -100,11 +100,8 @@ public struct WaitingOrders: Sendable {
         })
         var stores: [Store] = []
         for (position, store) in storeIds.enumerated() {
-            let values = replies[(position * partitions.count)..<((position + 1) * partitions.count)]
-                .flatMap { $0.strings.compactMap { Int64($0) } }.map { min(max($0, 0), OrderStage.longestMilliseconds) }.sorted()
-            guard !values.isEmpty else { continue }
-            let middle = values.count / 2
-            let median = values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
+            let values = replies[(position * partitions.count)..<((position + 1) * partitions.count)].flatMap { $0.strings.compactMap { Int64($0) } }
+            guard let median = OrderStage.median(values) else { continue }
             stores.append(Store(storeId: store, medianAcceptMilliseconds: median, measured: values.count))
         }
         return Array(stores.sorted { $0.medianAcceptMilliseconds != $1.medianAcceptMilliseconds

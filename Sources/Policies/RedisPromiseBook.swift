@@ -12,15 +12,8 @@ struct RedisPromiseBook: PromiseBook {
 
     func order(_ orderId: String) async throws -> Order? { try await orders.load(orderId) }
 
-    /// One `LRANGE` per stage, pipelined; values that are not whole numbers are left out.
     func timings(store: String, region: String) async throws -> [OrderStage: [Int64]] {
-        let stages = OrderStage.allCases
-        let replies = try await redis.pipeline(stages.map { stage in
-            RedisCommand("LRANGE", stage.isStores ? keys.storeTimings(store, stage) : keys.regionTimings(region, stage), "0", String(OrderStage.kept - 1))
-        })
-        var timings: [OrderStage: [Int64]] = [:]
-        for (stage, reply) in zip(stages, replies) { timings[stage] = reply.strings.compactMap { Int64($0) } }
-        return timings
+        try await RedisViews.stageTimings(keys: keys, store: store, region: region, redis: redis)
     }
 
     /// A score written by hand that is not a sane number of ms counts as no promise.

@@ -119,14 +119,18 @@ public struct RedisViews: Views {
         return messages.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(limit).map(\.0)
     }
 
-    /// One `LRANGE` per stage, pipelined, on the order's partition. A value that is not a whole
-    /// number of ms is left out (the lists are anyone's to write with redis-cli).
+    /// One `LRANGE` per stage, pipelined, on the order's partition.
     public func stageTimings(of order: Order) async throws -> [OrderStage: [Int64]] {
-        let keys = keySpace.keys(forOrder: order.id)
+        try await Self.stageTimings(keys: keySpace.keys(forOrder: order.id), store: order.storeId, region: order.region, redis: redis)
+    }
+
+    /// The recent durations of every stage at `store` and in `region`, on one partition's keys: one
+    /// `LRANGE` per stage, pipelined. A value that is not a whole number of ms is left out (the
+    /// lists are anyone's to write with redis-cli).
+    public static func stageTimings(keys: Keys, store: String, region: String, redis: any RedisExecutor) async throws -> [OrderStage: [Int64]] {
         let stages = OrderStage.allCases
         let replies = try await redis.pipeline(stages.map { stage in
-            RedisCommand("LRANGE", stage.isStores ? keys.storeTimings(order.storeId, stage) : keys.regionTimings(order.region, stage),
-                         "0", String(OrderStage.kept - 1))
+            RedisCommand("LRANGE", stage.isStores ? keys.storeTimings(store, stage) : keys.regionTimings(region, stage), "0", String(OrderStage.kept - 1))
         })
         var timings: [OrderStage: [Int64]] = [:]
         for (stage, reply) in zip(stages, replies) { timings[stage] = reply.strings.compactMap { Int64($0) } }

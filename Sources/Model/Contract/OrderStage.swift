@@ -33,4 +33,13 @@ public enum OrderStage: String, Sendable, Hashable, CaseIterable {
 
     /// The longest duration counted (a day): anything longer is a clock gone wrong, not a measure.
     public static let longestMilliseconds: Int64 = 86_400_000
+
+    /// The median of recent durations (the mean of the two middle ones for an even count), each
+    /// bounded to 0…`bound` first (so the mean cannot overflow); nil for none.
+    public static func median(_ values: [Int64], bound: Int64 = longestMilliseconds) -> Int64? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.map { min(max($0, 0), bound) }.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
 }

@@ -19,8 +19,7 @@ public struct StageTimes: Sendable, Hashable {
     public init(recent: [OrderStage: [Int64]]) {
         medians = [:]
         for stage in OrderStage.allCases {
-            let values = (recent[stage] ?? []).map { min(max($0, 0), Self.longest) }
-            medians[stage] = Self.median(values) ?? Self.defaults[stage]!
+            medians[stage] = OrderStage.median(recent[stage] ?? [], bound: Self.longest) ?? Self.defaults[stage]!
         }
     }
 
@@ -33,15 +32,6 @@ public struct StageTimes: Sendable, Hashable {
         var at = max(now, began.clampedAdding(median(current)))
         for stage in stages.dropFirst() { at = at.clampedAdding(median(stage)) }
         return at
-    }
-
-    /// The middle value (the mean of the two middle ones for an even count), or nil for none.
-    /// Values are bounded to 0…`longest` first, so the mean cannot overflow.
-    static func median(_ values: [Int64]) -> Int64? {
-        guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }
 
