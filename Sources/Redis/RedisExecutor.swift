@@ -1,3 +1,4 @@
+import Metrics
 /// What a repository or a read model needs of Redis on a request path: a command, a pipeline,
 /// a script. `RedisPool` and `RedisClient` are executors; so is any client that follows the
 /// same promises (typed errors, reconnection, scripts re-loaded after `NOSCRIPT`).
@@ -34,9 +35,13 @@ public struct Replication: Sendable, Hashable {
     /// Nothing to wait for (a single Redis).
     public static let none = Replication(replicas: 0)
 
-    /// Throws `notReplicated` when fewer than the required replicas confirmed.
+    /// Throws `notReplicated` when fewer than the required replicas confirmed, and counts it
+    /// (`baedal_writes_unreplicated_total`: a write a user was not told succeeded).
     public func check(_ acknowledged: Int) throws(RedisError) {
-        if acknowledged < replicas { throw .notReplicated(acknowledged: acknowledged, required: replicas) }
+        if acknowledged < replicas {
+            Counter(label: "baedal_writes_unreplicated_total").increment()
+            throw .notReplicated(acknowledged: acknowledged, required: replicas)
+        }
     }
 
     var wait: RedisCommand { RedisCommand("WAIT", String(replicas), String(timeoutMilliseconds)) }

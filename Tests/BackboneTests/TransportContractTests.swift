@@ -114,11 +114,17 @@ struct TransportContractTests {
         _ = try await harness.transport("b").ensureGroups()
         _ = try harness.append(5)
         let dead = harness.transport("dead")
-        #expect(try await dead.readNew(count: 10, blockMilliseconds: 100).count == 5)
+        let read = try await dead.readNew(count: 10, blockMilliseconds: 100)
+        #expect(read.count == 5)
         #expect(harness.pending == 5)
+        // The gauges say what is held, and since when (the oldest pending entry's id).
+        let gauge = try #require(await dead.gauges().first)
+        #expect(gauge.pending == 5 && gauge.lag == 0, "\(gauge)")
+        #expect(gauge.oldestPendingAt == StreamID(read[0].id).map { Int64($0.milliseconds) }, "\(gauge)")
         let (worker, task) = harness.worker(Self.policy { _ in Self.counting }, consumer: "b", claimIdle: 200)
         harness.clock.advance(1_000)  // the in-memory store's idle time; Redis counts its own
         try #require(await eventually { harness.count == 5 && harness.pending == 0 }, "count \(harness.count), pending \(harness.pending)")
+        #expect(await dead.gauges().first?.oldestPendingAt == nil, "nothing pending")
         worker.stop()
         try await task.value
     }

@@ -22,8 +22,9 @@ struct AlertRulesTests {
     /// Names Prometheus makes itself, not the processes.
     static let prometheusOwn: Set<String> = ["up"]
     /// Counters only a Sentinel (`redis-sentinel://`) or cluster (`redis-cluster://`) deployment
-    /// registers: checked against the sources instead of a single Redis's scrape.
-    static let topologyOnly: Set<String> = ["baedal_redis_failovers_total", "baedal_redis_cluster_map_changes_total"]
+    /// registers (writes wait for replicas only there): checked against the sources instead of a
+    /// single Redis's scrape.
+    static let topologyOnly: Set<String> = ["baedal_redis_failovers_total", "baedal_redis_cluster_map_changes_total", "baedal_writes_unreplicated_total"]
 
     // MARK: promtool
 

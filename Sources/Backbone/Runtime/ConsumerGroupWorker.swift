@@ -185,12 +185,17 @@ public final class ConsumerGroupWorker: Service, Sendable {
     }
 
     /// The group's lag and pending count per stream, as gauges (`baedal_group_lag`,
-    /// `baedal_group_pending`), for dashboards and alerts.
+    /// `baedal_group_pending`), and how long its oldest pending entry has been on the stream
+    /// (`baedal_group_oldest_pending_seconds`, 0 with nothing pending), for dashboards and alerts.
     private func recordGauges() async {
+        let now = epochMilliseconds()
         for gauge in await transport.gauges() {
             let dimensions = [("policy", policy.name), ("stream", gauge.stream)]
             if let lag = gauge.lag { Gauge(label: "baedal_group_lag", dimensions: dimensions).record(lag) }
             Gauge(label: "baedal_group_pending", dimensions: dimensions).record(gauge.pending)
+            // An id is anyone's to choose with XADD: an age out of range counts as none.
+            let age = gauge.oldestPendingAt.map { Double(now) / 1_000 - Double($0) / 1_000 } ?? 0
+            Gauge(label: "baedal_group_oldest_pending_seconds", dimensions: dimensions).record(gauge.pending > 0 && age.isFinite ? max(0, age) : 0)
         }
     }
 

@@ -43,8 +43,9 @@ public protocol GroupTransport: Sendable {
     func apply(_ handled: [Handled]) async throws -> Applied
     /// Records the group's watermark on every stream.
     func recordWatermarks() async throws
-    /// The group's lag (nil: unknown) and pending count per stream.
-    func gauges() async -> [(stream: String, lag: Int?, pending: Int)]
+    /// The group's lag (nil: unknown), pending count and the time (ms since the epoch, from its id)
+    /// of its oldest pending entry (nil: none pending, or unknown), per stream.
+    func gauges() async -> [GroupGauge]
     func close()
 }
 
@@ -103,5 +104,17 @@ public enum TransportFailure: Error, Sendable, Hashable, CustomStringConvertible
         case .unavailable(let reason): "unavailable: \(reason)"
         case .forbidden(let reason): "forbidden: \(reason)"
         }
+    }
+}
+
+/// One stream's figures for its group (`GroupTransport.gauges`).
+public struct GroupGauge: Sendable, Hashable {
+    public var stream: String
+    public var lag: Int?
+    public var pending: Int
+    public var oldestPendingAt: Int64?
+
+    public init(stream: String, lag: Int?, pending: Int, oldestPendingAt: Int64? = nil) {
+        (self.stream, self.lag, self.pending, self.oldestPendingAt) = (stream, lag, pending, oldestPendingAt)
     }
 }

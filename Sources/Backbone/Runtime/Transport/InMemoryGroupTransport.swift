@@ -267,13 +267,14 @@ public struct InMemoryGroupTransport: GroupTransport {
         }
     }
 
-    public func gauges() async -> [(stream: String, lag: Int?, pending: Int)] {
+    public func gauges() async -> [GroupGauge] {
         let group = self.group
         return (try? store.withState { state throws(TransportFailure) in
-            streams.compactMap { stream -> (stream: String, lag: Int?, pending: Int)? in
+            streams.compactMap { stream -> GroupGauge? in
                 guard let record = state.groups[stream]?[group] else { return nil }
                 let lag = state.streams[stream, default: []].filter { $0.id > record.lastDelivered }.count
-                return (stream, lag, record.pending.count)
+                let oldest = record.pending.keys.min().flatMap { Int64(exactly: $0.milliseconds) }
+                return GroupGauge(stream: stream, lag: lag, pending: record.pending.count, oldestPendingAt: oldest)
             }
         }) ?? []
     }

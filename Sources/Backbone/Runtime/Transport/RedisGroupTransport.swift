@@ -176,14 +176,18 @@ public final class RedisGroupTransport: GroupTransport {
         }
     }
 
-    public func gauges() async -> [(stream: String, lag: Int?, pending: Int)] {
-        guard let replies = try? await writer.pipelineKeepingErrors(streams.map { RedisCommand("XINFO", "GROUPS", $0) }) else { return [] }
-        var gauges: [(stream: String, lag: Int?, pending: Int)] = []
-        for (stream, reply) in zip(streams, replies) {
-            for info in reply.array ?? [] {
+    public func gauges() async -> [GroupGauge] {
+        let commands = streams.flatMap { [RedisCommand("XINFO", "GROUPS", $0), RedisCommand("XPENDING", $0, group)] }
+        guard let replies = try? await writer.pipelineKeepingErrors(commands) else { return [] }
+        var gauges: [GroupGauge] = []
+        for (index, stream) in streams.enumerated() {
+            // XPENDING's summary: count, smallest id, greatest id, consumers.
+            let oldest = replies[2 * index + 1].array.flatMap { $0.count == 4 ? $0[1].string : nil }.flatMap(StreamID.init)?.milliseconds
+            for info in replies[2 * index].array ?? [] {
                 let fields = info.fields
                 guard fields["name"]?.string == group else { continue }
-                gauges.append((stream, fields["lag"]?.int, fields["pending"]?.int ?? 0))
+                gauges.append(GroupGauge(stream: stream, lag: fields["lag"]?.int, pending: fields["pending"]?.int ?? 0,
+                                         oldestPendingAt: oldest.flatMap { Int64(exactly: $0) }))
             }
         }
         return gauges
