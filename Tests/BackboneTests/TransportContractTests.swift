@@ -62,6 +62,13 @@ struct TransportContractTests {
             return (try? server!.connect().send(RedisCommand("HGET", "t:count", "n")).int) ?? 0
         }
 
+        /// Deliveries the retry book has of a message of group "g" (0: not booked).
+        func retryDeliveries(_ id: String) async -> Int {
+            let probe = transport("probe")
+            defer { probe.close() }
+            return ((try? await probe.retries([id], stream: stream))?.first ?? nil)?.deliveries ?? 0
+        }
+
         var deadLetters: Int {
             if let memory { return memory.entries(keys.dead).count }
             return (try? server!.connect().send(RedisCommand("XLEN", keys.dead)).int) ?? 0
@@ -167,12 +174,16 @@ struct TransportContractTests {
             if message.string("orderId") == "o-1" { throw MalformedEvent("not an event") }
             return Self.counting
         }
-        _ = try harness.append(3)
+        let ids = try harness.append(3)
         let (worker, task) = harness.worker(policy, consumer: "a", maxDeliveries: 3, retry: RetrySchedule(firstMilliseconds: 1_000, maxMilliseconds: 1_000))
         try #require(await eventually { harness.count == 1 && harness.deadLetters == 1 && attempts.withLock { $0 } == 1 }, "the malformed one at once")
+        // The clock moves only once the failure's retry is booked (booked after the handler
+        // returns: moving it before would book the retry a second later than the test expects).
+        try #require(await eventually { await harness.retryDeliveries(ids[0]) == 1 })
         harness.clock.advance(1_000)
         try #require(await eventually { attempts.withLock { $0 } == 2 })
         #expect(harness.deadLetters == 1)
+        try #require(await eventually { await harness.retryDeliveries(ids[0]) == 2 })
         harness.clock.advance(1_000)
         try #require(await eventually { harness.deadLetters == 2 && harness.pending == 0 }, "the failing one on its third delivery")
         #expect(attempts.withLock { $0 } == 3)
