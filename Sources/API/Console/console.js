@@ -214,7 +214,7 @@
 
   /** Orders waiting on a store or a rider (issue 24). */
   function renderWaiting(w) {
-    const minutes = (ms) => (ms / 60000).toFixed(ms < 600000 ? 1 : 0) + " min";
+    const minutes = (ms) => ms < 60000 ? Math.round(ms / 1000) + " s" : (ms / 60000).toFixed(ms < 600000 ? 1 : 0) + " min";
     const forWhom = { accept: "the store's answer", pickup: "a rider" };
     const waiting = w.pastHalf.map((entry) => {
       const left = entry.due - w.now;
