@@ -73,7 +73,7 @@ let package = Package(
         // The delivery-dispatch policy.
         .target(name: "Deliveries", dependencies: ["Contract", "Orders"], path: "Sources/Model/Deliveries"),
         // The notification policy and the webhook's port.
-        .target(name: "Notifications", dependencies: ["Contract", "JSON", "Orders", logging], path: "Sources/Model/Notifications"),
+        .target(name: "Notifications", dependencies: ["Contract", "JSON", "Numbers", "Orders", logging], path: "Sources/Model/Notifications"),
         // The projector: dashboards, my page, cooking queues, orders per minute.
         .target(name: "Dashboards", dependencies: ["Contract"], path: "Sources/Model/Dashboards"),
         // The payment gateway's API as both sides speak it (a payment and its JSON): no context of ours.

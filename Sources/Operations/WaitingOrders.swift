@@ -66,7 +66,7 @@ public struct WaitingOrders: Sendable {
         while index + 3 < replies.count {
             report.waiting = report.waiting.clampedAdding(max(0, replies[index].int ?? 0))
             for (member, score) in replies[index + 1].pairs {
-                guard let text = member.string, let colon = text.firstIndex(of: ":"), let due = Self.milliseconds(score) else { continue }
+                guard let text = member.string, let colon = text.firstIndex(of: ":"), let due = score.milliseconds else { continue }
                 let kind = String(text[..<colon])
                 let half = kind == "accept" ? acceptHalf : kind == "pickup" ? pickupHalf : nil
                 guard let half, due.clampedSubtracting(now) <= half else { continue }
@@ -74,7 +74,7 @@ public struct WaitingOrders: Sendable {
             }
             report.openFlags = report.openFlags.clampedAdding(max(0, replies[index + 2].int ?? 0))
             for (member, score) in replies[index + 3].pairs {
-                guard let orderId = member.string, let at = Self.milliseconds(score) else { continue }
+                guard let orderId = member.string, let at = score.milliseconds else { continue }
                 report.flags.append(Flag(orderId: orderId, flaggedAt: at))
             }
             index += 4
@@ -106,11 +106,5 @@ public struct WaitingOrders: Sendable {
         }
         return Array(stores.sorted { $0.medianAcceptMilliseconds != $1.medianAcceptMilliseconds
             ? $0.medianAcceptMilliseconds > $1.medianAcceptMilliseconds : $0.storeId < $1.storeId }.prefix(10))
-    }
-
-    /// A score as whole ms, or nil (a sorted set is anyone's to write with redis-cli).
-    static func milliseconds(_ score: RESPValue) -> Int64? {
-        guard let value = score.string.flatMap(Double.init), value.isFinite, abs(value) < 9.0e15 else { return nil }
-        return Int64(value.rounded(.down))
     }
 }

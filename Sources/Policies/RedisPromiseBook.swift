@@ -18,8 +18,6 @@ struct RedisPromiseBook: PromiseBook {
 
     /// A score written by hand that is not a sane number of ms counts as no promise.
     func promised(_ orderId: String) async throws -> Int64? {
-        guard let value = try await redis.send(RedisCommand("ZSCORE", keys.promisedDeliveries, orderId)).string.flatMap(Double.init),
-              value.isFinite, value >= 0, value < 9.0e15 else { return nil }
-        return Int64(value)
+        try await redis.send(RedisCommand("ZSCORE", keys.promisedDeliveries, orderId)).milliseconds.flatMap { $0 >= 0 ? $0 : nil }
     }
 }

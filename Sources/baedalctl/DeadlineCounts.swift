@@ -25,11 +25,7 @@ struct DeadlineCounts: Sendable, Hashable {
         while index + 3 < replies.count {
             counts.waiting = counts.waiting.clampedAdding(max(0, replies[index].int ?? 0))
             counts.due = counts.due.clampedAdding(max(0, replies[index + 1].int ?? 0))
-            // A score is anyone's to write with redis-cli: read as a whole number of ms, or ignored.
-            if let text = replies[index + 2].array?.last?.string, let score = Double(text), score.isFinite,
-               let due = Int64(exactly: score.rounded(.down)) {
-                counts.earliest = min(counts.earliest ?? due, due)
-            }
+            if let due = replies[index + 2].array?.last?.milliseconds { counts.earliest = min(counts.earliest ?? due, due) }
             counts.openPickupFlags = counts.openPickupFlags.clampedAdding(max(0, replies[index + 3].int ?? 0))
             index += 4
         }

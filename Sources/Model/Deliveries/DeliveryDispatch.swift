@@ -16,12 +16,8 @@ import Orders
 public enum DeliveryDispatch {
     public static let name = "delivery-dispatch"
 
-    /// `now` stamps the announcements it writes (`DeliveryOpened`, `DeliveryCancelled`).
-    public static func policy(keys: Keys, now: @escaping EpochClock) -> Policy {
-        Policy(name: name, streams: [.order, .store, .delivery]) { message in try effects(of: message, keys: keys, now: now()) }
-    }
-
-    /// With the `pickup` deadline: the order's status is read when it comes due.
+    /// `now` stamps the announcements it writes; the `pickup` deadline reads the order's status
+    /// when it comes due.
     public static func policy(keys: Keys, orders: any OrderRepository, now: @escaping EpochClock) -> Policy {
         Policy(name: name, streams: [.order, .store, .delivery, .deadlines]) { message in
             guard keys.streamName(ofKey: message.stream) == .deadlines else { return try effects(of: message, keys: keys, now: now()) }

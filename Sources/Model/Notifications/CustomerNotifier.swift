@@ -30,10 +30,6 @@ public enum CustomerNotifier {
     /// What the customer reads when no rider picked the cooked order in time (`PickupOverdue`).
     public static let stillLookingText = "아직 라이더를 찾고 있습니다. 조금만 기다려 주세요"
 
-    public static func policy(keys: Keys, webhook: Bool) -> Policy {
-        Policy(name: name, streams: [.order, .store, .delivery, .deadlines]) { message in try effects(of: message, keys: keys, webhook: webhook) }
-    }
-
     /// With the slip notices (`DeliverySlips`): the promise made at placement, kept until the order
     /// ends, and a message when the food will be a slip later than promised.
     public static func policy(keys: Keys, webhook: Bool, slips: DeliverySlips) -> Policy {

@@ -1,5 +1,6 @@
 import Contract
 import JSON
+import Numbers
 import Orders
 
 /// What the notification policy reads to tell a slip: the order, the recent stage durations
@@ -53,7 +54,7 @@ public struct DeliverySlips: Sendable {
             let times = StageTimes(recent: try await book.timings(store: order.storeId, region: order.region))
             guard let estimate = order.estimatedDeliveryAt(times, now: now()) else { return .none }
             let promised = try await book.promised(order.id)
-            guard let promised, estimate >= promised.clampedAddingSlip(slipMilliseconds) else {
+            guard let promised, estimate >= promised.clampedAdding(slipMilliseconds) else {
                 // Nothing promised (the placement's message came later than this), or not late
                 // enough yet (a promise moved meanwhile): check again a slip after the promise.
                 return promise(order.id, promised ?? estimate)
@@ -77,15 +78,7 @@ public struct DeliverySlips: Sendable {
     func promise(_ orderId: String, _ estimate: Int64) -> Effects {
         Effects([
             .add(sortedSet: keys.promisedDeliveries, member: orderId, score: estimate),
-            .add(sortedSet: keys.deadlines, member: OrderDeadline.slip.member(orderId), score: estimate.clampedAddingSlip(slipMilliseconds)),
+            .add(sortedSet: keys.deadlines, member: OrderDeadline.slip.member(orderId), score: estimate.clampedAdding(slipMilliseconds)),
         ])
-    }
-}
-
-extension Int64 {
-    /// `self + slip`, at most `Int64.max`.
-    func clampedAddingSlip(_ slip: Int64) -> Int64 {
-        let (sum, overflow) = addingReportingOverflow(slip)
-        return overflow ? .max : sum
     }
 }

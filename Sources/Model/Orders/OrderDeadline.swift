@@ -1,4 +1,5 @@
 import Contract
+import Numbers
 
 /// The deadlines an order's status sets (the one place that says which): a `placed` order waits
 /// for its store's answer (`accept`), a `cooked` one for a rider (`pickup`). A deadline is set by
@@ -79,8 +80,7 @@ public struct OrderTimeouts: Sendable, Hashable {
 
     /// When a deadline set at `now` (ms) comes due (ms), without overflow.
     public func due(_ deadline: OrderDeadline, from now: Int64) -> Int64 {
-        let (due, overflow) = now.addingReportingOverflow(Int64(seconds(deadline)) * 1_000)
-        return overflow ? Int64.max : due
+        now.clampedAdding(Int64(seconds(deadline)).clampedMultiplied(by: 1_000))
     }
 }
 

@@ -16,11 +16,6 @@ import Orders
 public enum StoreInbox {
     public static let name = "store-inbox"
 
-    /// The board alone (tests, rebuilds): no deadlines.
-    public static func policy(keys: Keys) -> Policy {
-        Policy(name: name, streams: [.order]) { message in try effects(of: message, keys: keys) }
-    }
-
     /// The board and the `accept` deadline.
     public static func policy(keys: Keys, orders: any OrderRepository, acceptTimeoutSeconds: Int, logger: Logger,
                               now: @escaping EpochClock) -> Policy {

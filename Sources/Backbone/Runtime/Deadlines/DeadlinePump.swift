@@ -64,8 +64,7 @@ public final class DeadlinePump: Service, Sendable {
         guard let parts = reply.array, parts.count >= 3, let moved = parts[0].int, let left = parts[1].int else {
             throw RedisError.unexpectedReply(expected: "a deadline pass", got: "\(reply)")
         }
-        // A score is anyone's to write with redis-cli: only a sane number of ms counts.
-        let nextDue = parts[2].string.flatMap { Double($0) }.flatMap { $0.isFinite && abs($0) < 9.0e15 ? Int64($0.rounded(.down)) : nil }
+        let nextDue = parts[2].milliseconds
         let pass = Pass(moved: moved, waiting: left, nextDue: nextDue, malformed: parts.count > 3 ? max(0, parts[3].int ?? 0) : 0)
         waiting.record(left)
         if moved > 0 { fired.increment(by: moved) }
