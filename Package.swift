@@ -17,6 +17,7 @@ let nioHTTPTypes = Target.Dependency.product(name: "NIOHTTPTypes", package: "swi
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 let jwtKit = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
 let cryptoExtras = Target.Dependency.product(name: "CryptoExtras", package: "swift-crypto")
+let tracing = Target.Dependency.product(name: "Tracing", package: "swift-distributed-tracing")
 
 let package = Package(
     name: "Baedal",
@@ -42,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // MARK: Foundations: no food here.
@@ -56,9 +58,12 @@ let package = Package(
         // parsed by hiredis's reader. Workers do not link it (no NIO in a lean process).
         .target(name: "RedisNIO", dependencies: ["Redis", "CHiredis", logging, metrics, nioCore, nioPosix]),
         // Process plumbing of every executable: settings, logging, sd_notify, Redis health, the command line and version.
-        .target(name: "Daemon", dependencies: ["Contract", "JSON", "Redis", logging, lifecycle, argumentParser, metrics]),
+        .target(name: "Daemon", dependencies: ["Contract", "JSON", "Redis", "Telemetry", logging, lifecycle, argumentParser, metrics]),
         // A small Foundation-free HTTP/1.1 client and server (keeps workers lean).
         .target(name: "HTTPLite"),
+        // Traces: W3C trace context, a swift-distributed-tracing tracer, and its batching OTLP/HTTP
+        // exporter over HTTPLite (no NIO in a worker), set up from the standard OTEL_* variables.
+        .target(name: "Telemetry", dependencies: ["HTTPLite", logging, lifecycle, tracing]),
 
         // MARK: Model: the domain, pure. No I/O in these targets' dependency graph (a test holds it).
         // The event contract: envelope, streams, the catalogue of event types, the one shape of an
@@ -85,7 +90,7 @@ let package = Package(
         ]),
 
         // MARK: The backbone: the atomic commit and the consumer-group runtime (Redis).
-        .target(name: "Backbone", dependencies: ["Contract", "JSON", "Numbers", "Redis", logging, metrics, lifecycle]),
+        .target(name: "Backbone", dependencies: ["Contract", "JSON", "Numbers", "Redis", logging, metrics, lifecycle, tracing]),
 
         // MARK: Adapters: the ports in Redis, in memory, and the API's gateway client.
         .target(name: "RedisAdapters", dependencies: [
@@ -95,7 +100,7 @@ let package = Package(
                 path: "Sources/Adapters/InMemoryAdapters"),
         // The API's client of the payment gateway: a keep-alive pool per event loop.
         .target(name: "GatewayClient", dependencies: [
-            "Payments", "PaymentGatewayAPI", "JSON", "HTTPLite", "RedisNIO", nioCore, nioPosix, nioHTTP1,
+            "Payments", "PaymentGatewayAPI", "JSON", "HTTPLite", "RedisNIO", "Telemetry", nioCore, nioPosix, nioHTTP1,
         ], path: "Sources/Adapters/GatewayClient"),
 
         // MARK: Operations: the operator's tools over the backbone: streams, dead letters, trimming, timelines.
@@ -105,7 +110,7 @@ let package = Package(
         // MARK: Wiring: every policy daemon, named once, and the adapters the workers use.
         .target(name: "Policies", dependencies: [
             "Backbone", "Contract", "Daemon", "Stores", "Payments", "Deliveries", "Notifications", "Dashboards", "Orders", "HTTPLite",
-            "PaymentGatewayAPI", "RedisAdapters", "Redis", logging,
+            "PaymentGatewayAPI", "RedisAdapters", "Redis", "Telemetry", logging,
         ]),
 
         // MARK: Autoscaling: the decision (pure) and the daemon that acts on it.
@@ -120,7 +125,7 @@ let package = Package(
         // What both HTTP services share: context, JSON bodies, errors, health, limits, the daemon.
         .target(name: "HTTPServer", dependencies: [
             "Contract", "Daemon", "JSON", "Redis", "RedisNIO", hummingbird, hummingbirdCore, logging, metrics, lifecycle, prometheus, nioCore, nioPosix, nioHTTP1, nioHTTPTypes,
-            httpTypes,
+            httpTypes, tracing,
         ]),
         // The REST API: controllers that parse, authorise and format (one per context), the
         // operator console (its page embedded in the binary) and the OpenAPI document it serves.
@@ -152,6 +157,7 @@ let package = Package(
         // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["HTTPLite", "Redis"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", logging, tracing]),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", jwtKit, crypto, cryptoExtras, logging]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "RedisNIOTests", dependencies: ["RedisNIO", "Redis", "TestSupport", nioCore, nioPosix]),

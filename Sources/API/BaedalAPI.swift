@@ -83,6 +83,7 @@ public enum APIRouter {
                              console: ConsoleAPIController? = nil) -> Router<BaedalContext> {
         let router = Router(context: BaedalContext.self, options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
+        RequestTracing.add(to: router)
         router.add(middleware: HTTPMetrics())
         if let accessLog { router.add(middleware: AccessLog(logger: accessLog)) }
         router.add(middleware: ConsoleHeaders())

@@ -1,5 +1,12 @@
 import Logging
 import ServiceLifecycle
+import Telemetry
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -19,9 +26,25 @@ public enum ProcessSupport {
         guard let format = LogLine.format(formatText, standardErrorIsTerminal: isatty(2) == 1) else {
             fail("\(label): BAEDAL_LOG_FORMAT must be text or json, got '\(formatText?.prefix(40) ?? "")'")
         }
-        LoggingSystem.bootstrap { label in LogLine(label: label, level: level, format: format) }
+        // Inside a span, every line carries its `trace_id` and `span_id`.
+        LoggingSystem.bootstrap { label in LogLine(label: label, level: level, format: format, metadataProvider: Telemetry.logMetadata) }
         return Logger(label: label)
     }
+
+    /// Traces from the standard `OTEL_*` variables (`Telemetry`): the exporter to run first in the
+    /// process's service group, or none without an endpoint. A setting that cannot be used is a
+    /// one-line error and exit 2.
+    public static func bootstrapTracing(_ variables: [String: String] = ProcessInfo.processInfo.environment, service: String, attributes: [(String, String)] = [],
+                                        logger: Logger) -> [any Service] {
+        do {
+            return try Telemetry.bootstrap(variables, service: service, attributes: attributes, logger: logger).map { [$0] } ?? []
+        } catch {
+            fail("\(service): \(error.description)")
+        }
+    }
+
+    /// What `bootstrapTracing` reads (`--help`).
+    public static let tracingSettings: [EnvironmentSetting] = Telemetry.settings.map { EnvironmentSetting($0.name, default: $0.defaultValue, $0.summary) }
 
     /// What `bootstrapLogging` reads (`--help`).
     public static let loggingSettings: [EnvironmentSetting] = [

@@ -28,6 +28,7 @@ public struct PaymentGatewayApp: Sendable {
     public func router() -> Router<BaedalContext> {
         let router = Router(context: BaedalContext.self, options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
+        RequestTracing.add(to: router)
         router.add(middleware: HTTPMetrics())
         if settings.accessLog { router.add(middleware: AccessLog(logger: logger)) }
         router.add(middleware: ErrorMiddleware())

@@ -1,3 +1,4 @@
+import Backbone
 import Contract
 import JSON
 import PaymentGatewayAPI
@@ -49,8 +50,8 @@ public struct PaymentLedger: Sendable {
         let (reply, replicas) = try await redis.run(
             Self.approveScript,
             keys: [idempotency, key(of: payment.paymentId), byOrder(payment.orderId), keys.stream(.payment)],
-            arguments: RedisCommand([payment.paymentId, payment.orderId, payment.customerId, String(payment.amount),
-                                     event.type, String(event.at), event.data]),
+            arguments: Self.traced(RedisCommand([payment.paymentId, payment.orderId, payment.customerId, String(payment.amount),
+                                                 event.type, String(event.at), event.data])),
             replication: replication)
         guard let parts = reply.array, parts.count == 2, let outcome = parts[0].string, let paymentId = parts[1].string else {
             throw RedisError.unexpectedReply(expected: "an approval", got: "\(reply)")
@@ -86,10 +87,21 @@ public struct PaymentLedger: Sendable {
         payment.status = .cancelled
         let event = EventEnvelope(type: EventType.paymentCancelled.rawValue, orderId: payment.orderId, at: now, data: Self.eventData(payment))
         let (_, replicas) = try await redis.run(Self.cancelScript, keys: [key(of: paymentId), keys(ofPayment: paymentId).stream(.payment)],
-                                                arguments: RedisCommand([event.type, event.orderId, String(event.at), event.data]),
+                                                arguments: Self.traced(RedisCommand([event.type, event.orderId, String(event.at), event.data])),
                                                 replication: replication)
         try replication.check(replicas)
         return payment
+    }
+
+    /// The arguments followed by the request's trace context (`traceparent`, `tracestate`), which
+    /// the scripts append to the event's fields.
+    static func traced(_ arguments: RedisCommand) -> RedisCommand {
+        var arguments = arguments
+        for field in TraceFields.current() {
+            arguments.append(field.name)
+            arguments.append(bytes: field.value)
+        }
+        return arguments
     }
 
     static func eventData(_ payment: Payment) -> String {
@@ -103,21 +115,21 @@ public struct PaymentLedger: Sendable {
 
     static let approveScript = RedisScript(source: #"""
     -- KEYS: idempotency key, payment hash, by-order hash, payment stream
-    -- ARGV: paymentId orderId customerId amount eventType at data
+    -- ARGV: paymentId orderId customerId amount eventType at data, then the trace's (field value)*
     local first = redis.call('GET', KEYS[1])
     if first then return { 'repeated', first } end
     redis.call('HSET', KEYS[2], 'orderId', ARGV[2], 'customerId', ARGV[3], 'amount', ARGV[4], 'status', 'approved')
     redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
-    redis.call('XADD', KEYS[4], '*', 'type', ARGV[5], 'orderId', ARGV[2], 'at', ARGV[6], 'data', ARGV[7])
+    redis.call('XADD', KEYS[4], '*', 'type', ARGV[5], 'orderId', ARGV[2], 'at', ARGV[6], 'data', ARGV[7], unpack(ARGV, 8))
     redis.call('SET', KEYS[1], ARGV[1], 'PX', 86400000)
     return { 'approved', ARGV[1] }
     """#)
 
     static let cancelScript = RedisScript(source: #"""
-    -- KEYS: payment hash, payment stream; ARGV: eventType orderId at data
+    -- KEYS: payment hash, payment stream; ARGV: eventType orderId at data, then the trace's (field value)*
     if redis.call('HGET', KEYS[1], 'status') ~= 'approved' then return 0 end
     redis.call('HSET', KEYS[1], 'status', 'cancelled')
-    redis.call('XADD', KEYS[2], '*', 'type', ARGV[1], 'orderId', ARGV[2], 'at', ARGV[3], 'data', ARGV[4])
+    redis.call('XADD', KEYS[2], '*', 'type', ARGV[1], 'orderId', ARGV[2], 'at', ARGV[3], 'data', ARGV[4], unpack(ARGV, 5))
     return 1
     """#)
 }

@@ -1,6 +1,7 @@
 import HTTPLite
 import PaymentGatewayAPI
 import Payments
+import Telemetry
 
 /// The workers' gateway client, over `HTTPLite`.
 public struct LitePaymentGateway: PaymentGateway {
@@ -13,27 +14,36 @@ public struct LitePaymentGateway: PaymentGateway {
     }
 
     public func cancel(paymentId: String) async throws(PaymentFailure) {
-        let response = try await call("POST", "/payments/\(HTTPLite.percentEncode(paymentId))/cancel", body: "{}")
+        let response = try await call("POST", "/payments/\(HTTPLite.percentEncode(paymentId))/cancel", route: "/payments/{paymentId}/cancel", body: "{}")
         guard response.status == 200 else {
             throw .failed("POST /payments/\(paymentId)/cancel answered \(response.status): \(response.text.prefix(200))")
         }
     }
 
     public func payment(forOrder orderId: String) async throws(PaymentFailure) -> Payment? {
-        let response = try await call("GET", "/payments?orderId=\(HTTPLite.percentEncode(orderId))")
+        let response = try await call("GET", "/payments?orderId=\(HTTPLite.percentEncode(orderId))", route: "/payments")
         return try Self.payment(status: response.status, text: response.text)
     }
 
-    private func call(_ method: String, _ path: String, body: String? = nil) async throws(PaymentFailure) -> HTTPLite.Response {
+    private func call(_ method: String, _ path: String, route: String, body: String? = nil) async throws(PaymentFailure) -> HTTPLite.Response {
+        let span = HTTPClientSpan(method: method, route: route, url: baseURL + path)
         do {
-            return try await HTTPLite.send(method, baseURL + path, headers: body == nil ? [] : [("Content-Type", "application/json")],
-                                           body: Array((body ?? "").utf8), timeout: timeout)
-        } catch .unreachable(let reason) {
-            throw .unreachable(reason)
-        } catch .timedOut {
-            throw .timedOut
+            let response = try await HTTPLite.send(method, baseURL + path,
+                                                   headers: (body == nil ? [] : [("Content-Type", "application/json")]) + span.headers,
+                                                   body: Array((body ?? "").utf8), timeout: timeout)
+            span.finish(status: response.status)
+            return response
         } catch {
-            throw .failed("\(error)")
+            span.finish(error: error)
+            throw Self.failure(error)
+        }
+    }
+
+    private static func failure(_ error: HTTPLite.Failure) -> PaymentFailure {
+        switch error {
+        case .unreachable(let reason): .unreachable(reason)
+        case .timedOut: .timedOut
+        default: .failed("\(error)")
         }
     }
 }

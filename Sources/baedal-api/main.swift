@@ -33,8 +33,9 @@ do {
     ProcessSupport.fail("baedal-api: \(error.description)")
 }
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.api")
+let tracing = ProcessSupport.bootstrapTracing(service: "baedal-api", logger: logger)
 let registry = PrometheusSetup.bootstrap()
 await PartitionRecord.hold(settings.environment.keySpace, redis: settings.environment.redis, name: "baedal-api", logger: logger)
 let api = await BaedalAPI(settings: settings, registry: registry, logger: logger)
 await HTTPDaemon.serve(router: api.router(), host: settings.host, port: settings.port, limits: settings.http, name: "baedal-api",
-                       health: api.health, logger: logger, services: [ProcessMetrics()], cleanup: { await api.shutdown() })
+                       health: api.health, logger: logger, services: tracing + [ProcessMetrics()], cleanup: { await api.shutdown() })

@@ -35,6 +35,7 @@ do {
     ProcessSupport.fail("baedal-payment: \(error.description)")
 }
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.payment")
+let tracing = ProcessSupport.bootstrapTracing(service: "baedal-payment", logger: logger)
 let registry = PrometheusSetup.bootstrap()
 await PartitionRecord.hold(settings.environment.keySpace, redis: settings.environment.redis, name: "baedal-payment", logger: logger)
 var requests = settings.environment.redis
@@ -45,4 +46,4 @@ let gateway = PaymentGatewayApp(settings: settings, redis: redis, health: health
 await HTTPDaemon.serve(router: gateway.router(), host: settings.host, port: settings.port, limits: settings.http, name: "baedal-payment",
                        health: health, logger: logger,
                        listening: ["latencyMs": "\(settings.latency)", "declineAbove": "\(settings.declineAbove.map(String.init) ?? "none")"],
-                       services: [ProcessMetrics()], cleanup: { redis.close() })
+                       services: tracing + [ProcessMetrics()], cleanup: { redis.close() })

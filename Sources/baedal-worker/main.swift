@@ -25,7 +25,7 @@ struct WorkerCommand: ParsableCommand {
         .init("BAEDAL_METRICS_HOST", default: "127.0.0.1", "the address of /metrics"),
     ]
     static let settings = BaedalEnvironment.backboneSettings + BaedalEnvironment.consumerSettings + metricsSettings
-        + PolicyCatalog.daemons.flatMap(\.settings) + ProcessSupport.loggingSettings + SystemdNotifier.settings
+        + PolicyCatalog.daemons.flatMap(\.settings) + ProcessSupport.loggingSettings + ProcessSupport.tracingSettings + SystemdNotifier.settings
 
     static let configuration = CommandConfiguration(
         commandName: "baedal-worker",
@@ -55,6 +55,8 @@ guard let daemon = PolicyCatalog.daemon(named: name) else {
 let variables = ProcessInfo.processInfo.environment
 let environment = ProcessSupport.environment(of: "baedal-worker", variables)
 let logger = ProcessSupport.bootstrapLogging(label: "baedal.worker")
+// First in the group: it stops last, posting the spans the workers ended while stopping.
+let tracing = ProcessSupport.bootstrapTracing(variables, service: "baedal-worker", attributes: [("baedal.policy", name)], logger: logger)
 await PartitionRecord.hold(environment.keySpace, redis: environment.redis, name: "baedal-worker", logger: logger)
 var services: [any Service] = []
 if let text = variables["BAEDAL_METRICS_PORT"], !text.isEmpty {
@@ -96,7 +98,7 @@ for partition in 0..<environment.partitions {
     }
 }
 let group = ServiceGroup(configuration: .init(
-    services: workers.map { $0 as any Service } + pumps.map { $0 as any Service } + services,
+    services: tracing + workers.map { $0 as any Service } + pumps.map { $0 as any Service } + services,
     gracefulShutdownSignals: [.sigterm, .sigint],
     logger: logger
 ))

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import PaymentGatewayAPI
 import Payments
+import Telemetry
 
 /// The one synchronous call between contexts: the order side asks the payment gateway over HTTP
 /// (the contract's `POST /payments` and `POST /payments/{id}/cancel`, and the stand-in's
@@ -40,7 +41,7 @@ public struct PaymentGatewayClient: PaymentCharging {
             json.field("customerId", customerId)
             json.field("amount", amount)
         }
-        let (status, text) = try await call(.POST, "/payments", body: body, headers: [("Idempotency-Key", idempotencyKey)])
+        let (status, text) = try await call(.POST, "/payments", route: "/payments", body: body, headers: [("Idempotency-Key", idempotencyKey)])
         switch status {
         case 200, 201:
             guard let payment = try? Payment(paymentResponse: text, orderId: orderId, customerId: customerId, amount: amount) else {
@@ -57,24 +58,27 @@ public struct PaymentGatewayClient: PaymentCharging {
 
     /// Cancels (refunds) a payment. Cancelling a cancelled payment is fine.
     public func cancel(paymentId: String) async throws(PaymentFailure) {
-        let (status, text) = try await call(.POST, "/payments/\(HTTPLite.percentEncode(paymentId))/cancel", body: "{}")
+        let (status, text) = try await call(.POST, "/payments/\(HTTPLite.percentEncode(paymentId))/cancel", route: "/payments/{paymentId}/cancel", body: "{}")
         guard status == 200 else { throw .failed("POST /payments/\(paymentId)/cancel answered \(status): \(text.prefix(200))") }
     }
 
     /// The gateway's payment for an order, if it made one (what an uncertain charge is settled by).
     public func payment(forOrder orderId: String) async throws(PaymentFailure) -> Payment? {
-        let (status, text) = try await call(.GET, "/payments?orderId=\(HTTPLite.percentEncode(orderId))")
+        let (status, text) = try await call(.GET, "/payments?orderId=\(HTTPLite.percentEncode(orderId))", route: "/payments")
         return try Self.payment(status: Int(status), text: text)
     }
 
 
-    private func call(_ method: HTTPMethod, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws(PaymentFailure) -> (UInt, String) {
-        var all = headers
+    private func call(_ method: HTTPMethod, _ path: String, route: String, body: String? = nil, headers: [(String, String)] = []) async throws(PaymentFailure) -> (UInt, String) {
+        let span = HTTPClientSpan(method: method.rawValue, route: route, url: settings.baseURL + path)
+        var all = headers + span.headers
         if body != nil { all.append(("Content-Type", "application/json")) }
         do {
             let (status, buffer) = try await client.execute(method, path, headers: all, body: body, timeout: settings.timeout)
+            span.finish(status: status)
             return (UInt(status), String(buffer: buffer))
         } catch {
+            span.finish(error: error)
             switch error {
             case .unreachable(let reason): throw .unreachable(reason)
             case .timedOut: throw .timedOut

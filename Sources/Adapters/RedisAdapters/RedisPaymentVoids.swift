@@ -1,3 +1,4 @@
+import Backbone
 import Contract
 import Payments
 import Redis
@@ -12,7 +13,7 @@ public struct RedisPaymentVoids: PaymentVoids {
 
     public func request(orderId: String, customerId: String, reason: String, at now: Int64) async throws {
         var command = RedisCommand("XADD", keySpace.keys(forOrder: orderId).stream(.paymentVoids), "*")
-        for field in paymentVoidRequest(orderId: orderId, customerId: customerId, reason: reason, at: now).streamFields {
+        for field in paymentVoidRequest(orderId: orderId, customerId: customerId, reason: reason, at: now).streamFields + TraceFields.current() {
             command.append(field.name)
             command.append(bytes: field.value)
         }

@@ -39,7 +39,9 @@ public struct AtomicCommitter: Sendable {
         return result
     }
 
-    static func invocation(_ commit: AggregateCommit) -> (keys: [String], arguments: RedisCommand) {
+    /// The script's keys and arguments. Every event appended carries `trace` (the committing
+    /// span's `traceparent` and `tracestate`, `TraceFields.current()`; none when tracing is off).
+    static func invocation(_ commit: AggregateCommit, trace: [StreamField] = TraceFields.current()) -> (keys: [String], arguments: RedisCommand) {
         let idempotencyKey = commit.idempotency?.key ?? commit.aggregateKey
         let keys = [commit.aggregateKey, idempotencyKey, commit.blockedBy ?? commit.aggregateKey] + commit.events.map(\.stream)
             + commit.snapshots.map(\.key) + commit.timers.map(\.key)
@@ -56,6 +58,11 @@ public struct AtomicCommitter: Sendable {
             arguments.append(value)
         }
         arguments.append(commit.events.count)
+        arguments.append(trace.count)
+        for field in trace {
+            arguments.append(field.name)
+            arguments.append(bytes: field.value)
+        }
         for (_, event) in commit.events {
             arguments.append(event.type)
             arguments.append(event.orderId)
@@ -108,8 +115,8 @@ public struct AtomicCommitter: Sendable {
     --       aggregate again when unused), one stream per event, one hash per snapshot, one sorted
     --       set per timer
     -- ARGV: expected version, uses idempotency (0/1), idempotency ttl ms, result to remember,
-    --       timer count, state pair count, (field value)*, event count, then per event: type
-    --       orderId at data, then per snapshot: field, 's' (set) or 'd' (delete), value, then per
+    --       timer count, state pair count, (field value)*, event count, trace field count,
+    --       (trace field value)*, then per event: type orderId at data, then per snapshot: field, 's' (set) or 'd' (delete), value, then per
     --       timer: member, due ms or 'r' (remove)
     local useKey = ARGV[2] == '1'
     if useKey then
@@ -123,7 +130,9 @@ public struct AtomicCommitter: Sendable {
     local statePairs = tonumber(ARGV[6])
     local a = 7 + 2 * statePairs
     local nevents = tonumber(ARGV[a])
-    a = a + 1
+    local trace = {}
+    for t = a + 2, a + 1 + 2 * tonumber(ARGV[a + 1]) do trace[#trace + 1] = ARGV[t] end
+    a = a + 2 + #trace
     local firstSnapshot = 4 + nevents
     local lastSnapshot = #KEYS - ntimers
     local function check(key, allowed)
@@ -140,7 +149,7 @@ public struct AtomicCommitter: Sendable {
     local version = current + 1
     local result = { 'committed', tostring(version) }
     for k = 4, 3 + nevents do
-      result[#result + 1] = redis.call('XADD', KEYS[k], '*', 'type', ARGV[a], 'orderId', ARGV[a + 1], 'at', ARGV[a + 2], 'data', ARGV[a + 3])
+      result[#result + 1] = redis.call('XADD', KEYS[k], '*', 'type', ARGV[a], 'orderId', ARGV[a + 1], 'at', ARGV[a + 2], 'data', ARGV[a + 3], unpack(trace))
       a = a + 4
     end
     local hset = { 'HSET', KEYS[1], 'version', tostring(version) }

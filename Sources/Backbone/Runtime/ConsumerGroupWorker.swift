@@ -4,6 +4,7 @@ import Metrics
 import Redis
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// One instance of a policy in its consumer group. It carries every delivery guarantee so the
 /// policy is only its decision; it is made of three parts and a transport:
@@ -236,6 +237,19 @@ public final class ConsumerGroupWorker: Service, Sendable {
     private func handle(_ batch: [StreamMessage]) async throws {
         if batch.isEmpty { return }
         let sorted = await dispatcher.dispatch(batch)
+        // Each message's span ends once its writes are applied (or given up); the apply is a
+        // span under each recorded one (one script applies the whole batch).
+        let applying = sorted.handled.compactMap { item -> (any Span)? in
+            guard item.span.isRecording else { return nil }
+            let span = startSpan("apply \(policy.name)", context: item.span.context, ofKind: .internal)
+            span.attributes["baedal.batch.messages"] = sorted.handled.count
+            span.attributes["baedal.effects.writes"] = item.handled.effects.writes.count
+            return span
+        }
+        defer {
+            for span in applying { span.end() }
+            for item in sorted.handled { item.span.end() }
+        }
         try await scheduler.park(sorted.failed)
         do {
             try await applyHoldingOn(sorted.handled.map(\.handled))
@@ -244,9 +258,9 @@ public final class ConsumerGroupWorker: Service, Sendable {
             // large for a script): find it, keep the rest. Each message stands alone here: one
             // that cannot even be dead-lettered stays pending and holds up nothing else.
             logger.error("applying a batch failed; applying its messages one by one", metadata: ["error": "\(reason)"])
-            for (handled, message) in sorted.handled {
+            for (handled, message, span) in sorted.handled {
                 do {
-                    try await applyAlone(handled, message: message)
+                    try await applyAlone(handled, message: message, span: span)
                 } catch TransportFailure.refused(let reason) {
                     logger.critical("a message could not be applied nor dead-lettered; it stays pending", metadata: [
                         "orderId": "\(message.string("orderId") ?? "-")", "stream": "\(message.stream)", "id": "\(message.id)", "error": "\(reason)",
@@ -302,7 +316,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
     /// Applies one message's writes; when the store refuses them for good (the key is of another
     /// type, a count would overflow), the message is dead-lettered at once with the reason: a
     /// retry could not help, and it must not hold up the messages behind it.
-    private func applyAlone(_ handled: Handled, message: StreamMessage) async throws {
+    private func applyAlone(_ handled: Handled, message: StreamMessage, span: any Span) async throws {
         do {
             try await apply([handled])
         } catch TransportFailure.refused(let reason) {
@@ -310,7 +324,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
                 "orderId": "\(message.string("orderId") ?? "-")", "id": "\(message.id)", "deliveries": "\(message.deliveries)", "error": "\(reason)",
             ])
             try await apply([Handled(stream: handled.stream, id: handled.id,
-                                     effects: deadLetter.effects(for: message, reason: "its effects could not be applied: \(reason)"),
+                                     effects: MessageSpan.stamped(deadLetter.effects(for: message, reason: "its effects could not be applied: \(reason)"), by: span),
                                      redelivered: handled.redelivered)])
         }
     }

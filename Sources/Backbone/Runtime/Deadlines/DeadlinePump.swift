@@ -2,6 +2,7 @@ import Contract
 import Logging
 import Metrics
 import Redis
+import Tracing
 import ServiceLifecycle
 
 /// The runtime's durable timers: a sorted set of timers (`<kind>:<id>` scored by when each
@@ -58,8 +59,16 @@ public final class DeadlinePump: Service, Sendable {
     /// Moves what is due now (at most `batch`).
     public func pass() async throws -> Pass {
         let at = now()
-        let reply = try await client.withConnection { [timers, stream, batch] connection throws(RedisError) in
-            try Self.script.run(on: connection, keys: [timers, stream], arguments: RedisCommand([String(at), String(batch)]))
+        // The deadlines told in one pass begin a trace (a `PRODUCER` span, exported only when
+        // the pass told something): their entries carry its context.
+        let span = startSpan("deadlines \(stream)", context: .topLevel, ofKind: .producer)
+        var arguments = RedisCommand([String(at), String(batch)])
+        for field in TraceFields.of(span.context) {
+            arguments.append(field.name)
+            arguments.append(bytes: field.value)
+        }
+        let reply = try await client.withConnection { [timers, stream, arguments] connection throws(RedisError) in
+            try Self.script.run(on: connection, keys: [timers, stream], arguments: arguments)
         }
         guard let parts = reply.array, parts.count >= 3, let moved = parts[0].int, let left = parts[1].int else {
             throw RedisError.unexpectedReply(expected: "a deadline pass", got: "\(reply)")
@@ -67,7 +76,13 @@ public final class DeadlinePump: Service, Sendable {
         let nextDue = parts[2].milliseconds
         let pass = Pass(moved: moved, waiting: left, nextDue: nextDue, malformed: parts.count > 3 ? max(0, parts[3].int ?? 0) : 0)
         waiting.record(left)
-        if moved > 0 { fired.increment(by: moved) }
+        if moved > 0 {
+            fired.increment(by: moved)
+            span.attributes["messaging.system"] = "redis"
+            span.attributes["messaging.destination.name"] = stream
+            span.attributes["messaging.batch.message_count"] = moved
+            span.end()
+        }
         // Still overdue after the pass: more were due than one pass moves.
         let late = nextDue.map { at > $0 ? Double(at) / 1_000 - Double($0) / 1_000 : 0 } ?? 0
         lateness.record(late)
@@ -123,7 +138,8 @@ public final class DeadlinePump: Service, Sendable {
     /// being told, and counted; a score that is not a finite number of ms is told as 0.
     static let script = RedisScript(source: #"""
     #!lua
-    -- KEYS: the timers (sorted set), the stream; ARGV: now (ms), at most how many to move
+    -- KEYS: the timers (sorted set), the stream; ARGV: now (ms), at most how many to move, then
+    --       the trace context's (field value)* for the entries
     -- returns { moved, left, score of the next (or ''), malformed members removed }
     local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
     local moved, malformed = 0, 0
@@ -133,7 +149,7 @@ public final class DeadlinePump: Service, Sendable {
       local kind, id = string.match(member, '^([a-z]+):([^:]+)$')
       if id then
         local data = '{"orderId":' .. cjson.encode(id) .. ',"deadline":' .. cjson.encode(kind) .. ',"due":' .. string.format('%.0f', score) .. '}'
-        redis.call('XADD', KEYS[2], '*', 'type', 'DeadlineDue', 'orderId', id, 'at', ARGV[1], 'data', data)
+        redis.call('XADD', KEYS[2], '*', 'type', 'DeadlineDue', 'orderId', id, 'at', ARGV[1], 'data', data, unpack(ARGV, 3))
         moved = moved + 1
       else
         malformed = malformed + 1

@@ -1,5 +1,6 @@
 import Contract
 import Logging
+import Tracing
 
 /// Hands each message of a batch to the policy through its middleware (Watermill's router: the
 /// replay filter, failure logging, dead letters, metrics, one concern per file) and sorts the
@@ -9,6 +10,8 @@ struct Dispatcher: Sendable {
     let handler: Handler
     let schedule: RetrySchedule
     let clock: EpochClock
+    let group: String
+    let consumer: String
 
     init(policy: Policy, settings: WorkerSettings, deadLetter: DeadLetter, clock: @escaping EpochClock, logger: Logger) {
         handler = chain([
@@ -20,11 +23,14 @@ struct Dispatcher: Sendable {
         ], policy.handle)
         schedule = settings.retry
         self.clock = clock
+        group = policy.name
+        consumer = settings.consumer
     }
 
     struct Sorted: Sendable {
-        /// Handled messages with their writes, in batch order, with the message each came from.
-        var handled: [(handled: Handled, message: StreamMessage)] = []
+        /// Handled messages with their writes, in batch order, with the message each came from
+        /// and its consumer span (`MessageSpan`), which the worker ends once the writes are applied.
+        var handled: [(handled: Handled, message: StreamMessage, span: any Span)] = []
         /// Failed messages, with when each is due again.
         var failed: [RetryBook.Entry] = []
     }
@@ -33,10 +39,17 @@ struct Dispatcher: Sendable {
         var sorted = Sorted()
         sorted.handled.reserveCapacity(batch.count)
         for message in batch {
+            // The policy runs inside the message's span: its calls (the gateway, the webhook) and
+            // its log lines carry the trace, and the entries it appends carry the span's context.
+            let span = MessageSpan.start(message, group: group, consumer: consumer)
             do {
-                let effects = try await handler(message)
-                sorted.handled.append((Handled(stream: message.stream, id: message.id, effects: effects, redelivered: message.deliveries > 1), message))
+                let effects = try await InstrumentationContext.$current.withValue(span.context) { try await handler(message) }
+                sorted.handled.append((Handled(stream: message.stream, id: message.id, effects: MessageSpan.stamped(effects, by: span),
+                                               redelivered: message.deliveries > 1), message, span))
             } catch {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error, message: "handling failed; delivered again later"))
+                span.end()
                 let due = schedule.due(afterDelivery: message.deliveries, now: clock())
                 sorted.failed.append(RetryBook.Entry(stream: message.stream, id: message.id, due: due, deliveries: message.deliveries, reason: "\(error)"))
             }
