@@ -38,7 +38,8 @@ test: deps
 # while the API restarts (socket held vs not), then a burst drained by one worker vs the autoscaler, then the flow's lag at fixed offered loads,
 # then what a whole order life and a placement cost Redis at 8 and 48 concurrent customers (BENCH_OLD_BIN=DIR: old beside new),
 # then the same stack on one Redis with 1 and 16 partitions and on a three-primary cluster, then a token's verification per algorithm,
-# then orders' deadlines (a backlog told by one worker, and how late each is told under a steady flow nobody answers).
+# then orders' deadlines (a backlog told by one worker, and how late each is told under a steady flow nobody answers),
+# then the price of traces (orders/s, p99 and the projector's drain with tracing off, every trace exported, 1% of them).
 bench:
 	@scripts/install-deps.sh
 	$(SWIFT) build -c release
@@ -53,6 +54,7 @@ bench:
 	@scripts/bench-cluster.sh
 	@scripts/bench-tokens.sh
 	@scripts/bench-deadlines.sh
+	@scripts/bench-tracing.sh
 
 # Release binaries to $(DESTDIR)$(PREFIX)/bin with their man pages (argument-parser's generate-manual
 # plugin, dated by the last commit; the sed drops the hidden `help` subcommand it lists, and the

@@ -130,7 +130,7 @@ let package = Package(
         // The REST API: controllers that parse, authorise and format (one per context), the
         // operator console (its page embedded in the binary) and the OpenAPI document it serves.
         .target(name: "API", dependencies: [
-            "Application", "HTTPServer", "Contract", "Orders", "Stores", "Payments", "Identity", "Operations", "RedisAdapters", "GatewayClient",
+            "Application", "HTTPServer", "Contract", "Orders", "Stores", "Payments", "Identity", "Operations", "RedisAdapters", "GatewayClient", "Telemetry",
             "Backbone", "Daemon", "JSON", "Redis", "RedisNIO", hummingbird, logging, metrics, prometheus, nioCore, httpTypes,
         ], resources: [
             .embedInCode("Console/console.html"), .embedInCode("Console/console.css"), .embedInCode("Console/console.js"),

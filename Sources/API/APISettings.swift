@@ -23,6 +23,8 @@ public struct APISettings: Sendable {
     public var http: HTTPLimits
     /// `BAEDAL_ACCESS_LOG`: a log line per request (on unless `off`).
     public var accessLog: Bool
+    /// `BAEDAL_TRACE_URL`: where the console links an entry's trace (`{traceId}` replaced).
+    public var traceURL: String?
 
     /// Every variable `baedal-api` reads, for its `--help`: the backbone's, its own, every HTTP service's.
     public static let settings: [EnvironmentSetting] = BaedalEnvironment.backboneSettings + [
@@ -38,7 +40,8 @@ public struct APISettings: Sendable {
         .init("BAEDAL_PAYMENT_TIMEOUT_MS", default: "2000", "how long a charge may take at the gateway"),
         .init("BAEDAL_BREAKER_FAILURES", default: "5", "failed charges in a row that open the circuit to the gateway"),
         .init("BAEDAL_BREAKER_OPEN_MS", default: "5000", "how long the open circuit refuses charges before it tries one"),
-    ] + HTTPDaemon.settings
+        .init("BAEDAL_TRACE_URL", default: "none", "the console links each entry's trace there: an http(s):// URL with {traceId} in it, e.g. http://jaeger:16686/trace/{traceId}"),
+    ] + HTTPDaemon.settings + ProcessSupport.tracingSettings
 
     public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws(BaedalEnvironment.Invalid) {
         environment = try BaedalEnvironment(variables)
@@ -63,5 +66,9 @@ public struct APISettings: Sendable {
         breakerOpenMilliseconds = try BaedalEnvironment.positive("BAEDAL_BREAKER_OPEN_MS", variables, default: 5_000)
         http = try HTTPLimits(variables)
         accessLog = AccessLog<BaedalContext>.isOn(variables)
+        traceURL = variables["BAEDAL_TRACE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let traceURL, !(traceURL.hasPrefix("http://") || traceURL.hasPrefix("https://")) || !(traceURL.contains("{traceId}")) || traceURL.count > 2_000 {
+            throw .init(description: "BAEDAL_TRACE_URL must be an http:// or https:// URL with {traceId} in it (e.g. http://jaeger:16686/trace/{traceId}), got '\(traceURL.prefix(80))'")
+        }
     }
 }

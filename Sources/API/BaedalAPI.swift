@@ -66,7 +66,8 @@ public final class BaedalAPI: Sendable {
             health: HealthController(health: health, registry: registry, details: { [("paymentCircuit", breaker.state.rawValue)] }),
             console: ConsoleAPIController(baedal: baedal, keySpace: settings.environment.keySpace, redis: redis, auth: authenticator,
                                           timeouts: OrderTimeouts(acceptSeconds: settings.environment.acceptTimeoutSeconds,
-                                                                  pickupSeconds: settings.environment.pickupTimeoutSeconds)))
+                                                                  pickupSeconds: settings.environment.pickupTimeoutSeconds),
+                                          traceURL: settings.traceURL))
     }
 
     public func shutdown() async {

@@ -26,7 +26,7 @@ public struct PaymentGatewaySettings: Sendable {
         .init("BAEDAL_PAYMENT_PORT", default: "8081", "the port to listen on"),
         .init("BAEDAL_PAYMENT_LATENCY_MS", default: "0", "added latency per charge: N, or MIN-MAX for a uniform range (at most 600000)"),
         .init("BAEDAL_PAYMENT_DECLINE_ABOVE", default: "none", "decline amounts above this many won"),
-    ] + HTTPDaemon.settings
+    ] + HTTPDaemon.settings + ProcessSupport.tracingSettings
 
     public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws(BaedalEnvironment.Invalid) {
         environment = try BaedalEnvironment(variables)

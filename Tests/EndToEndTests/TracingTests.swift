@@ -44,7 +44,8 @@ struct TracingTests {
     @Test func oneOrderIsFollowedAcrossTheAPITheGatewayTheStreamsAndEveryPolicy() async throws {
         let collector = try await OTLPReceiver()
         let webhook = try WebhookReceiver()
-        let deployment = try await Deployment(workers: ["store-inbox", "payment-refund", "delivery-dispatch", "projector"],
+        let deployment = try await Deployment(api: ["BAEDAL_TRACE_URL": "http://jaeger.example:16686/trace/{traceId}"],
+                                              workers: ["store-inbox", "payment-refund", "delivery-dispatch", "projector"],
                                               environment: collector.environment)
         // The notification worker logs JSON at debug level: its lines inside a span carry the trace.
         try deployment.startWorker("notification", ["BAEDAL_NOTIFY_WEBHOOK": webhook.url, "BAEDAL_LOG_FORMAT": "json", "BAEDAL_LOG_LEVEL": "debug"])
@@ -163,6 +164,18 @@ struct TracingTests {
             #expect((line["span_id"] as? String)?.count == 16)
         }
 
+        // The console's timeline shows each entry's trace id, linked through BAEDAL_TRACE_URL.
+        let ops = try await deployment.token("operator", "ops-traced")
+        let timeline = try await deployment.call("GET", "/console/api/orders/\(orderId)", token: ops).object["timeline"] as? [String: Any]
+        let shown = timeline?["events"] as? [[String: Any]] ?? []
+        #expect(shown.count >= 10, "\(shown)")
+        for event in shown {
+            let entry = traced.first { $0.id == event["id"] as? String && $0.stream == event["stream"] as? String }
+            let trace = traceparentParts(entry?.fields["traceparent"])?.traceId
+            #expect(trace != nil && event["traceId"] as? String == trace, "\(event)")
+            #expect(event["traceUrl"] as? String == "http://jaeger.example:16686/trace/\(trace ?? "")")
+        }
+
         // What a trace of one order looks like (the closing note's figures).
         let orderTraces = Set(traced.filter { $0.fields["orderId"] == orderId }.compactMap { traceparentParts($0.fields["traceparent"])?.traceId })
         let orderSpans = spans.filter { orderTraces.contains($0.traceId) }
@@ -173,6 +186,27 @@ struct TracingTests {
             return depth
         }
         print("tracing: order \(orderId): \(orderTraces.count) traces (one per request), \(orderSpans.count) spans, deepest \(orderSpans.map(depth).max() ?? 0)")
+    }
+
+    @Test func tracingSettingsThatCannotBeUsedStopTheProcessWithOneLine() async throws {
+        let redis = try RedisServer()
+        let worker = try BaedalProcess("baedal-worker", ["projector"], environment: [
+            "BAEDAL_REDIS_URL": redis.url, "OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector.example:4318",
+        ])
+        #expect(await worker.waitForExit() == 2)
+        #expect(worker.log.contains("OTEL_EXPORTER_OTLP_ENDPOINT is https://"), "\(worker.log)")
+        let sampler = try BaedalProcess("baedal-payment", [], environment: [
+            "BAEDAL_REDIS_URL": redis.url, "BAEDAL_PAYMENT_PORT": String(try freePort()),
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_TRACES_SAMPLER": "sometimes",
+        ])
+        #expect(await sampler.waitForExit() == 2)
+        #expect(sampler.log.contains("OTEL_TRACES_SAMPLER must be"), "\(sampler.log)")
+        let api = try BaedalProcess("baedal-api", [], environment: [
+            "BAEDAL_REDIS_URL": redis.url, "BAEDAL_JWT_SECRET": Deployment.secret, "BAEDAL_API_PORT": String(try freePort()),
+            "BAEDAL_TRACE_URL": "javascript:alert(1)",
+        ])
+        #expect(await api.waitForExit() == 2)
+        #expect(api.log.contains("BAEDAL_TRACE_URL must be an http:// or https:// URL with {traceId}"), "\(api.log)")
     }
 
     @Test func aMessageRedeliveredAfterItsConsumerWasKilledLinksToTheSameProducer() async throws {

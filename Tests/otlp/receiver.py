@@ -1,7 +1,8 @@
 """An OTLP/HTTP traces receiver for the tests: decodes each ExportTraceServiceRequest with the
 official protobuf definitions (opentelemetry-proto) and writes one JSON line per span to the
 file given, so a Swift test can read what every process exported. Prints its port on the first
-line of stdout. A request that does not decode is answered 400 and written as {"error": ...}."""
+line of stdout. A request that does not decode is answered 400 and written as {"error": ...}.
+With --count after the file (the tracing bench), only {"spans": N} per request is written."""
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,6 +38,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError("content type " + str(self.headers.get("Content-Type")))
             request = ExportTraceServiceRequest()
             request.ParseFromString(body)
+            if COUNT_ONLY:
+                lines.append({"spans": sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)})
+                request = ExportTraceServiceRequest()
             for resource_spans in request.resource_spans:
                 resource = attributes(resource_spans.resource.attributes)
                 for scope_spans in resource_spans.scope_spans:
@@ -66,6 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(answer)
 
 
+COUNT_ONLY = sys.argv[2:] == ["--count"]
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()

@@ -21,14 +21,18 @@ public struct ConsoleAPIController: Sendable {
     let autoscaler: AutoscalerReport
     let waiting: WaitingOrders
     let auth: Authenticator
+    /// `BAEDAL_TRACE_URL`: each timeline entry links its trace there.
+    let traceURL: String?
 
-    init(baedal: Baedal, keySpace: KeySpace, redis: any RedisExecutor, auth: Authenticator, timeouts: OrderTimeouts = .standard) {
+    init(baedal: Baedal, keySpace: KeySpace, redis: any RedisExecutor, auth: Authenticator, timeouts: OrderTimeouts = .standard,
+         traceURL: String? = nil) {
         self.baedal = baedal
         inspector = PartitionedInspector(keySpace: keySpace, redis: redis)
         deadLetters = DeadLetterStore(keySpace: keySpace, redis: redis)
         autoscaler = AutoscalerReport(keys: keySpace.shared, redis: redis)
         waiting = WaitingOrders(keySpace: keySpace, redis: redis, acceptSeconds: timeouts.acceptSeconds, pickupSeconds: timeouts.pickupSeconds)
         self.auth = auth
+        self.traceURL = traceURL
     }
 
     var keySpace: KeySpace { inspector.keySpace }
@@ -113,7 +117,8 @@ public struct ConsoleAPIController: Sendable {
             try await Self.checkIssued(cursors, inspector: StreamInspector(keys: timeline.keys, redis: timeline.redis))
             let scan = try await timeline.scan(orderId: orderId, placedAt: order?.placedAt, after: cursors)
             return JSONBody.response(ConsoleViews.order(orderId, order, scan, streams: timeline.streamKeys,
-                                                        partition: keySpace.partitions > 1 ? keySpace.partition(of: orderId) : nil))
+                                                        partition: keySpace.partitions > 1 ? keySpace.partition(of: orderId) : nil,
+                                                        traceURL: traceURL))
         }
     }
 

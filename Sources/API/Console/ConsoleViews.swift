@@ -2,6 +2,7 @@ import Contract
 import Application
 import JSON
 import Operations
+import Telemetry
 import Orders
 
 /// The console's JSON: what the page draws, nothing more. Every value from Redis goes out as a
@@ -96,7 +97,9 @@ enum ConsoleViews {
     }
 
     /// `partition`: the order's partition, when there are several (its timeline reads only that one).
-    static func order(_ orderId: String, _ order: Order?, _ scan: OrderTimeline.Scan, streams: [String], partition: Int? = nil) -> String {
+    /// `traceURL` is `BAEDAL_TRACE_URL` (`{traceId}` in it is replaced by each entry's trace id).
+    static func order(_ orderId: String, _ order: Order?, _ scan: OrderTimeline.Scan, streams: [String], partition: Int? = nil,
+                      traceURL: String? = nil) -> String {
         JSONWriter.object { json in
             json.field("orderId", orderId)
             if let partition { json.field("partition", partition) }
@@ -115,6 +118,11 @@ enum ConsoleViews {
                         json.field("id", event.id)
                         json.field("type", event.type)
                         if let at = event.at { json.field("at", at) }
+                        let traceparent = event.fields.first { $0.name == "traceparent" }?.value
+                        if let trace = traceparent.flatMap({ TraceContext(traceparent: $0) }) {
+                            json.field("traceId", trace.traceID.hex)
+                            if let traceURL { json.field("traceUrl", traceURL.split(separator: "{traceId}", omittingEmptySubsequences: false).joined(separator: trace.traceID.hex)) }
+                        }
                         json.key("fields")
                         StreamInspector.Stream.write(event.fields, into: &json)
                     }

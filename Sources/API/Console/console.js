@@ -499,6 +499,10 @@
         el("span", { class: "type", text: event.type || "(no type)" }),
         el("span", { class: "where" }, el("span", { class: "mono", text: event.stream }), " ", el("span", { class: "mono muted", text: event.id }),
           dead ? el("span", { class: "alarm", text: " dead letter: " + (fieldValue(event.fields, "reason") || "") }) : null),
+        // The trace of what wrote the entry, linked when BAEDAL_TRACE_URL is set.
+        event.traceId ? el("span", { class: "trace" }, "trace ", event.traceUrl
+          ? el("a", { class: "mono", href: event.traceUrl, target: "_blank", rel: "noopener noreferrer", text: event.traceId })
+          : el("span", { class: "mono muted", text: event.traceId })) : null,
         el("details", {}, el("summary", { text: "fields" }), fieldList(event.fields)));
     }));
   }
