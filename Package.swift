@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "HTTPLite"),
         // Traces: W3C trace context, a swift-distributed-tracing tracer, and its batching OTLP/HTTP
         // exporter over HTTPLite (no NIO in a worker), set up from the standard OTEL_* variables.
-        .target(name: "Telemetry", dependencies: ["HTTPLite", logging, lifecycle, tracing]),
+        .target(name: "Telemetry", dependencies: ["HTTPLite", logging, metrics, lifecycle, tracing]),
 
         // MARK: Model: the domain, pure. No I/O in these targets' dependency graph (a test holds it).
         // The event contract: envelope, streams, the catalogue of event types, the one shape of an

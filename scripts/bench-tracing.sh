@@ -3,7 +3,8 @@
 # baedal-payment with latency 0, one of each worker) on one Redis, in three modes alternated
 # TRACE_RUNS times (3): tracing off (no OTEL_* variable), every trace exported
 # (OTEL_EXPORTER_OTLP_ENDPOINT to a local OTLP receiver, parentbased_always_on) and 1% of traces
-# (parentbased_traceidratio 0.01). Each run: wrk on POST /orders (orders/s, p50, p99), then the
+# (parentbased_traceidratio 0.01). Each run: wrk on POST /orders (orders/s, p50, p99; the workers
+# then catch up, still in that mode), then the
 # projector draining a pre-filled stream (events/s; its entries carry no traceparent, so each
 # consumer span is a root sampled by the ratio). Medians per mode and their ratio to "off";
 # the spans the receiver got. Figures are printed, never asserted. BENCH_BIN picks the binaries.
@@ -19,6 +20,7 @@ export BAEDAL_PAYMENT_LATENCY_MS=0
 STACK_API=0 . scripts/bench-stack.sh tracing
 kill -TERM "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=()  # started per mode below
 
+: >"$DIR/spans.jsonl"
 "$PY" Tests/otlp/receiver.py "$DIR/spans.jsonl" --count >"$DIR/receiver.port" 2>"$DIR/receiver.log" & pids+=($!)
 for _ in $(seq 100); do [ -s "$DIR/receiver.port" ] && break; sleep 0.1; done
 OTLP="http://127.0.0.1:$(head -1 "$DIR/receiver.port")"
@@ -54,6 +56,18 @@ start_stack() {
     curl -fs "http://127.0.0.1:$PAY_PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
   sleep 1  # the workers' groups
 }
+caught_up() {  # waits (60 s at most) until every group of the stack's streams has read and acknowledged all
+  "$PY" - "$PORT" <<'PY'
+import sys, time, redis
+r = redis.Redis(port=int(sys.argv[1]), decode_responses=True)
+deadline = time.time() + 60
+while time.time() < deadline:
+    groups = [g for key in r.scan_iter("baedal:*") if r.type(key) == "stream" for g in r.xinfo_groups(key)]
+    if all((g.get("lag") or 0) == 0 and g["pending"] == 0 for g in groups):
+        break
+    time.sleep(0.2)
+PY
+}
 stop_stack() {  # every process but the receiver (the first pid)
   kill -TERM "${pids[@]:1}" 2>/dev/null || true
   for pid in "${pids[@]:1}"; do wait "$pid" 2>/dev/null || true; done
@@ -70,6 +84,7 @@ for run in $(seq "$RUNS"); do
     rps=$(grep 'Requests/sec' "$DIR/wrk.txt" | awk '{print $2}')
     p50=$(ms "$(grep -E '^ +50%' "$DIR/wrk.txt" | awk '{print $2}')"); p99=$(ms "$(grep -E '^ +99%' "$DIR/wrk.txt" | awk '{print $2}')")
     errors=$(grep -E 'Non-2xx' "$DIR/wrk.txt" | awk '{print $NF}' || true)
+    caught_up  # the workers handle what the run wrote in the run's mode, not the next one's
     stop_stack
     drained=$(env $(mode_env "$mode") BAEDAL_PREFIX=tracebench "$BIN/baedal-bench" drain 1 "$BIN/baedal-worker")
     drain=$(echo "$drained" | sed -E 's/.*= ([0-9]+) events\/s.*/\1/')

@@ -116,6 +116,7 @@ public struct PaymentLedger: Sendable {
     static let approveScript = RedisScript(source: #"""
     -- KEYS: idempotency key, payment hash, by-order hash, payment stream
     -- ARGV: paymentId orderId customerId amount eventType at data, then the trace's (field value)*
+    if (#ARGV - 7) % 2 ~= 0 then return redis.error_reply('ERR the trace fields come in pairs') end
     local first = redis.call('GET', KEYS[1])
     if first then return { 'repeated', first } end
     redis.call('HSET', KEYS[2], 'orderId', ARGV[2], 'customerId', ARGV[3], 'amount', ARGV[4], 'status', 'approved')
@@ -127,6 +128,7 @@ public struct PaymentLedger: Sendable {
 
     static let cancelScript = RedisScript(source: #"""
     -- KEYS: payment hash, payment stream; ARGV: eventType orderId at data, then the trace's (field value)*
+    if (#ARGV - 4) % 2 ~= 0 then return redis.error_reply('ERR the trace fields come in pairs') end
     if redis.call('HGET', KEYS[1], 'status') ~= 'approved' then return 0 end
     redis.call('HSET', KEYS[1], 'status', 'cancelled')
     redis.call('XADD', KEYS[2], '*', 'type', ARGV[1], 'orderId', ARGV[2], 'at', ARGV[3], 'data', ARGV[4], unpack(ARGV, 5))

@@ -39,8 +39,8 @@ enum OTLPEncoding {
                 l.bytes(1, link.traceID.bytes)
                 l.bytes(2, link.spanID.bytes)
                 if let state = link.state { l.string(3, state) }
-                // Flags: the trace flags, and "is remote" known and true (a context read from a carrier).
-                l.fixed32(6, link.sampled ? 0x301 : 0x300)
+                // Flags: the trace flags, "is remote" known (0x100) and whether it is (0x200).
+                l.fixed32(6, (link.sampled ? 1 : 0) | 0x100 | (link.isRemote ? 0x200 : 0))
             }
         }
         if let status = span.status {
@@ -49,7 +49,7 @@ enum OTLPEncoding {
                 s.varint(3, status.code == .ok ? 1 : 2)
             }
         }
-        w.fixed32(16, span.context.sampled ? 1 : 0)
+        w.fixed32(16, (span.context.sampled ? 1 : 0) | (span.parentSpanID == nil ? 0 : 0x100 | (span.parentIsRemote ? 0x200 : 0)))
     }
 
     static func kind(_ kind: SpanKind) -> UInt64 {

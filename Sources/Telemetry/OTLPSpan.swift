@@ -20,6 +20,8 @@ extension InstrumentationContext {
 public struct FinishedSpan: Sendable {
     public var context: TraceContext
     public var parentSpanID: SpanID?
+    /// The parent was read from a carrier (another process's span).
+    public var parentIsRemote: Bool
     public var name: String
     public var kind: SpanKind
     public var start: UInt64
@@ -45,15 +47,18 @@ public final class OTLPSpan: Span {
     public let context: InstrumentationContext
     public let traceContext: TraceContext
     private let parentSpanID: SpanID?
+    private let parentIsRemote: Bool
     private let kind: SpanKind
     private let start: UInt64
     private let state: Mutex<State>
     private let sink: SpanSink?
 
-    init(name: String, context: InstrumentationContext, traceContext: TraceContext, parentSpanID: SpanID?, kind: SpanKind, start: UInt64, sink: SpanSink?) {
+    init(name: String, context: InstrumentationContext, traceContext: TraceContext, parentSpanID: SpanID?, parentIsRemote: Bool = false,
+         kind: SpanKind, start: UInt64, sink: SpanSink?) {
         self.context = context
         self.traceContext = traceContext
         self.parentSpanID = parentSpanID
+        self.parentIsRemote = parentIsRemote
         self.kind = kind
         self.start = start
         self.sink = traceContext.sampled ? sink : nil
@@ -103,7 +108,7 @@ public final class OTLPSpan: Span {
         let finished: FinishedSpan? = state.withLock { state in
             if state.ended { return nil }
             state.ended = true
-            return FinishedSpan(context: traceContext, parentSpanID: parentSpanID, name: state.name, kind: kind, start: start,
+            return FinishedSpan(context: traceContext, parentSpanID: parentSpanID, parentIsRemote: parentIsRemote, name: state.name, kind: kind, start: start,
                                 end: instant().nanosecondsSinceEpoch, attributes: state.attributes, events: state.events,
                                 links: state.links, status: state.status)
         }

@@ -22,7 +22,8 @@ public struct OTLPTracer: Tracer {
         let traceID = parent?.traceID ?? TraceID.random()
         let own = TraceContext(traceID: traceID, spanID: SpanID.random(), sampled: sampler.sample(traceID, parent: parent), state: parent?.state)
         context.traceContext = own
-        return OTLPSpan(name: operationName, context: context, traceContext: own, parentSpanID: parent?.spanID, kind: kind,
+        return OTLPSpan(name: operationName, context: context, traceContext: own, parentSpanID: parent?.spanID,
+                        parentIsRemote: parent?.isRemote ?? false, kind: kind,
                         start: instant().nanosecondsSinceEpoch, sink: exporter)
     }
 

@@ -1,5 +1,6 @@
 import HTTPLite
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -21,6 +22,11 @@ public final class SpanExporter: Service, SpanSink, Sendable {
     private let wakes: AsyncStream<Void>
     private let logger: Logger
     private let exported = Atomic<Int>(0)
+    /// `baedal_trace_spans_exported_total`, `baedal_trace_spans_dropped_total{reason}` (the queue
+    /// was full, or the collector refused or could not be reached).
+    private let exportedCounter = Counter(label: "baedal_trace_spans_exported_total")
+    private let droppedFull = Counter(label: "baedal_trace_spans_dropped_total", dimensions: [("reason", "queue_full")])
+    private let droppedExport = Counter(label: "baedal_trace_spans_dropped_total", dimensions: [("reason", "export_failed")])
 
     init(settings: TracingSettings, logger: Logger) {
         self.settings = settings
@@ -69,35 +75,46 @@ public final class SpanExporter: Service, SpanSink, Sendable {
         await exportAll()
     }
 
-    /// Posts everything queued, a batch at a time.
+    /// Posts everything queued, a batch at a time, for at most `exportTimeout`; a failed post
+    /// ends the round (the collector is down or slow: the rest waits for the next one, or is
+    /// dropped when the queue is full), so a shutdown never waits longer than that.
     public func exportAll() async {
-        while true {
+        let deadline = ContinuousClock.now + settings.exportTimeout
+        while ContinuousClock.now < deadline {
             let (batch, dropped): ([FinishedSpan], Int) = queue.withLock { queue in
                 let batch = Array(queue.spans.prefix(settings.maxBatch))
                 queue.spans.removeFirst(batch.count)
                 defer { queue.dropped = 0 }
                 return (batch, queue.dropped)
             }
-            if dropped > 0 { complain("spans were dropped: the export queue was full", ["dropped": "\(dropped)"]) }
+            if dropped > 0 {
+                droppedFull.increment(by: dropped)
+                complain("spans were dropped: the export queue was full", ["dropped": "\(dropped)"])
+            }
             if batch.isEmpty { return }
-            await post(batch)
+            if !(await post(batch, timeout: min(settings.timeout, deadline - ContinuousClock.now))) { return }
         }
     }
 
-    private func post(_ batch: [FinishedSpan]) async {
+    /// Whether the collector took the batch.
+    private func post(_ batch: [FinishedSpan], timeout: Duration) async -> Bool {
         let body = OTLPEncoding.request(batch, resource: settings.resource)
         do {
             let response = try await HTTPLite.send("POST", settings.endpoint,
                                                    headers: [("Content-Type", "application/x-protobuf")] + settings.headers,
-                                                   body: body, timeout: settings.timeout)
+                                                   body: body, timeout: max(timeout, .milliseconds(1)))
             if (200..<300).contains(response.status) {
                 exported.add(batch.count, ordering: .relaxed)
-            } else {
-                complain("the trace collector refused spans", ["status": "\(response.status)", "spans": "\(batch.count)"])
+                exportedCounter.increment(by: batch.count)
+                return true
             }
+            droppedExport.increment(by: batch.count)
+            complain("the trace collector refused spans", ["status": "\(response.status)", "spans": "\(batch.count)"])
         } catch {
+            droppedExport.increment(by: batch.count)
             complain("the trace collector cannot be reached; spans dropped", ["error": "\(error)", "spans": "\(batch.count)"])
         }
+        return false
     }
 
     /// One warning a minute at most.

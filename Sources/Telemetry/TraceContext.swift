@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A W3C trace context (`traceparent`, and `tracestate` when there is one): the trace, the span
 /// that wrote something, and whether the trace is sampled. It travels in HTTP headers and as
 /// stream entry fields; both are read from outside, so parsing is strict and never traps: a value
@@ -8,12 +10,15 @@ public struct TraceContext: Sendable, Hashable {
     public var sampled: Bool
     /// `tracestate`, kept only when it is printable ASCII of at most 512 characters.
     public var state: String?
+    /// Read from a carrier (a header, an entry): the span it names is another process's.
+    public var isRemote: Bool
 
-    public init(traceID: TraceID, spanID: SpanID, sampled: Bool, state: String? = nil) {
+    public init(traceID: TraceID, spanID: SpanID, sampled: Bool, state: String? = nil, isRemote: Bool = false) {
         self.traceID = traceID
         self.spanID = spanID
         self.sampled = sampled
         self.state = state
+        self.isRemote = isRemote
     }
 
     /// `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`. A later version is read by its first
@@ -29,16 +34,24 @@ public struct TraceContext: Sendable, Hashable {
               let flags = Self.hex(bytes[53..<55]) else { return nil }
         guard high != 0 || low != 0, span != 0 else { return nil }
         self.init(traceID: TraceID(high: high, low: low), spanID: SpanID(span), sampled: flags & 1 == 1,
-                  state: tracestate.flatMap(Self.state))
+                  state: tracestate.flatMap(Self.state), isRemote: true)
     }
 
     public init?(traceparent: String, tracestate: String? = nil) {
         self.init(traceparent: Array(traceparent.utf8), tracestate: tracestate.map { Array($0.utf8) })
     }
 
-    /// The `traceparent` value (version 00).
+    /// The `traceparent` value (version 00), written in one buffer (it is on every entry appended).
     public var traceparent: String {
-        "00-\(traceID.hex)-\(spanID.hex)-\(sampled ? "01" : "00")"
+        String(unsafeUninitializedCapacity: 55) { buffer in
+            buffer[0] = UInt8(ascii: "0"); buffer[1] = UInt8(ascii: "0"); buffer[2] = UInt8(ascii: "-")
+            SpanID.writeHex(traceID.high, into: buffer, at: 3)
+            SpanID.writeHex(traceID.low, into: buffer, at: 19)
+            buffer[35] = UInt8(ascii: "-")
+            SpanID.writeHex(spanID.value, into: buffer, at: 36)
+            buffer[52] = UInt8(ascii: "-"); buffer[53] = UInt8(ascii: "0"); buffer[54] = sampled ? UInt8(ascii: "1") : UInt8(ascii: "0")
+            return 55
+        }
     }
 
     /// `tracestate` as it may be passed on: at most 512 characters, printable ASCII, not empty.
@@ -73,9 +86,8 @@ public struct TraceID: Sendable, Hashable, CustomStringConvertible {
 
     /// A random, non-zero id.
     public static func random() -> TraceID {
-        var generator = SystemRandomNumberGenerator()
         while true {
-            let id = TraceID(high: generator.next(), low: generator.next())
+            let id = TraceID(high: IDGenerator.next(), low: IDGenerator.next())
             if id.high != 0 || id.low != 0 { return id }
         }
     }
@@ -93,9 +105,8 @@ public struct SpanID: Sendable, Hashable, CustomStringConvertible {
 
     /// A random, non-zero id.
     public static func random() -> SpanID {
-        var generator = SystemRandomNumberGenerator()
         while true {
-            let value: UInt64 = generator.next()
+            let value = IDGenerator.next()
             if value != 0 { return SpanID(value) }
         }
     }
@@ -105,13 +116,35 @@ public struct SpanID: Sendable, Hashable, CustomStringConvertible {
     public var description: String { hex }
 
     static func hex(_ value: UInt64) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8](repeating: 0, count: 16)
-        for i in 0..<16 { text[i] = digits[Int((value >> UInt64(60 - 4 * i)) & 0xF)] }
-        return String(decoding: text, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            writeHex(value, into: buffer, at: 0)
+            return 16
+        }
+    }
+
+    /// 16 lower-case hex digits of `value` at `offset`.
+    static func writeHex(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        for i in 0..<16 {
+            let nibble = UInt8(truncatingIfNeeded: (value >> UInt64(60 - 4 * i)) & 0xF)
+            buffer[offset + i] = nibble < 10 ? nibble + UInt8(ascii: "0") : nibble - 10 + UInt8(ascii: "a")
+        }
     }
 
     static func bigEndian(_ value: UInt64) -> [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: value >> UInt64(56 - 8 * $0)) }
+    }
+}
+
+/// Span and trace ids: splitmix64 over an atomic counter seeded from the system's generator once,
+/// so an id costs a few instructions instead of a `getrandom` call (one per span, on every
+/// delivery), and ids stay uniformly distributed, as ratio sampling by trace id needs.
+enum IDGenerator {
+    private static let state = Atomic<UInt64>({ var system = SystemRandomNumberGenerator(); return system.next() }())
+
+    static func next() -> UInt64 {
+        var z = state.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -14,6 +14,8 @@ public struct TracingSettings: Sendable {
     public var delay: Duration
     public var maxQueue: Int
     public var maxBatch: Int
+    /// How long one round of posts may take (`OTEL_BSP_EXPORT_TIMEOUT`), the last one at shutdown too.
+    public var exportTimeout: Duration = .seconds(30)
 
     public var serviceName: String { resource.first { $0.0 == "service.name" }?.1 ?? "" }
 
@@ -30,10 +32,11 @@ public struct TracingSettings: Sendable {
         func value(_ name: String) -> String? { variables[name].flatMap { $0.isEmpty ? nil : $0 } }
         if value("OTEL_SDK_DISABLED")?.lowercased() == "true" { return nil }
         if let exporter = value("OTEL_TRACES_EXPORTER") {
-            switch exporter {
-            case "none": return nil
-            case "otlp": break
-            default: throw Invalid(variable: "OTEL_TRACES_EXPORTER", problem: "must be otlp or none, got '\(exporter.prefix(40))'")
+            // A comma-separated list, case-insensitive (the specification's); only otlp is spoken.
+            let names = Set(exporter.lowercased().split(separator: ",").map { String($0).trimmed })
+            if names == ["none"] { return nil }
+            guard names.contains("otlp") else {
+                throw Invalid(variable: "OTEL_TRACES_EXPORTER", problem: "must be otlp or none, got '\(exporter.prefix(40))'")
             }
         }
         let endpoint: String
@@ -53,18 +56,23 @@ public struct TracingSettings: Sendable {
         }
         for name in ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"] {
             if let protocolName = value(name) {
-                guard protocolName == "http/protobuf" else {
+                guard protocolName.lowercased() == "http/protobuf" else {
                     throw Invalid(variable: name, problem: "must be http/protobuf (the only protocol the processes speak), got '\(protocolName.prefix(40))'")
                 }
                 break
             }
         }
+        // The traces' own headers win over the general ones of the same name (case-insensitive).
         var headers: [(String, String)] = []
         for name in ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] {
-            if let text = value(name) { headers += try pairs(text, variable: name) }
+            guard let text = value(name) else { continue }
+            for (key, header) in try pairs(text, variable: name) {
+                headers.removeAll { $0.0.lowercased() == key.lowercased() }
+                headers.append((key, header))
+            }
         }
-        let timeout = try milliseconds(value("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") ?? value("OTEL_EXPORTER_OTLP_TIMEOUT"),
-                                       variable: "OTEL_EXPORTER_OTLP_TIMEOUT", default: 10_000)
+        let timeoutVariable = value("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") != nil ? "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT" : "OTEL_EXPORTER_OTLP_TIMEOUT"
+        let timeout = try milliseconds(value(timeoutVariable), variable: timeoutVariable, default: 10_000)
         let sampler = try sampler(value("OTEL_TRACES_SAMPLER"), argument: value("OTEL_TRACES_SAMPLER_ARG"))
         var resource: [(String, String)] = [("service.name", value("OTEL_SERVICE_NAME") ?? service)]
         for (key, text) in try value("OTEL_RESOURCE_ATTRIBUTES").map({ text throws(Invalid) in try pairs(text, variable: "OTEL_RESOURCE_ATTRIBUTES") }) ?? []
@@ -74,10 +82,11 @@ public struct TracingSettings: Sendable {
         resource += attributes
         resource += [("telemetry.sdk.name", "baedal"), ("telemetry.sdk.language", "swift")]
         let delay = try milliseconds(value("OTEL_BSP_SCHEDULE_DELAY"), variable: "OTEL_BSP_SCHEDULE_DELAY", default: 5_000)
+        let exportTimeout = try milliseconds(value("OTEL_BSP_EXPORT_TIMEOUT"), variable: "OTEL_BSP_EXPORT_TIMEOUT", default: 30_000)
         let maxQueue = try count(value("OTEL_BSP_MAX_QUEUE_SIZE"), variable: "OTEL_BSP_MAX_QUEUE_SIZE", default: 2_048)
         let maxBatch = try count(value("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), variable: "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", default: 512)
         return TracingSettings(endpoint: endpoint, headers: headers, timeout: timeout, sampler: sampler, resource: resource,
-                               delay: delay, maxQueue: maxQueue, maxBatch: min(maxBatch, maxQueue))
+                               delay: delay, maxQueue: maxQueue, maxBatch: min(maxBatch, maxQueue), exportTimeout: exportTimeout)
     }
 
     static func sampler(_ name: String?, argument: String?) throws(Invalid) -> Sampler {
@@ -88,7 +97,7 @@ public struct TracingSettings: Sendable {
             }
             return ratio
         }
-        switch name ?? "parentbased_always_on" {
+        switch (name ?? "parentbased_always_on").lowercased() {
         case "always_on": return Sampler(root: .alwaysOn, parentBased: false)
         case "always_off": return Sampler(root: .alwaysOff, parentBased: false)
         case "traceidratio": return Sampler(root: .ratio(try ratio()), parentBased: false)

@@ -14,6 +14,7 @@ final class OTLPReceiver: @unchecked Sendable {
         var attributes: [String: Any]
         var links: [(traceId: String, spanId: String)]
         var status: Int
+        var flags: Int
         var resource: [String: Any]
 
         func string(_ key: String) -> String? { attributes[key] as? String }
@@ -60,7 +61,7 @@ final class OTLPReceiver: @unchecked Sendable {
                         parentSpanId: line["parentSpanId"] as? String ?? "", name: line["name"] as? String ?? "",
                         kind: line["kind"] as? String ?? "", attributes: line["attributes"] as? [String: Any] ?? [:],
                         links: (line["links"] as? [[String: Any]] ?? []).map { ($0["traceId"] as? String ?? "", $0["spanId"] as? String ?? "") },
-                        status: line["status"] as? Int ?? 0, resource: line["resource"] as? [String: Any] ?? [:])
+                        status: line["status"] as? Int ?? 0, flags: line["flags"] as? Int ?? 0, resource: line["resource"] as? [String: Any] ?? [:])
         }
     }
 }

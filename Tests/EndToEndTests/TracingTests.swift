@@ -73,6 +73,9 @@ struct TracingTests {
         // An entry written by hand, without a trace context: handled as before, in a trace of its own.
         let handWritten = try #require(try deployment.redisCommand("XADD", "baedal:events:order", "*", "type", "Hello", "orderId", "o-by-hand",
                                                                     "at", "1", "data", "{}").string)
+        // A poison entry, with a traceparent that is no valid one: dead-lettered, its spans errors in a trace of their own.
+        let poison = try #require(try deployment.redisCommand("XADD", "baedal:events:order", "*", "type", "OrderPlaced", "orderId", "o-poison",
+                                                               "at", "1", "data", "not json", "traceparent", "00-zz-\u{0}-01").string)
 
         // Every entry of every stream was consumed by every group of its stream, each in a
         // consumer span whose parent is the entry's producer and which links to it.
@@ -88,7 +91,7 @@ struct TracingTests {
         }
         #expect(complete, "\(deployment.logs)")
         #expect(collector.errors.isEmpty, "\(collector.errors)")
-        let traced = entries.filter { $0.id != handWritten }
+        let traced = entries.filter { $0.id != handWritten && $0.id != poison }
         #expect(traced.count >= 20, "\(traced.map(\.fields))")
         var consumerSpans = 0
         for entry in traced {
@@ -109,6 +112,7 @@ struct TracingTests {
                 #expect(span.attributes["messaging.redis.message.delivery_count"] as? Int == 1)
                 #expect(span.traceId == parent.traceId && span.parentSpanId == parent.spanId, "\(group) on \(entry.stream)")
                 #expect(span.links.contains { $0.traceId == parent.traceId && $0.spanId == parent.spanId })
+                #expect(span.flags == 0x301, "sampled, its parent another process's: \(span.flags)")
             }
         }
         #expect(consumerSpans >= traced.count)
@@ -122,6 +126,7 @@ struct TracingTests {
         #expect(server.string("http.request.method") == "POST" && server.name == "/orders", "\(server.name) \(server.attributes)")
         let client = try #require(inTrace.first { $0.service == "baedal-api" && $0.kind == "client" })
         #expect(client.parentSpanId == server.spanId)
+        #expect(client.flags == 0x101, "a local parent: \(client.flags)")
         let gateway = try #require(inTrace.first { $0.service == "baedal-payment" && $0.kind == "server" })
         #expect(gateway.parentSpanId == client.spanId)
         let approved = try #require(traced.first { $0.fields["type"] == "PaymentApproved" && $0.fields["orderId"] == orderId })
@@ -146,6 +151,16 @@ struct TracingTests {
             #expect(!traced.contains { traceparentParts($0.fields["traceparent"])?.traceId == span.traceId })
         }
         #expect(try deployment.redisCommand("XPENDING", "baedal:events:order", "projector").array?.first?.int == 0, "handled as before")
+        let poisoned = try #require(entries.first { $0.id == poison })
+        let dead = try deployment.redisCommand("XRANGE", "baedal:dead", "-", "+").array ?? []
+        let buriedBy = Set(dead.map { ($0.array?.last ?? .null).fields }.filter { $0["id"]?.string == poison }.compactMap { $0["group"]?.string })
+        #expect(buriedBy.contains("projector") && buriedBy.contains("store-inbox"), "\(dead)")
+        for group in try Self.groups(deployment, poisoned.stream) {
+            let span = try #require(Self.consumerSpan(spans, poisoned, group: group))
+            #expect(span.parentSpanId.isEmpty && span.links.isEmpty, "an invalid traceparent is no context")
+            // A group that dead-lettered it: an error; one that has no use for an order placed: acknowledged, no error.
+            #expect(span.status == (buriedBy.contains(group) ? 2 : 0), "\(group) \(span.status)")
+        }
 
         // Test 3: JSON log lines written inside a span carry its trace id.
         let notification = try #require(deployment.workers["notification"]?.first)

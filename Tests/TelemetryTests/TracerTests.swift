@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import Testing
 import Tracing
@@ -71,6 +72,29 @@ struct TracerTests {
         span.end()
         span.end()
         #expect(tracer.exporter.queued == 1)
+    }
+
+    @Test func aCollectorThatNeverAnswersHoldsAnExportRoundNoLongerThanItsTimeout() async throws {
+        // A listening socket nobody accepts on: connections queue, requests are never answered.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        #expect(listen(listener, 16) == 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let settings = TracingSettings(endpoint: "http://127.0.0.1:\(port)/v1/traces", headers: [], timeout: .seconds(10), sampler: Sampler(),
+                                       resource: [("service.name", "test")], delay: .seconds(60), maxQueue: 64, maxBatch: 2,
+                                       exportTimeout: .milliseconds(300))
+        let tracer = OTLPTracer(sampler: Sampler(), exporter: SpanExporter(settings: settings, logger: Logger(label: "test")))
+        for _ in 0..<10 { tracer.startSpan("s", context: .topLevel).end() }
+        let started = ContinuousClock.now
+        await tracer.exporter.exportAll()
+        #expect(ContinuousClock.now - started < .seconds(3), "one round stops at its timeout, and at the first failed post")
+        #expect(tracer.exporter.queued == 8, "what was not posted waits for the next round")
     }
 
     @Test func theProtobufWritersVarintsAreTheWireFormats() {

@@ -41,6 +41,26 @@ struct TracingSettingsTests {
         #expect(read.headers.contains { $0 == ("authorization", "Bearer x") })
     }
 
+    @Test func namesAreCaseInsensitiveListsAreListsAndTheTracesOwnHeadersWin() throws {
+        let read = try #require(try settings([
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_TRACES_EXPORTER": "OTLP, console",
+            "OTEL_TRACES_SAMPLER": "ParentBased_TraceIdRatio", "OTEL_TRACES_SAMPLER_ARG": "0.5", "OTEL_EXPORTER_OTLP_PROTOCOL": "HTTP/Protobuf",
+            "OTEL_EXPORTER_OTLP_HEADERS": "Authorization=general,x-tenant=a", "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "authorization=traces",
+            "OTEL_BSP_EXPORT_TIMEOUT": "1500",
+        ]))
+        #expect(read.sampler == Sampler(root: .ratio(0.5), parentBased: true))
+        #expect(read.headers.filter { $0.0.lowercased() == "authorization" }.map(\.1) == ["traces"])
+        #expect(read.headers.contains { $0 == ("x-tenant", "a") })
+        #expect(read.exportTimeout == .milliseconds(1_500))
+        #expect(try settings(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_TRACES_EXPORTER": "None"]) == nil)
+    }
+
+    @Test func anErrorNamesTheVariableThatWasGiven() {
+        #expect { try settings(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "soon"]) } throws: { error in
+            (error as? TracingSettings.Invalid)?.variable == "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
+        }
+    }
+
     @Test(arguments: [
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),

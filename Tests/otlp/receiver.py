@@ -53,7 +53,7 @@ class Handler(BaseHTTPRequestHandler):
                             "start": span.start_time_unix_nano, "end": span.end_time_unix_nano,
                             "attributes": attributes(span.attributes),
                             "links": [{"traceId": l.trace_id.hex(), "spanId": l.span_id.hex()} for l in span.links],
-                            "status": span.status.code,
+                            "status": span.status.code, "flags": span.flags,
                             "events": [e.name for e in span.events],
                         })
             status, answer = 200, ExportTraceServiceResponse().SerializeToString()

@@ -241,7 +241,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
         // span under each recorded one (one script applies the whole batch).
         let applying = sorted.handled.compactMap { item -> (any Span)? in
             guard item.span.isRecording else { return nil }
-            let span = startSpan("apply \(policy.name)", context: item.span.context, ofKind: .internal)
+            let span = ActiveTracer.tracer.startSpan("apply \(policy.name)", context: item.span.context, ofKind: .internal)
             span.attributes["baedal.batch.messages"] = sorted.handled.count
             span.attributes["baedal.effects.writes"] = item.handled.effects.writes.count
             return span
@@ -250,7 +250,18 @@ public final class ConsumerGroupWorker: Service, Sendable {
             for span in applying { span.end() }
             for item in sorted.handled { item.span.end() }
         }
-        try await scheduler.park(sorted.failed)
+        do {
+            try await scheduler.park(sorted.failed)
+            try await applyBatch(sorted)
+        } catch {
+            // Not applied (stopping, or the store failing): the messages stay pending and come again.
+            for item in sorted.handled { item.span.setStatus(SpanStatus(code: .error, message: "not applied: \(error)")) }
+            throw error
+        }
+    }
+
+    /// Applies a dispatched batch; when the store refuses it, each message alone.
+    private func applyBatch(_ sorted: Dispatcher.Sorted) async throws {
         do {
             try await applyHoldingOn(sorted.handled.map(\.handled))
         } catch TransportFailure.refused(let reason) {
@@ -262,6 +273,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
                 do {
                     try await applyAlone(handled, message: message, span: span)
                 } catch TransportFailure.refused(let reason) {
+                    span.setStatus(SpanStatus(code: .error, message: "could not be applied nor dead-lettered: \(reason)"))
                     logger.critical("a message could not be applied nor dead-lettered; it stays pending", metadata: [
                         "orderId": "\(message.string("orderId") ?? "-")", "stream": "\(message.stream)", "id": "\(message.id)", "error": "\(reason)",
                     ])
@@ -323,6 +335,7 @@ public final class ConsumerGroupWorker: Service, Sendable {
             logger.error("applying a message's effects failed; dead-lettering it", metadata: [
                 "orderId": "\(message.string("orderId") ?? "-")", "id": "\(message.id)", "deliveries": "\(message.deliveries)", "error": "\(reason)",
             ])
+            span.setStatus(SpanStatus(code: .error, message: "dead-lettered: its effects could not be applied"))
             try await apply([Handled(stream: handled.stream, id: handled.id,
                                      effects: MessageSpan.stamped(deadLetter.effects(for: message, reason: "its effects could not be applied: \(reason)"), by: span),
                                      redelivered: handled.redelivered)])

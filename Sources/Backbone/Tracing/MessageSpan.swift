@@ -9,8 +9,9 @@ import Tracing
 /// own context, so what it writes continues the trace.
 enum MessageSpan {
     static func start(_ message: StreamMessage, group: String, consumer: String) -> any Span {
+        guard ActiveTracer.isOn else { return NoOpTracer.NoOpSpan(context: .topLevel) }
         let producer = TraceFields.context(of: message)
-        let span = startSpan("process \(message.stream)", context: producer ?? .topLevel, ofKind: .consumer)
+        let span = ActiveTracer.tracer.startSpan("process \(message.stream)", context: producer ?? .topLevel, ofKind: .consumer)
         guard span.isRecording else { return span }
         if let producer { span.addLink(SpanLink(context: producer, attributes: [:])) }
         span.updateAttributes { attributes in
@@ -30,6 +31,7 @@ enum MessageSpan {
 
     /// `effects` with every entry it appends carrying `span`'s context.
     static func stamped(_ effects: Effects, by span: any Span) -> Effects {
+        guard ActiveTracer.isOn else { return effects }
         let trace = TraceFields.of(span.context)
         guard !trace.isEmpty, effects.writes.contains(where: { if case .append = $0 { true } else { false } }) else { return effects }
         return Effects(effects.writes.map { write in

@@ -11,22 +11,23 @@ public enum TraceFields {
 
     /// The current span's context as fields, or none (no span, or tracing off).
     public static func current() -> [StreamField] {
-        guard let context = InstrumentationContext.current else { return [] }
+        guard ActiveTracer.isOn, let context = InstrumentationContext.current else { return [] }
         return of(context)
     }
 
     /// `context` as fields, or none.
     public static func of(_ context: InstrumentationContext) -> [StreamField] {
+        guard ActiveTracer.isOn else { return [] }
         var fields: [StreamField] = []
-        InstrumentationSystem.instrument.inject(context, into: &fields, using: Injector())
+        ActiveTracer.tracer.inject(context, into: &fields, using: Injector())
         return fields
     }
 
     /// The producer's context carried by an entry (none when it carries none, or nothing valid).
     public static func context(of message: StreamMessage) -> InstrumentationContext? {
-        guard message.value("traceparent") != nil else { return nil }
+        guard ActiveTracer.isOn, message.value("traceparent") != nil else { return nil }
         var context = InstrumentationContext.topLevel
-        InstrumentationSystem.instrument.extract(message.fields, into: &context, using: Extractor())
+        ActiveTracer.tracer.extract(message.fields, into: &context, using: Extractor())
         return context
     }
 

@@ -4,6 +4,7 @@ import Metrics
 import Redis
 import Tracing
 import ServiceLifecycle
+import Synchronization
 
 /// The runtime's durable timers: a sorted set of timers (`<kind>:<id>` scored by when each
 /// comes due, ms) set and cleared by the commits that own them, and this pump, which moves every
@@ -28,6 +29,9 @@ public final class DeadlinePump: Service, Sendable {
     private let waiting: Gauge
     private let lateness: Gauge
     private let fired: Counter
+    /// When the last pass saw the next timer due (0: not known), so that a span is begun only
+    /// for a pass that expects to tell something.
+    private let expectedDue = Atomic<Int64>(0)
 
     /// What one pass did.
     public struct Pass: Sendable, Hashable {
@@ -59,28 +63,42 @@ public final class DeadlinePump: Service, Sendable {
     /// Moves what is due now (at most `batch`).
     public func pass() async throws -> Pass {
         let at = now()
-        // The deadlines told in one pass begin a trace (a `PRODUCER` span, exported only when
-        // the pass told something): their entries carry its context.
-        let span = startSpan("deadlines \(stream)", context: .topLevel, ofKind: .producer)
+        // The deadlines told in one pass begin a trace (a `PRODUCER` span): their entries carry
+        // its context. A span is begun only for a pass that expects something due (the last pass
+        // saw the next one due by now, or saw nothing yet), not for every poll of an idle pump; a
+        // timer set meanwhile to come due before the one seen is told without a context (its
+        // consumers then begin a trace of their own).
+        let span: (any Span)? = ActiveTracer.isOn && at >= expectedDue.load(ordering: .relaxed)
+            ? ActiveTracer.tracer.startSpan("deadlines \(stream)", context: .topLevel, ofKind: .producer) : nil
         var arguments = RedisCommand([String(at), String(batch)])
-        for field in TraceFields.of(span.context) {
+        for field in span.map({ TraceFields.of($0.context) }) ?? [] {
             arguments.append(field.name)
             arguments.append(bytes: field.value)
         }
-        let reply = try await client.withConnection { [timers, stream, arguments] connection throws(RedisError) in
-            try Self.script.run(on: connection, keys: [timers, stream], arguments: arguments)
+        let pass: Pass
+        do {
+            let reply = try await client.withConnection { [timers, stream, arguments] connection throws(RedisError) in
+                try Self.script.run(on: connection, keys: [timers, stream], arguments: arguments)
+            }
+            guard let parts = reply.array, parts.count >= 3, let moved = parts[0].int, let left = parts[1].int else {
+                throw RedisError.unexpectedReply(expected: "a deadline pass", got: "\(reply)")
+            }
+            pass = Pass(moved: moved, waiting: left, nextDue: parts[2].milliseconds, malformed: parts.count > 3 ? max(0, parts[3].int ?? 0) : 0)
+        } catch {
+            span?.recordError(error)
+            span?.setStatus(SpanStatus(code: .error, message: "the pass failed"))
+            span?.end()
+            expectedDue.store(0, ordering: .relaxed)
+            throw error
         }
-        guard let parts = reply.array, parts.count >= 3, let moved = parts[0].int, let left = parts[1].int else {
-            throw RedisError.unexpectedReply(expected: "a deadline pass", got: "\(reply)")
-        }
-        let nextDue = parts[2].milliseconds
-        let pass = Pass(moved: moved, waiting: left, nextDue: nextDue, malformed: parts.count > 3 ? max(0, parts[3].int ?? 0) : 0)
-        waiting.record(left)
-        if moved > 0 {
-            fired.increment(by: moved)
+        let nextDue = pass.nextDue
+        expectedDue.store(nextDue ?? Int64.max, ordering: .relaxed)
+        waiting.record(pass.waiting)
+        if pass.moved > 0 { fired.increment(by: pass.moved) }
+        if let span {
             span.attributes["messaging.system"] = "redis"
             span.attributes["messaging.destination.name"] = stream
-            span.attributes["messaging.batch.message_count"] = moved
+            span.attributes["messaging.batch.message_count"] = pass.moved
             span.end()
         }
         // Still overdue after the pass: more were due than one pass moves.

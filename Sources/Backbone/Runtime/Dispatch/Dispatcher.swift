@@ -12,6 +12,7 @@ struct Dispatcher: Sendable {
     let clock: EpochClock
     let group: String
     let consumer: String
+    let deadStream: String
 
     init(policy: Policy, settings: WorkerSettings, deadLetter: DeadLetter, clock: @escaping EpochClock, logger: Logger) {
         handler = chain([
@@ -25,6 +26,7 @@ struct Dispatcher: Sendable {
         self.clock = clock
         group = policy.name
         consumer = settings.consumer
+        deadStream = deadLetter.stream
     }
 
     struct Sorted: Sendable {
@@ -43,7 +45,12 @@ struct Dispatcher: Sendable {
             // its log lines carry the trace, and the entries it appends carry the span's context.
             let span = MessageSpan.start(message, group: group, consumer: consumer)
             do {
-                let effects = try await InstrumentationContext.$current.withValue(span.context) { try await handler(message) }
+                let effects = ActiveTracer.isOn
+                    ? try await InstrumentationContext.$current.withValue(span.context) { try await handler(message) }
+                    : try await handler(message)
+                if span.isRecording, effects.writes.contains(where: { if case .append(deadStream, _) = $0 { true } else { false } }) {
+                    span.setStatus(SpanStatus(code: .error, message: "dead-lettered"))
+                }
                 sorted.handled.append((Handled(stream: message.stream, id: message.id, effects: MessageSpan.stamped(effects, by: span),
                                                redelivered: message.deliveries > 1), message, span))
             } catch {
