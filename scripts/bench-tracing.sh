@@ -7,7 +7,7 @@
 # then catch up, still in that mode), then the
 # projector draining a pre-filled stream (events/s; its entries carry no traceparent, so each
 # consumer span is a root sampled by the ratio). Medians per mode and their ratio to "off";
-# the spans the receiver got. Figures are printed, never asserted. BENCH_BIN picks the binaries.
+# the kB of spans the receiver got. Figures are printed, never asserted. BENCH_BIN picks the binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${BENCH_BIN:-$PWD/.build/release}"
@@ -24,7 +24,8 @@ kill -TERM "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=()  
 "$PY" Tests/otlp/receiver.py "$DIR/spans.jsonl" --count >"$DIR/receiver.port" 2>"$DIR/receiver.log" & pids+=($!)
 for _ in $(seq 100); do [ -s "$DIR/receiver.port" ] && break; sleep 0.1; done
 OTLP="http://127.0.0.1:$(head -1 "$DIR/receiver.port")"
-spans() { awk -F'[:}]' '{s += $2} END {print s + 0}' "$DIR/spans.jsonl"; }
+# What the receiver got: kB of OTLP protobuf (it decodes nothing, so as not to take the CPU it measures).
+spans() { awk -F'[:}]' '{s += $2} END {printf "%d", s / 1024}' "$DIR/spans.jsonl"; }
 
 TOKEN=$("$BIN/baedalctl" token --role customer --sub bench-tracing)
 cat >"$DIR/order.lua" <<LUA
@@ -90,7 +91,7 @@ for run in $(seq "$RUNS"); do
     drain=$(echo "$drained" | sed -E 's/.*= ([0-9]+) events\/s.*/\1/')
     sleep 1
     echo "$mode $rps $p50 $p99 $drain $(( $(spans) - before )) ${errors:-0}" >>"$results"
-    printf '  run %d %-5s POST /orders %8.0f/s p50 %6.2f ms p99 %7.2f ms%s; projector drain %7d events/s; spans received %d\n' \
+    printf '  run %d %-5s POST /orders %8.0f/s p50 %6.2f ms p99 %7.2f ms%s; projector drain %7d events/s; spans received %d kB\n' \
       "$run" "$mode" "$rps" "$p50" "$p99" "${errors:+ ($errors non-2xx)}" "$drain" "$(( $(spans) - before ))"
   done
 done
@@ -101,6 +102,6 @@ awk '
     split("off all 1pct", modes, " ")
     for (m = 1; m <= 3; m++) { k = modes[m]; r[k] = median(rps[k]); p[k] = median(p99[k]); d[k] = median(drain[k]) }
     for (m = 1; m <= 3; m++) { k = modes[m]
-      printf "median %-5s POST /orders %8.0f/s (%.2f of off), p99 %7.2f ms (%.2f of off); drain %7d events/s (%.2f of off); spans received %d\n", \
+      printf "median %-5s POST /orders %8.0f/s (%.2f of off), p99 %7.2f ms (%.2f of off); drain %7d events/s (%.2f of off); spans received %d kB\n", \
         k, r[k], r[k] / r["off"], p[k], p[k] / p["off"], d[k], d[k] / d["off"], spans[k] }
   }' "$results"

@@ -15,7 +15,7 @@ public enum Telemetry {
         ("OTEL_TRACES_SAMPLER_ARG", "1", "the ratio of traceidratio samplers"),
         ("OTEL_RESOURCE_ATTRIBUTES", "none", "key=value,… added to every span's resource"),
         ("OTEL_EXPORTER_OTLP_HEADERS", "none", "key=value,… headers on every post (also _TRACES_HEADERS); OTEL_EXPORTER_OTLP_TIMEOUT (ms, 10000)"),
-        ("OTEL_BSP_SCHEDULE_DELAY", "5000", "ms between posts; OTEL_BSP_MAX_QUEUE_SIZE (2048: beyond it spans are dropped), OTEL_BSP_MAX_EXPORT_BATCH_SIZE (512)"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "5000", "ms between posts; OTEL_BSP_MAX_QUEUE_SIZE (2048: beyond it spans are dropped), OTEL_BSP_MAX_EXPORT_BATCH_SIZE (512), OTEL_BSP_EXPORT_TIMEOUT (30000 ms a round)"),
     ]
 
     public static func bootstrap(_ variables: [String: String], service: String, attributes: [(String, String)] = [],

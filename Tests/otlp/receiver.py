@@ -2,7 +2,8 @@
 official protobuf definitions (opentelemetry-proto) and writes one JSON line per span to the
 file given, so a Swift test can read what every process exported. Prints its port on the first
 line of stdout. A request that does not decode is answered 400 and written as {"error": ...}.
-With --count after the file (the tracing bench), only {"spans": N} per request is written."""
+With --count after the file (the tracing bench), nothing is decoded (the receiver must not compete
+for the CPU it measures): only {"bytes": N} per request is written."""
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +32,14 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         lines = []
+        if COUNT_ONLY:
+            with open(sys.argv[1], "a") as out:
+                out.write(json.dumps({"bytes": len(body)}) + "\n")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         try:
             if self.path != "/v1/traces":
                 raise ValueError("posted to " + self.path)
@@ -38,9 +47,6 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError("content type " + str(self.headers.get("Content-Type")))
             request = ExportTraceServiceRequest()
             request.ParseFromString(body)
-            if COUNT_ONLY:
-                lines.append({"spans": sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)})
-                request = ExportTraceServiceRequest()
             for resource_spans in request.resource_spans:
                 resource = attributes(resource_spans.resource.attributes)
                 for scope_spans in resource_spans.scope_spans:
