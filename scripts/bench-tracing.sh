@@ -63,8 +63,10 @@ import sys, time, redis
 r = redis.Redis(port=int(sys.argv[1]), decode_responses=True)
 deadline = time.time() + 60
 while time.time() < deadline:
-    groups = [g for key in r.scan_iter("baedal:*") if r.type(key) == "stream" for g in r.xinfo_groups(key)]
-    if all((g.get("lag") or 0) == 0 and g["pending"] == 0 for g in groups):
+    # Every group delivered the stream's last entry and holds nothing (XINFO's lag may be unknown).
+    streams = [key for key in r.scan_iter("baedal:*") if r.type(key) == "stream"]
+    last = {key: r.xinfo_stream(key)["last-generated-id"] for key in streams}
+    if all(g["last-delivered-id"] == last[key] and g["pending"] == 0 for key in streams for g in r.xinfo_groups(key)):
         break
     time.sleep(0.2)
 PY
