@@ -106,6 +106,18 @@ final class EffectApplierTests {
         #expect(try connection.send(RedisCommand("XPENDING", stream, "g")).array?.first == .integer(2))
     }
 
+    /// The group's applied set is read (`ZMSCORE`) before any write and needs no `TYPE` probe of
+    /// its own: of another type, the batch still fails with nothing written.
+    @Test func anAppliedSetOfTheWrongTypeFailsTheBatchWithNothingWritten() throws {
+        let ids = try delivered(2)
+        _ = try connection.send(RedisCommand("SET", GroupRecords(keys: Keys(prefix: "t"), group: "g").applied(stream), "x"))
+        let outcomes = ids.map { Handled(stream: stream, id: $0, effects: Effects([.increment(hash: "t:good", field: "f", by: 1),
+                                                                                   .push(list: "t:list", value: "v")])) }
+        #expect(throws: RedisError.self) { try self.applier.apply(outcomes, on: self.connection) }
+        #expect(try connection.send(RedisCommand("EXISTS", "t:good", "t:list")) == .integer(0))
+        #expect(try connection.send(RedisCommand("XPENDING", stream, "g")).array?.first == .integer(2))
+    }
+
     @Test func appendsAndCommandsKeepTheirOrderWithIncrements() throws {
         let ids = try delivered(2)
         var first = Effects()
@@ -138,5 +150,67 @@ final class EffectApplierTests {
         #expect(try applier.apply(outcomes, on: connection).acknowledged == 4)
         #expect(try hash("t:h") == ["f": "8"])
         #expect(try connection.send(RedisCommand("ZRANGE", "t:z", "0", "-1")).strings == ["b", "c"])
+    }
+
+    /// A stage's durations: each message pushes to a capped list and trims it. The batch sends the
+    /// pushes merged (`ListWrites`); the list must be exactly what one command at a time leaves,
+    /// whatever else the batch writes in between and whatever caps the messages ask for.
+    @Test func pushesToACappedListLeaveWhatOneCommandAtATimeWould() throws {
+        for (key, value) in [("t:l", ["old3", "old2", "old1"]), ("t:m", ["m0"])] {
+            for item in value { _ = try connection.send(RedisCommand("LPUSH", key, item)) }
+        }
+        let ids = try delivered(7)
+        let writes: [[Effects.Write]] = [
+            [.push(list: "t:l", value: "a"), .trim(list: "t:l", keep: 4)],
+            [.push(list: "t:l", value: "b"), .add(sortedSet: "t:z", member: "x", score: 1), .trim(list: "t:l", keep: 4)],
+            [.push(list: "t:m", value: "m1"), .push(list: "t:l", value: "c"), .trim(list: "t:l", keep: 4), .trim(list: "t:m", keep: 2)],
+            [.push(list: "t:l", value: "d"), .trim(list: "t:l", keep: 3)],  // another cap: not merged across it
+            [.push(list: "t:l", value: "e"), .trim(list: "t:l", keep: 3)],
+            [.push(list: "t:l", value: "f")],  // no trim after it
+            [.push(list: "t:m", value: "m2"), .trim(list: "t:m", keep: 2), .push(list: "t:l", value: "g"), .trim(list: "t:l", keep: 5)],
+        ]
+        // What the commands leave one at a time, on a copy of the lists.
+        for (key, copy) in [("t:l", "t:l-copy"), ("t:m", "t:m-copy")] {
+            _ = try connection.send(RedisCommand("COPY", key, copy))
+        }
+        for write in writes.joined() {
+            switch write {
+            case let .push(list, value): _ = try connection.send(RedisCommand("LPUSH", list + "-copy", value))
+            case let .trim(list, keep): _ = try connection.send(RedisCommand("LTRIM", list + "-copy", "0", String(keep - 1)))
+            default: break
+            }
+        }
+        let outcomes = zip(ids, writes).map { Handled(stream: stream, id: $0, effects: Effects($1)) }
+        #expect(try applier.apply(outcomes, on: connection).acknowledged == 7)
+        for key in ["t:l", "t:m"] {
+            let applied = try connection.send(RedisCommand("LRANGE", key, "0", "-1")).strings
+            let oneByOne = try connection.send(RedisCommand("LRANGE", key + "-copy", "0", "-1")).strings
+            #expect(applied == oneByOne, "\(key)")
+        }
+        #expect(try connection.send(RedisCommand("LRANGE", "t:l", "0", "-1")).strings == ["g", "f", "e", "d", "c"])
+    }
+
+    /// The merge itself: four commands of a capped list become two; a different cap, a push
+    /// without its trim, or another write of the same key in between keep theirs.
+    @Test func listWritesMergeOnlyPushTrimPairsOfTheSameCap() {
+        var ops = ListWrites()
+        for op: ListWrites.Op in [.push("k", ["a"]), .trim("k", 20), .push("o", ["x"]), .push("k", ["b"]), .trim("k", 20), .push("k", ["c"]), .trim("k", 20)] {
+            ops.add(op)
+        }
+        #expect(ops.merged.map(Self.describe) == ["push k a b c", "push o x", "trim k 20"])
+        var kept = ListWrites()
+        for op: ListWrites.Op in [.push("k", ["a"]), .trim("k", 20), .command("k", .list, ["LSET", "k", "0", "z"]), .push("k", ["b"]), .trim("k", 20),
+                                  .push("k", ["c"]), .trim("k", 10)] {
+            kept.add(op)
+        }
+        #expect(kept.merged.count == 7)
+    }
+
+    static func describe(_ op: ListWrites.Op) -> String {
+        switch op {
+        case let .push(key, values): "push \(key) \(values.joined(separator: " "))"
+        case let .trim(key, keep): "trim \(key) \(keep)"
+        default: "other \(op.key)"
+        }
     }
 }

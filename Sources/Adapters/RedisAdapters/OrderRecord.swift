@@ -25,6 +25,17 @@ public enum OrderRecord {
         return fields
     }
 
+    /// The fields a decision can change (`Order`'s `var`s): what a commit after the first writes.
+    /// The placement's fields are in the hash since its first commit and never change (they are
+    /// `let`), and a commit only stands on the version it read, so writing them again would only
+    /// cost the script their bytes (issue 20).
+    public static func changingFields(of order: Order) -> [(String, String)] {
+        var fields: [(String, String)] = [("status", order.status.rawValue), ("updatedAt", String(order.updatedAt))]
+        if let riderId = order.riderId { fields.append(("riderId", riderId)) }
+        if let started = order.cookingStartedAt { fields.append(("cookingStartedAt", String(started))) }
+        return fields
+    }
+
     /// Reads an order back from its hash's fields; nil when the hash is absent or not an order.
     ///
     /// The hash is written by commits only, but anyone with `redis-cli` can change it, and what is

@@ -93,7 +93,7 @@ public struct RedisOrderRepository: OrderRepository {
         let commit = AggregateCommit(
             aggregateKey: keys.order(change.order.id),
             expectedVersion: change.order.version,
-            state: OrderRecord.fields(of: change.order, itemsJSON: itemsJSON),
+            state: change.order.version == 0 ? OrderRecord.fields(of: change.order, itemsJSON: itemsJSON) : OrderRecord.changingFields(of: change.order),
             events: change.events.map {
                 (keys.stream($0.stream), $0.envelope(for: change.order, at: change.order.updatedAt, since: change.since, itemsJSON: itemsJSON))
             },

@@ -69,10 +69,23 @@ public struct AtomicCommitter: Sendable {
             arguments.append(String(event.at))
             arguments.append(event.data)
         }
+        // A value equal to the last one set is sent once: an order's copies on the store's board,
+        // the customer's page and the riders' board are the same text (issue 20: the script's
+        // cost grows with the bytes it is given).
+        var lastSet: String?
         for snapshot in commit.snapshots {
             arguments.append(snapshot.field)
-            arguments.append(snapshot.value == nil ? "d" : "s")
-            arguments.append(snapshot.value ?? "")
+            if let value = snapshot.value {
+                if value == lastSet {
+                    arguments.append("=")
+                } else {
+                    arguments.append("s")
+                    arguments.append(value)
+                    lastSet = value
+                }
+            } else {
+                arguments.append("d")
+            }
         }
         for timer in commit.timers {
             arguments.append(timer.member)
@@ -116,8 +129,9 @@ public struct AtomicCommitter: Sendable {
     --       set per timer
     -- ARGV: expected version, uses idempotency (0/1), idempotency ttl ms, result to remember,
     --       timer count, state pair count, (field value)*, event count, trace field count,
-    --       (trace field value)*, then per event: type orderId at data, then per snapshot: field, 's' (set) or 'd' (delete), value, then per
-    --       timer: member, due ms or 'r' (remove)
+    --       (trace field value)*, then per event: type orderId at data, then per snapshot: field and
+    --       's' value (set), '=' (set to the last value set) or 'd' (delete), then per timer: member,
+    --       due ms or 'r' (remove)
     local useKey = ARGV[2] == '1'
     if useKey then
       local first = redis.call('GET', KEYS[2])
@@ -155,9 +169,17 @@ public struct AtomicCommitter: Sendable {
     local hset = { 'HSET', KEYS[1], 'version', tostring(version) }
     for f = 7, 6 + 2 * statePairs do hset[#hset + 1] = ARGV[f] end
     redis.call(unpack(hset))
+    local value
     for k = firstSnapshot, lastSnapshot do
-      if ARGV[a + 1] == 's' then redis.call('HSET', KEYS[k], ARGV[a], ARGV[a + 2]) else redis.call('HDEL', KEYS[k], ARGV[a]) end
-      a = a + 3
+      local op = ARGV[a + 1]
+      if op == 's' then
+        value = ARGV[a + 2]
+        redis.call('HSET', KEYS[k], ARGV[a], value)
+        a = a + 3
+      else
+        if op == '=' then redis.call('HSET', KEYS[k], ARGV[a], value) else redis.call('HDEL', KEYS[k], ARGV[a]) end
+        a = a + 2
+      end
     end
     for k = lastSnapshot + 1, #KEYS do
       if ARGV[a + 1] == 'r' then redis.call('ZREM', KEYS[k], ARGV[a]) else redis.call('ZADD', KEYS[k], ARGV[a + 1], ARGV[a]) end

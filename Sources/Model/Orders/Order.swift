@@ -5,17 +5,20 @@ public struct Order: Sendable, Hashable {
     public static let maxQuantity = OrderLimits.maxQuantity
     public static let maxLines = OrderLimits.maxLines
 
-    public var id: String
-    public var customerId: String
-    public var storeId: String
-    public var items: [OrderLine]
-    public var amount: Int
-    public var region: String
-    public var address: String
-    public var paymentId: String
+    // What placing the order fixed: no decision changes these (`let`), so a commit after the
+    // first writes only what can change (`OrderRecord.changingFields`).
+    public let id: String
+    public let customerId: String
+    public let storeId: String
+    public let items: [OrderLine]
+    public let amount: Int
+    public let region: String
+    public let address: String
+    public let paymentId: String
+    public let placedAt: Int64
+    // What decisions change.
     public var status: OrderStatus
     public var riderId: String?
-    public var placedAt: Int64
     public var updatedAt: Int64
     public var cookingStartedAt: Int64?
     /// The stored version this state was read at (0 before the first commit).

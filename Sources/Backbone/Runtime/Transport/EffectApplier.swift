@@ -11,8 +11,9 @@ import Redis
 /// - Then it checks the group's `applied` set (`GroupRecords`) for the messages that have
 ///   effects: one found there was applied before its group was lost and made again; it is
 ///   acknowledged without its effects.
-/// - Then it checks the type of every key, applies the writes, records the messages with
-///   effects in `applied`, clears the retry book of re-delivered ones and `XACK`s the lot.
+/// - Then it checks the type of every key (a `TYPE` probe where no read before the first write
+///   has already done so), applies the writes, records the messages with effects in `applied`,
+///   clears the retry book of re-delivered ones and `XACK`s the lot.
 ///
 /// Increments of a batch are added up first (they commute); any other write keeps its place
 /// relative to the increments of its own key, the only writes it could be ordered against;
@@ -119,29 +120,18 @@ public struct EffectApplier: Sendable {
             arguments.append(retried.count)
             for position in retried { arguments.append(RetryBook.field(stream: run.stream, id: outcomes[position].id)) }
         }
-        // The writes: runs of increments added up, other writes where they stand.
-        var writes = RedisCommand()
-        var count = 0
+        // The writes: runs of increments added up, other writes where they stand, then pushes to
+        // a capped list merged (`ListWrites`).
+        var ops = ListWrites()
         var totals = IncrementTotals()
         var expiries: [(key: String, keyType: Effects.KeyType, seconds: Int64)] = []
         var expiryOfKey: [String: Int] = [:]
         func flush() {
-            for (key, field, delta) in totals.drain() where delta != 0 {
-                writes.append("i")
-                writes.append(ref(key))
-                writes.append(field)
-                writes.append(delta)
-                count += 1
-            }
+            for (key, field, delta) in totals.drain() where delta != 0 { ops.add(.increment(key, field, delta)) }
         }
-        func command(_ key: String, _ keyType: Effects.KeyType, _ arguments: [String]) {
-            if totals.touches(key) { flush() }
-            writes.append("c")
-            writes.append(ref(key))
-            writes.append(keyType.rawValue)
-            writes.append(arguments.count)
-            writes.append(contentsOf: arguments)
-            count += 1
+        func add(_ op: ListWrites.Op) {
+            if totals.touches(op.key) { flush() }
+            ops.add(op)
         }
         for outcome in outcomes {
             for write in outcome.effects.writes {
@@ -149,23 +139,15 @@ public struct EffectApplier: Sendable {
                 case let .increment(key, field, delta):
                     totals.add(key: key, field: field, delta: delta)
                 case let .append(stream, fields):
-                    if totals.touches(stream) { flush() }
-                    writes.append("x")
-                    writes.append(ref(stream))
-                    writes.append(fields.count)
-                    for field in fields {
-                        writes.append(field.name)
-                        writes.append(bytes: field.value)
-                    }
-                    count += 1
+                    add(.append(stream, fields))
                 case let .add(key, member, score):
-                    command(key, .zset, ["ZADD", key, String(score), member])
+                    add(.command(key, .zset, ["ZADD", key, String(score), member]))
                 case let .remove(key, member):
-                    command(key, .zset, ["ZREM", key, member])
+                    add(.command(key, .zset, ["ZREM", key, member]))
                 case let .push(key, value):
-                    command(key, .list, ["LPUSH", key, value])
+                    add(.push(key, [value]))
                 case let .trim(key, keep):
-                    command(key, .list, ["LTRIM", key, "0", String(max(1, keep) - 1)])
+                    add(.trim(key, max(1, keep)))
                 case let .expire(key, keyType, seconds):
                     if let position = expiryOfKey[key] {
                         expiries[position].seconds = max(expiries[position].seconds, seconds)
@@ -178,11 +160,39 @@ public struct EffectApplier: Sendable {
         }
         flush()
         for expiry in expiries {
+            ops.add(.command(expiry.key, expiry.keyType, ["EXPIREAT", expiry.key, String(expiry.seconds)]))
+        }
+        var writes = RedisCommand()
+        var count = 0
+        func command(_ key: String, _ keyType: Effects.KeyType, _ arguments: [String]) {
             writes.append("c")
-            writes.append(ref(expiry.key))
-            writes.append(expiry.keyType.rawValue)
-            writes.append(3)
-            writes.append(contentsOf: ["EXPIREAT", expiry.key, String(expiry.seconds)])
+            writes.append(ref(key))
+            writes.append(keyType.rawValue)
+            writes.append(arguments.count)
+            writes.append(contentsOf: arguments)
+        }
+        for op in ops.merged {
+            switch op {
+            case let .increment(key, field, delta):
+                writes.append("i")
+                writes.append(ref(key))
+                writes.append(field)
+                writes.append(delta)
+            case let .append(stream, fields):
+                writes.append("x")
+                writes.append(ref(stream))
+                writes.append(fields.count)
+                for field in fields {
+                    writes.append(field.name)
+                    writes.append(bytes: field.value)
+                }
+            case let .command(key, keyType, arguments):
+                command(key, keyType, arguments)
+            case let .push(key, values):
+                command(key, .list, ["LPUSH", key] + values)
+            case let .trim(key, keep):
+                command(key, .list, ["LTRIM", key, "0", String(keep - 1)])
+            }
             count += 1
         }
         arguments.append(count)
@@ -246,7 +256,8 @@ public struct EffectApplier: Sendable {
       local m = tonumber(ARGV[last + 1])
       local efirst, elast = last + 2, last + 1 + m
       if m > 0 then
-        local scores = redis.call('ZMSCORE', applied, unpack(ARGV, efirst, elast))
+        local scores = redis.pcall('ZMSCORE', applied, unpack(ARGV, efirst, elast))
+        if scores.err then return redis.error_reply('WRONGTYPE ' .. applied .. ' is not a zset') end
         for k = 1, m do
           if scores[k] then seen[#seen + 1] = ARGV[efirst + k - 1] end
         end
@@ -288,17 +299,21 @@ public struct EffectApplier: Sendable {
       if b[8] >= b[7] then expect(book, 'hash') end
     end
     if conflict then return redis.error_reply(conflict) end
-    for key, kind in pairs(expected) do
-      local actual = redis.call('TYPE', key).ok
-      if actual ~= 'none' and actual ~= kind then
-        return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. actual .. ', expected a ' .. kind)
-      end
-    end
     -- A script is not rolled back when a command fails half way: every increment is checked
-    -- before the first write (a field that is not an integer, a sum near the 64-bit limit).
+    -- before the first write (a field that is not an integer, a sum near the 64-bit limit). The
+    -- HGET of that check fails on a key that is not a hash, before any write: such a key needs no
+    -- TYPE probe, nor does an applied set that ZMSCORE has read above (issue 20).
+    local proven = {}
+    for _, b in ipairs(batches) do
+      if b[6] >= b[5] then proven[b[4]] = true end
+    end
     for _, w in ipairs(writes) do
       if w[1] == 'HINCRBY' then
-        local current = redis.call('HGET', w[2], ARGV[w[3]])
+        proven[w[2]] = true
+        local current = redis.pcall('HGET', w[2], ARGV[w[3]])
+        if type(current) == 'table' and current.err then
+          return redis.error_reply('WRONGTYPE ' .. w[2] .. ' is not a hash')
+        end
         if current then
           local value = tonumber(current)
           if not value or not string.match(current, '^%-?%d+$') then
@@ -307,6 +322,14 @@ public struct EffectApplier: Sendable {
           if math.abs(value) + math.abs(tonumber(ARGV[w[4]])) >= 4.6e18 then
             return redis.error_reply('ERR incrementing ' .. w[2] .. ' field ' .. ARGV[w[3]] .. ' would overflow')
           end
+        end
+      end
+    end
+    for key, kind in pairs(expected) do
+      if not proven[key] then
+        local actual = redis.call('TYPE', key).ok
+        if actual ~= 'none' and actual ~= kind then
+          return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. actual .. ', expected a ' .. kind)
         end
       end
     end
