@@ -44,6 +44,7 @@ public struct BaedalEnvironment: Sendable {
         } catch {
             throw Invalid(description: "BAEDAL_REDIS_URL: \(error)")
         }
+        try RedisPasswordCredential.apply(to: &redis, environment)
         let prefix = environment["BAEDAL_PREFIX"] ?? "baedal"
         guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else {
             throw Invalid(description: "BAEDAL_PREFIX must be a non-empty word, got '\(prefix)'")
@@ -97,7 +98,8 @@ public struct BaedalEnvironment: Sendable {
     /// What every process reads to reach the backbone (`--help`).
     public static let backboneSettings: [EnvironmentSetting] = [
         .init("BAEDAL_REDIS_URL", default: "redis://127.0.0.1:6379",
-              "redis://[user:password@]host[:port][/db], redis-sentinel://[user:password@]host:port[,host:port...]/MASTER[/db], or redis-cluster://[user:password@]host:port[,host:port...] (seed nodes)"),
+              "redis://[user:password@]host[:port][/db], redis-sentinel://[user:password@]host:port[,host:port...]/MASTER[/db], or redis-cluster://[user:password@]host:port[,host:port...] (seed nodes); the password may instead come from the systemd credential redis-password ($CREDENTIALS_DIRECTORY/redis-password)"),
+        .init("BAEDAL_REDIS_USER", default: "the URL's", "the Redis ACL user to log in as, instead of the URL's (the workers' unit sets baedal-POLICY)"),
         .init("BAEDAL_PREFIX", default: "baedal", "prefix of every Redis key (two deployments can share one Redis; no braces)"),
         .init("BAEDAL_PARTITIONS", default: "1, 16 on redis-cluster://",
               "how many partitions the backbone is split into (1 to 1024); fixed for a deployment's life, recorded in <prefix>:partitions at its first start"),

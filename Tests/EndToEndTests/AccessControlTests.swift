@@ -206,4 +206,72 @@ struct AccessControlTests {
         let held = try admin.send(RedisCommand("XRANGE", "baedal:events:order", "-", "+")).array ?? []
         #expect(held.contains { ($0.array?[1].array?.compactMap(\.string) ?? []).contains(orderId) }, "the order's OrderPlaced is there")
     }
+
+    /// A systemd credential directory holding one daemon's Redis password (`LoadCredential=`).
+    static func credentials(_ password: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-credentials-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data((password + "\n").utf8).write(to: directory.appendingPathComponent("redis-password"))
+        return directory.path
+    }
+
+    /// The units hand each daemon its Redis password as a systemd credential: the URL names only
+    /// the user. A password in both places is refused at start. And the API whose user is refused
+    /// its commit (`NOPERM`) answers 500, logs a configuration error at critical, and gives the
+    /// charge back.
+    @Test func theRedisPasswordComesFromACredentialAndARefusedCommitIsAConfigurationError() async throws {
+        let deployment = try await Deployment(workers: [])
+        let users = Self.users(try await Self.baedalctlACL())
+        try Self.load(users, into: deployment.redis.connect())
+        let port = deployment.redis.port
+        func password(_ name: String) throws -> String { try #require(users.first { $0.name == name }).password }
+
+        // The API with the user in the URL and the password as a credential.
+        _ = await deployment.stopAPI()
+        try await deployment.startAPI(["BAEDAL_REDIS_URL": "redis://baedal-api:@127.0.0.1:\(port)",
+                                       "CREDENTIALS_DIRECTORY": try Self.credentials(try password("baedal-api"))])
+        // The worker as its unit's drop-in starts it: the user from BAEDAL_REDIS_USER, the URL the shared one.
+        try deployment.startWorker("projector", ["BAEDAL_REDIS_URL": "redis://127.0.0.1:\(port)", "BAEDAL_REDIS_USER": "baedal-projector",
+                                                 "CREDENTIALS_DIRECTORY": try Self.credentials(try password("baedal-projector"))])
+        let customer = try await deployment.customer("c-credential")
+        let owner = try await deployment.owner(of: "s-gangnam-chicken")
+        let orderId = try await deployment.placed(customer, items: [("fried-chicken", 3)])
+        #expect(await eventually(seconds: 10) {
+            (try? await deployment.call("GET", "/dashboard/food-orders", token: owner).object)?["fried-chicken"] as? Int == 3
+        }, "the projector counted the order under its own user: \(deployment.logs)")
+        #expect(try await deployment.status(of: orderId, customer) == "placed")
+
+        // The password twice: which one is meant cannot be guessed.
+        let twice = try BaedalProcess("baedal-worker", ["projector"], environment: deployment.base.merging([
+            "BAEDAL_REDIS_URL": "redis://baedal-projector:\(try password("baedal-projector"))@127.0.0.1:\(port)",
+            "CREDENTIALS_DIRECTORY": try Self.credentials(try password("baedal-projector")), "BAEDAL_CONSUMER": "p-twice",
+        ]) { $1 })
+        #expect(await twice.waitForExit(seconds: 30) == 2, "\(twice.log)")
+        #expect(twice.log.contains("redis-password") && twice.log.contains("keep one"), "\(twice.log)")
+
+        // The API's user without the right to append events: its commit is refused.
+        let own = try #require(users.first { $0.name == "baedal-api" })
+        let narrowed = User(name: "baedal-api-narrowed", rules: own.rules.map { $0.hasPrefix("~") && $0.contains(":events:") ? "%R" + $0 : $0 })
+        #expect(narrowed.rules != own.rules)
+        try Self.load([narrowed], into: deployment.redis.connect())
+        _ = await deployment.stopAPI()
+        try await deployment.startAPI(["BAEDAL_REDIS_URL": "redis://baedal-api-narrowed:@127.0.0.1:\(port)",
+                                       "CREDENTIALS_DIRECTORY": try Self.credentials(try password("baedal-api"))])
+        let refused = try await deployment.placeOrder(customer, key: "refused-commit")
+        #expect(refused.status == 500, "\(refused.body)")
+        #expect(refused.object["error"] as? String == "internal" && (refused.object["message"] as? String ?? "").contains("misconfigured"), "\(refused.body)")
+        let api = try #require(deployment.api)
+        #expect(await eventually(seconds: 10) { api.log.contains("configuration error") && api.log.contains("NOPERM") }, "\(api.log)")
+        // The charge was given back: the gateway's payment for the refused order is cancelled.
+        let admin = try deployment.redis.connect()
+        let byOrder = deployment.keySpace.keys(forOrder: orderId).key("payments", "by-order")
+        let charged = try admin.send(RedisCommand("HGETALL", byOrder)).strings
+        let refusedCharges = stride(from: 0, to: charged.count - 1, by: 2).filter { charged[$0] != orderId }.map { (charged[$0], charged[$0 + 1]) }
+        try #require(refusedCharges.count == 1, "charged once before the commit: \(charged)")
+        let (refusedId, paymentId) = refusedCharges[0]
+        #expect(try admin.send(RedisCommand("EXISTS", deployment.keySpace.keys(forOrder: refusedId).order(refusedId))).int == 0, "no order")
+        #expect(await eventually(seconds: 10) {
+            (try? admin.send(RedisCommand("HGET", deployment.keySpace.keys(forOrder: paymentId).key("payment", paymentId), "status")).string) == "cancelled"
+        }, "\(api.log)")
+    }
 }

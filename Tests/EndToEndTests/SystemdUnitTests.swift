@@ -27,8 +27,16 @@ struct SystemdUnitTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         // Every unit beside the one verified, so that references between them resolve.
-        for name in try FileManager.default.contentsOfDirectory(atPath: Self.ops.appendingPathComponent("systemd").path) {
-            let unit = try String(contentsOf: Self.ops.appendingPathComponent("systemd").appendingPathComponent(name), encoding: .utf8)
+        // Drop-ins (NAME.service.d/*.conf, the Redis passwords as credentials) too: verify reads them.
+        let source = Self.ops.appendingPathComponent("systemd")
+        for name in try FileManager.default.subpathsOfDirectory(atPath: source.path).sorted() {
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: source.appendingPathComponent(name).path, isDirectory: &isDirectory)
+            if isDirectory.boolValue {
+                try FileManager.default.createDirectory(at: directory.appendingPathComponent(name), withIntermediateDirectories: true)
+                continue
+            }
+            let unit = try String(contentsOf: source.appendingPathComponent(name), encoding: .utf8)
                 .replacingOccurrences(of: "/usr/local/bin/", with: binaryDirectory().path + "/")
             try unit.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
@@ -36,6 +44,37 @@ struct SystemdUnitTests {
         let (status, text) = try await runProgram(analyze, ["verify", directory.appendingPathComponent(instance).path])
         #expect(status == 0, "\(text)")
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "systemd-analyze complained:\n\(text)")
+    }
+
+    /// With ACL users, each daemon's Redis password is a credential its drop-in loads from a file
+    /// named after its user (ops/redis/users.acl), and each worker logs in as its policy's user.
+    @Test func theRedisPasswordDropInsNameEachDaemonsUser() throws {
+        let systemd = Self.ops.appendingPathComponent("systemd")
+        func dropIn(_ unit: String) throws -> String {
+            try String(contentsOf: systemd.appendingPathComponent("\(unit).d/redis-password.conf"), encoding: .utf8)
+        }
+        for daemon in ["baedal-api", "baedal-payment", "baedal-autoscaler"] {
+            #expect(try dropIn("\(daemon).service").contains("\nLoadCredential=redis-password:/etc/baedal/redis/\(daemon).password\n"))
+        }
+        let worker = try dropIn("baedal-worker@.service")
+        #expect(worker.contains("\nLoadCredential=redis-password:/etc/baedal/redis/worker-%i.password\n"))
+        #expect(worker.contains("BAEDAL_REDIS_USER=\"baedal-$$p\""))
+        // The shell line as systemd runs it ($$ → $, %% → %, %i → the instance): the policy's user.
+        let exec = try #require(worker.split(separator: "\n").last { $0.hasPrefix("ExecStart=/bin/sh -c '") })
+        let script = exec.dropFirst("ExecStart=/bin/sh -c '".count).prefix { $0 != "'" }
+            .replacingOccurrences(of: "$$", with: "$").replacingOccurrences(of: "%%", with: "%")
+            .replacingOccurrences(of: "exec /usr/local/bin/baedal-worker", with: "exec /usr/bin/printenv BAEDAL_REDIS_USER")
+        for (instance, user) in [("projector-2", "baedal-projector"), ("delivery-dispatch-11", "baedal-delivery-dispatch"), ("store-inbox", "baedal-store-inbox")] {
+            let run = Process()
+            let pipe = Pipe()
+            run.executableURL = URL(fileURLWithPath: "/bin/sh")
+            run.arguments = ["-c", script, "baedal-worker", instance]
+            run.standardOutput = pipe
+            try run.run()
+            run.waitUntilExit()
+            let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(printed == user + "\n", "\(instance): \(printed)")
+        }
     }
 
     /// Each HTTP service takes its socket from its .socket unit, and the autoscaler's unit scales
