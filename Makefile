@@ -78,9 +78,13 @@ install: deps
 	  .build/release/$$exe --generate-completion-script bash > $(SHARE)/bash-completion/completions/$$exe && \
 	  .build/release/$$exe --generate-completion-script zsh > $(SHARE)/zsh/site-functions/_$$exe && \
 	  .build/release/$$exe --generate-completion-script fish > $(SHARE)/fish/vendor_completions.d/$$exe.fish || exit 1; done
-	for unit in ops/systemd/*; do \
+	for unit in ops/systemd/*; do [ -f $$unit ] || continue; \
 	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' $$unit > $(DESTDIR)$(UNITDIR)/$$(basename $$unit); \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$unit); done
+	# The drop-ins that take each daemon's Redis password as a credential: for deployments with ACL
+	# users (docs/operations.md), copied beside the units by hand with the password files.
+	for dropin in ops/systemd/*.d/*.conf; do d=$(SHARE)/baedal/systemd/$$(basename $$(dirname $$dropin)); install -d $$d && \
+	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' $$dropin > $$d/$$(basename $$dropin) && chmod 644 $$d/$$(basename $$dropin) || exit 1; done
 	install -m 644 ops/baedal.env.example $(DESTDIR)/etc/baedal/baedal.env.example
 	install -m 644 ops/redis/baedal.conf $(DESTDIR)/etc/redis/baedal.conf
 	@echo "installed under $(DESTDIR)$(PREFIX) and $(DESTDIR)$(UNITDIR); next: cp /etc/baedal/baedal.env.example /etc/baedal/baedal.env, set BAEDAL_JWT_SECRET, systemctl daemon-reload && systemctl start baedal.target"
