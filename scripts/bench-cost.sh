@@ -19,7 +19,11 @@
 # CPU itself), COST_MODE (both: lives and placements; life; place), COST_RATE=R starts R lives
 # (or placements) a second instead of back to back (open loop, at most C at once: the cost at a
 # fixed load whatever the binaries' speed; the policies' batches, and so the cost per order,
-# depend on the load), COST_OUT=FILE keeps every run's output.
+# depend on the load), COST_OUT=FILE keeps every run's output. COST_PIN=1 (the default with 2 or
+# more cores) runs redis-server (and the PING unit's Redis) on the last core and everything else on
+# the others (taskset), so that the stack's processes do not inflate Redis's CPU per command by
+# sharing its core; COST_PIN=0 lets the scheduler place them. COST_MONITOR=FILE writes the stack's
+# Redis MONITOR output there (what scripts/bench-replay.sh replays; it slows Redis: no figures then).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NEW="${BENCH_BIN:-$PWD/.build/release}"
@@ -32,6 +36,11 @@ POLICIES="${COST_POLICIES-store-inbox payment-refund delivery-dispatch notificat
 READS="${COST_READS:-0}"
 MODE="${COST_MODE:-both}"
 BENCH="$NEW/baedal-bench"
+PIN_REDIS=() PIN_REST=()
+if [ "${COST_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+  last=$(( $(nproc) - 1 ))
+  PIN_REDIS=(taskset -c "$last") PIN_REST=(taskset -c "0-$(( last - 1 ))")
+fi
 export BAEDAL_PAYMENT_LATENCY_MS=0 BAEDAL_PREFIX=baedal BAEDAL_LOG_LEVEL=warning \
   BAEDAL_JWT_SECRET="bench-secret-0123456789abcdef0123456789"
 for bin in "$NEW" ${OLD:+"$OLD"}; do
@@ -58,16 +67,16 @@ start_stack() {  # start_stack BIN
   PORT=$(free_port); API_PORT=$(free_port); PAY_PORT=$(free_port)
   export BAEDAL_REDIS_URL="redis://127.0.0.1:$PORT" BAEDAL_API_PORT="$API_PORT" BAEDAL_PAYMENT_PORT="$PAY_PORT" \
     BAEDAL_PAYMENT_URL="http://127.0.0.1:$PAY_PORT"
-  redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes \
+  "${PIN_REDIS[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes \
     --pidfile "$DIR/redis.pid" --logfile "$DIR/redis.log" >/dev/null
   for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   "$bin/baedalctl" seed >/dev/null
   pids=()
   PID_ARGS=(--pid "redis=$(cat "$DIR/redis.pid")")
-  "$bin/baedal-payment" 2>"$DIR/payment.log" & pids+=($!); PID_ARGS+=(--pid "gateway=$!")
-  "$bin/baedal-api" 2>"$DIR/api.log" & pids+=($!); PID_ARGS+=(--pid "api=$!")
+  "${PIN_REST[@]}" "$bin/baedal-payment" 2>"$DIR/payment.log" & pids+=($!); PID_ARGS+=(--pid "gateway=$!")
+  "${PIN_REST[@]}" "$bin/baedal-api" 2>"$DIR/api.log" & pids+=($!); PID_ARGS+=(--pid "api=$!")
   for policy in $POLICIES; do
-    BAEDAL_CONSUMER="bench-$policy" "$bin/baedal-worker" "$policy" 2>"$DIR/worker-$policy.log" & pids+=($!)
+    BAEDAL_CONSUMER="bench-$policy" "${PIN_REST[@]}" "$bin/baedal-worker" "$policy" 2>"$DIR/worker-$policy.log" & pids+=($!)
     PID_ARGS+=(--pid "$policy=$!")
   done
   for _ in $(seq 100); do
@@ -94,14 +103,14 @@ trap cleanup EXIT
 # The unit: an unpipelined PING's Redis CPU, on a Redis of the same binary, in this run.
 ping_unit() {
   PING_PORT=$(free_port)
-  redis-server --port "$PING_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" --daemonize yes \
+  "${PIN_REDIS[@]}" redis-server --port "$PING_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" --daemonize yes \
     --pidfile "$WORK/ping.pid" --logfile "$WORK/ping.log" >/dev/null
   for _ in $(seq 50); do redis-cli -p "$PING_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   local before after idle0 idle1
   idle0=$(redis_cpu "$PING_PORT"); sleep 2; idle1=$(redis_cpu "$PING_PORT")
   BARE_IDLE=$(awk -v a="$idle1" -v b="$idle0" 'BEGIN { printf "%.0f", (a - b) * 1e6 / 2 }')
   before=$(redis_cpu "$PING_PORT")
-  redis-benchmark -p "$PING_PORT" -t ping_mbulk -n 200000 -c 50 -q >/dev/null 2>&1
+  "${PIN_REST[@]}" redis-benchmark -p "$PING_PORT" -t ping_mbulk -n 200000 -c 50 -q >/dev/null 2>&1
   after=$(redis_cpu "$PING_PORT")
   redis-cli -p "$PING_PORT" shutdown nosave >/dev/null 2>&1 || true
   PING_PORT=""
@@ -115,18 +124,21 @@ run_one() {  # run_one BIN LABEL C
   echo "-- run: $label binaries ($bin), C=$c, PING = $ping µs of Redis CPU (redis-benchmark ping_mbulk, 200,000, 50 clients); a bare idle Redis: $BARE_IDLE µs/s"
   echo "result      kind=ping c=$c label=$label redis_us=$ping" >>"$RESULTS"
   start_stack "$bin"
+  local monitor=""
+  if [ -n "${COST_MONITOR:-}" ]; then redis-cli -p "$PORT" monitor >"$COST_MONITOR" & monitor=$!; fi
   local extra=()
   [ "${COST_SLOWLOG:-0}" = 1 ] && extra+=(--slowlog)
   [ "$READS" -gt 0 ] && extra+=(--reads "$READS")
   [ -n "${COST_RATE:-}" ] && extra+=(--rate "$COST_RATE")
-  "$BENCH" life "$API_PORT" -c "$c" --orders "$ORDERS" --mode "$MODE" --idle-seconds "$IDLE_SECONDS" --ping-us "$ping" \
+  "${PIN_REST[@]}" "$BENCH" life "$API_PORT" -c "$c" --orders "$ORDERS" --mode "$MODE" --idle-seconds "$IDLE_SECONDS" --ping-us "$ping" \
     --label "$label" --baedalctl "$bin/baedalctl" "${PID_ARGS[@]}" "${extra[@]}" | tee -a "$RESULTS" | grep -v -E '^(result|process|command|slowlog) '
+  [ -n "$monitor" ] && { kill "$monitor" 2>/dev/null || true; wait "$monitor" 2>/dev/null || true; }
   stop_stack
 }
 
 labels=(new)
 [ -n "$OLD" ] && labels=(old new)
-echo "== cost bench: $(nproc) cores, $(redis-server --version | awk '{print $3}'), release build, $ORDERS orders per phase, C in {$CONCURRENCY}, $RUNS run(s) each${OLD:+, old ($OLD) and new ($NEW) alternated}; policies: ${POLICIES:-none}"
+echo "== cost bench: $(nproc) cores, $(redis-server --version | awk '{print $3}'), release build, $ORDERS orders per phase, C in {$CONCURRENCY}, $RUNS run(s) each${OLD:+, old ($OLD) and new ($NEW) alternated}; policies: ${POLICIES:-none}$([ ${#PIN_REDIS[@]} -gt 0 ] && echo "; redis-server pinned to core ${PIN_REDIS[2]}, the rest to ${PIN_REST[2]}")"
 for run in $(seq "$RUNS"); do
   for c in $CONCURRENCY; do
     for label in "${labels[@]}"; do

@@ -1,0 +1,174 @@
+"""`make bench`, replay part (issue 20): what each Lua script call of an order's life costs Redis,
+measured alone on an idle redis-server, so that a change to a script can be priced without the
+noise of a whole stack sharing two cores.
+
+Input: MONITOR captures of the stack's Redis (scripts/bench-cost.sh with COST_MONITOR=FILE), one of
+a single order's life (the commits) and one of a few hundred lives at 48 customers (the policies'
+batches), and the scripts' sources (the tree, or a git revision). The captured calls name their
+scripts by SHA1; a source whose SHA1 differs is refused (binaries and sources must match).
+
+- Commits: each of the first order's commit calls (place, accept, start and finish cooking, pick,
+  deliver, confirm) again with a fresh order id per call (redis-benchmark's __rand_int__, expected
+  version 0: the same writes on a new hash), Redis's used CPU over N calls; the sum is one life's.
+- Apply batches: every batch of each policy at 48 customers, its entries made pending for its
+  consumer on a flushed Redis before each call, the call's own time (INFO commandstats, EVALSHA
+  usec), best of R/2; per entry over all of them.
+
+Prints `replay …` lines; scripts/bench-replay.sh puts old beside new.
+"""
+import argparse
+import re
+import subprocess
+import sys
+import time
+
+import redis
+
+SCRIPTS = {
+    "commit": "Sources/Backbone/Commit/AtomicCommitter.swift",
+    "apply": "Sources/Backbone/Runtime/Transport/EffectApplier.swift",
+}
+
+
+def source(path, rev):
+    text = open(path).read() if rev is None else subprocess.run(["git", "show", f"{rev}:{path}"], check=True, capture_output=True, text=True).stdout
+    block = re.findall(r'static let script = RedisScript\(source: #"""\n(.*?)\n\s*"""#\)', text, re.S)[0]
+    return "\n".join(line[4:] if line.startswith("    ") else line.lstrip() for line in block.split("\n"))
+
+
+def parse(line):
+    """A MONITOR line's arguments as bytes."""
+    body = line[line.index("]") + 2:]
+    out, i = [], 0
+    escapes = {"n": b"\n", "r": b"\r", "t": b"\t", '"': b'"', "\\": b"\\", "a": b"\a", "b": b"\b"}
+    while i < len(body):
+        if body[i] != '"':
+            i += 1
+            continue
+        i += 1
+        buf = bytearray()
+        while body[i] != '"':
+            c = body[i]
+            if c == "\\":
+                n = body[i + 1]
+                if n == "x":
+                    buf.append(int(body[i + 2:i + 4], 16))
+                    i += 4
+                    continue
+                buf += escapes[n]
+                i += 2
+                continue
+            buf += c.encode()
+            i += 1
+        out.append(bytes(buf))
+        i += 1
+    return out
+
+
+def evalshas(path):
+    with open(path, errors="surrogateescape") as f:
+        return [parse(line) for line in f if '"EVALSHA"' in line]
+
+
+def cpu(r):
+    info = r.info("cpu")
+    return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--label", required=True)
+    parser.add_argument("--rev", default=None, help="git revision of the sources (default: the tree)")
+    parser.add_argument("--life", required=True, help="MONITOR capture of one order's life")
+    parser.add_argument("--batches", required=True, help="MONITOR capture at 48 customers")
+    parser.add_argument("--port", type=int, required=True, help="an idle redis-server to replay on")
+    parser.add_argument("--calls", type=int, default=10000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    r = redis.Redis(port=args.port)
+    sources = {name: source(path, args.rev) for name, path in SCRIPTS.items()}
+    sha = {name: r.script_load(text) for name, text in sources.items()}
+
+    def bench(command):
+        r.flushall()
+        for text in sources.values():
+            r.script_load(text)
+        before = cpu(r)
+        subprocess.run([b"redis-benchmark", b"-p", str(args.port).encode(), b"-n", str(args.calls).encode(), b"-c", b"10", b"-q",
+                        b"-r", b"100000000"] + command, check=True, stdout=subprocess.DEVNULL)
+        return (cpu(r) - before) * 1e6 / args.calls
+
+    # Commits of the first order.
+    commits = []
+    for call in evalshas(args.life):
+        if call[1].decode() != sha["commit"]:
+            continue
+        order = call[3].split(b":")[-1]
+        if commits and order != commits[0][0]:
+            continue
+        commits.append((order, call))
+    if not commits:
+        sys.exit(f"bench-replay: no commit of script {sha['commit']} in {args.life}: are the binaries built from these sources?")
+    calls = []
+    for order, call in commits:
+        replay = [part.replace(order, b"o-__rand_int__") for part in call]
+        keys = int(replay[2])
+        replay[3 + keys] = b"0"  # a new hash each call: expected version 0
+        calls.append(replay)
+    ping = min(bench([b"PING"]) for _ in range(args.rounds))
+    each = [min(bench(call) for _ in range(args.rounds)) for call in calls]
+    print(f"replay {args.label} ping {ping:.2f}")
+    print(f"replay {args.label} commits {len(each)} total {sum(each):.1f} each {' '.join(f'{x:.1f}' for x in each)} "
+          f"argbytes {sum(sum(len(p) for p in c[3:]) for c in calls)}")
+
+    # Apply batches: every one of the capture, per policy.
+    batches = {}
+    for call in evalshas(args.batches):
+        if call[1].decode() == sha["apply"]:
+            batches.setdefault(call[3].decode().split(":")[-1], []).append(call)
+    for policy, calls in sorted(batches.items()):
+        total, entries, writes = 0, 0, 0
+        for call in calls:
+            spent, n, w = apply_once(r, sources["apply"], call, policy, max(1, args.rounds // 2))
+            total, entries, writes = total + spent, entries + n, writes + w
+        print(f"replay {args.label} apply {policy} entries {entries} writes {writes} usec {total} per-entry {total / entries:.2f} calls {len(calls)}")
+
+
+def apply_once(r, text, call, policy, rounds):
+    """One captured apply call replayed on a flushed Redis with its entries pending for its
+    consumer; its own time (commandstats), best of `rounds`; with its entries and writes."""
+    keys = int(call[2])
+    argv = call[3 + keys:]
+    group, consumer = argv[0], argv[1]
+    streams, i, entries = [], 4, 0
+    for _ in range(int(argv[3])):
+        stream, n = call[3 + int(argv[i]) - 1], int(argv[i + 2])
+        ids = argv[i + 3:i + 3 + n]
+        effectful = int(argv[i + 3 + n])
+        retried = int(argv[i + 4 + n + effectful])
+        streams.append((stream, ids))
+        entries += n
+        i += 5 + n + effectful + retried
+    writes = int(argv[i])
+    best = None
+    for _ in range(rounds):
+        r.flushall()
+        loaded = r.script_load(text)
+        for stream, ids in streams:
+            pipe = r.pipeline(transaction=False)
+            for entry in ids:
+                pipe.xadd(stream, {"type": "X", "data": "{}"}, id=entry)
+            pipe.execute()
+            r.xgroup_create(stream, group, id="0")
+            r.xreadgroup(group, consumer, {stream: ">"}, count=1000000)
+        before = r.info("commandstats").get("cmdstat_evalsha", {"usec": 0})["usec"]
+        reply = r.execute_command("EVALSHA", loaded, *call[2:])
+        spent = r.info("commandstats")["cmdstat_evalsha"]["usec"] - before
+        if reply != [1]:
+            sys.exit(f"bench-replay: a {policy} batch did not apply on replay: {reply}")
+        best = spent if best is None else min(best, spent)
+    return best, entries, writes
+
+
+if __name__ == "__main__":
+    main()
