@@ -13,6 +13,8 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let nioTLS = Target.Dependency.product(name: "NIOTLS", package: "swift-nio")
 let nioHTTPTypes = Target.Dependency.product(name: "NIOHTTPTypes", package: "swift-nio-extras")
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 let jwtKit = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
@@ -42,21 +44,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // MARK: Foundations: no food here.
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // OpenSSL for the blocking hiredis connection's TLS (Debian's hiredis 0.14 has none).
+        .systemLibrary(name: "CRedisTLS", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // A strict, allocation-light JSON reader and a compact writer.
         .target(name: "JSON"),
         // Numbers and times from outside (Redis, streams, tokens): accepted ranges, arithmetic that clamps instead of trapping.
         .target(name: "Numbers"),
         // The Redis client: connection, replies, URL, pool, scripts, typed errors. Knows Redis, not food.
-        .target(name: "Redis", dependencies: ["CHiredis", "Numbers", logging, metrics]),
+        .target(name: "Redis", dependencies: ["CHiredis", "CRedisTLS", "Numbers", logging, metrics]),
         // The Redis client for request paths: pipelined connections on NIO's event loops, replies
         // parsed by hiredis's reader. Workers do not link it (no NIO in a lean process).
-        .target(name: "RedisNIO", dependencies: ["Redis", "CHiredis", logging, metrics, nioCore, nioPosix]),
+        .target(name: "RedisNIO", dependencies: ["Redis", "CHiredis", logging, metrics, nioCore, nioPosix, nioSSL, nioTLS]),
         // Process plumbing of every executable: settings, logging, sd_notify, Redis health, the command line and version.
         .target(name: "Daemon", dependencies: ["Contract", "JSON", "Redis", "Telemetry", logging, lifecycle, argumentParser, metrics]),
         // A small Foundation-free HTTP/1.1 client and server (keeps workers lean).

@@ -45,6 +45,7 @@ public struct BaedalEnvironment: Sendable {
             throw Invalid(description: "BAEDAL_REDIS_URL: \(error)")
         }
         try RedisPasswordCredential.apply(to: &redis, environment)
+        try RedisTLSSettings.apply(to: &redis, environment)
         let prefix = environment["BAEDAL_PREFIX"] ?? "baedal"
         guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else {
             throw Invalid(description: "BAEDAL_PREFIX must be a non-empty word, got '\(prefix)'")
@@ -98,7 +99,11 @@ public struct BaedalEnvironment: Sendable {
     /// What every process reads to reach the backbone (`--help`).
     public static let backboneSettings: [EnvironmentSetting] = [
         .init("BAEDAL_REDIS_URL", default: "redis://127.0.0.1:6379",
-              "redis://[user:password@]host[:port][/db], redis-sentinel://[user:password@]host:port[,host:port...]/MASTER[/db], or redis-cluster://[user:password@]host:port[,host:port...] (seed nodes); the password may instead come from the systemd credential redis-password ($CREDENTIALS_DIRECTORY/redis-password)"),
+              "redis://[user:password@]host[:port][/db] (rediss:// over TLS), redis-sentinel://[user:password@]host:port[,host:port...]/MASTER[/db], or redis-cluster://[user:password@]host:port[,host:port...] (seed nodes); the password may instead come from the systemd credential redis-password ($CREDENTIALS_DIRECTORY/redis-password)"),
+        .init("BAEDAL_REDIS_TLS_CA", default: "the system's CAs",
+              "with rediss://, rediss-sentinel:// or rediss-cluster://: the PEM file of the CA that signs the servers' certificates (a server it does not vouch for is refused: exit 2 at start)"),
+        .init("BAEDAL_REDIS_TLS_CERT", default: "none", "with rediss…://: a client certificate (PEM) for servers with tls-auth-clients; needs BAEDAL_REDIS_TLS_KEY"),
+        .init("BAEDAL_REDIS_TLS_KEY", default: "none", "with rediss…://: the client certificate's private key (PEM)"),
         .init("BAEDAL_REDIS_USER", default: "the URL's", "the Redis ACL user to log in as, instead of the URL's (the workers' unit sets baedal-POLICY)"),
         .init("BAEDAL_PREFIX", default: "baedal", "prefix of every Redis key (two deployments can share one Redis; no braces)"),
         .init("BAEDAL_PARTITIONS", default: "1, 16 on redis-cluster://",

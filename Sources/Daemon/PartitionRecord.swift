@@ -42,7 +42,8 @@ public enum PartitionRecord {
     }
 
     /// At a process's start: checks the record, and while Redis cannot be reached keeps trying in
-    /// the background (a process starts while Redis is down); a mismatch ends the process with 2.
+    /// the background (a process starts while Redis is down); a mismatch ends the process with 2,
+    /// and so does a server whose TLS is refused (an untrusted certificate: no retry mends it).
     public static func hold(_ keySpace: KeySpace, redis configuration: RedisConfiguration, name: String, logger: Logger) async {
         let redis = RedisExecutors.pool(configuration, size: 1, logger: logger)
         do {
@@ -51,6 +52,7 @@ public enum PartitionRecord {
         } catch let mismatch as Mismatch {
             ProcessSupport.fail("\(name): \(mismatch)")
         } catch {
+            if case .tlsRefused? = error as? RedisError { ProcessSupport.fail("\(name): configuration error: \(error)") }
             logger.warning("the partition count could not be checked yet; checking again in the background", metadata: ["error": "\(error)"])
             Task.detached {
                 var delay = 1
@@ -63,6 +65,7 @@ public enum PartitionRecord {
                     } catch let mismatch as Mismatch {
                         ProcessSupport.fail("\(name): \(mismatch)")
                     } catch {
+                        if case .tlsRefused? = error as? RedisError { ProcessSupport.fail("\(name): configuration error: \(error)") }
                         delay = min(delay * 2, 30)
                     }
                 }

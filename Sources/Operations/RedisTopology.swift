@@ -46,6 +46,7 @@ public struct RedisTopology: Sendable, Hashable {
         if let sentinel = configuration.sentinel {
             for endpoint in sentinel.endpoints {
                 var plain = RedisConfiguration(host: endpoint.host, port: endpoint.port)
+                plain.tls = configuration.tls
                 plain.connectTimeoutMilliseconds = configuration.sentinelTimeoutMilliseconds
                 plain.readTimeoutMilliseconds = configuration.sentinelTimeoutMilliseconds
                 let named = try? RedisConnection(plain: plain).send(RedisCommand("SENTINEL", "get-master-addr-by-name", sentinel.masterName))

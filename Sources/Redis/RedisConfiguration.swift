@@ -2,7 +2,9 @@
 /// from `redis-sentinel://[user:password@]host:port[,host:port…]/MASTER[/db]`: the primary of the
 /// group `MASTER`, asked of those Sentinels at every (re)connect and followed through failovers,
 /// or from `redis-cluster://[user:password@]host:port[,host:port…]`: a Redis Cluster whose slot
-/// map is learnt from any of those seed nodes (see `ClusterResolver`).
+/// map is learnt from any of those seed nodes (see `ClusterResolver`). `rediss://`,
+/// `rediss-sentinel://` and `rediss-cluster://` are the same over TLS (to the Sentinels and to
+/// every node as well), with `tls` saying whom to trust.
 public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     /// A host and a port.
     public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
@@ -60,6 +62,8 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     public var sentinel: Sentinel?
     /// Set for `redis-cluster://`.
     public var cluster: Cluster?
+    /// Set for `rediss…://`: every connection (to Sentinels and cluster nodes too) speaks TLS.
+    public var tls: RedisTLS?
     /// Longest wait for a TCP connect.
     public var connectTimeoutMilliseconds: Int = 2_000
     /// Longest wait for a reply; keep it above any `BLOCK` a command asks for.
@@ -80,21 +84,25 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
 
     public init(url: String) throws(RedisError) {
         func fail(_ reason: String) -> RedisError { .invalidURL(url: url, reason: reason) }
-        let isSentinel: Bool
+        var rest = Substring(url)
+        var tls: RedisTLS?
+        var isSentinel = false
         var isCluster = false
-        var rest: Substring
-        if url.hasPrefix("redis://") {
-            isSentinel = false
-            rest = Substring(url.dropFirst("redis://".count))
-        } else if url.hasPrefix("redis-sentinel://") {
-            isSentinel = true
-            rest = Substring(url.dropFirst("redis-sentinel://".count))
-        } else if url.hasPrefix("redis-cluster://") {
-            isSentinel = false
-            isCluster = true
-            rest = Substring(url.dropFirst("redis-cluster://".count))
+        if let scheme = rest.firstRange(of: "://") {
+            var name = rest[..<scheme.lowerBound]
+            if name.hasPrefix("rediss") {
+                tls = RedisTLS()
+                name = "redis" + name.dropFirst("rediss".count)
+            }
+            switch name {
+            case "redis": break
+            case "redis-sentinel": isSentinel = true
+            case "redis-cluster": isCluster = true
+            default: throw fail("it must start with redis://, redis-sentinel:// or redis-cluster:// (rediss… over TLS)")
+            }
+            rest = rest[scheme.upperBound...]
         } else {
-            throw fail("it must start with redis://, redis-sentinel:// or redis-cluster://")
+            throw fail("it must start with redis://, redis-sentinel:// or redis-cluster:// (rediss… over TLS)")
         }
         var username: String?
         var password: String?
@@ -152,6 +160,7 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         }
         self.init(host: first.host, port: first.port, username: username, password: password, database: database, sentinel: sentinel,
                   cluster: cluster)
+        self.tls = tls
     }
 
     /// The server as `host:port` (for `redis-sentinel://`, the Sentinels and the group; for
@@ -165,6 +174,7 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     /// The URL again, with any password hidden: safe for logs.
     public var description: String {
         var text = cluster != nil ? "redis-cluster://" : sentinel == nil ? "redis://" : "redis-sentinel://"
+        if tls != nil { text = "rediss" + text.dropFirst("redis".count) }
         if let username { text += username }
         if password != nil { text += ":***" }
         if username != nil || password != nil { text += "@" }

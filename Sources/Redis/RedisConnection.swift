@@ -1,4 +1,5 @@
 import CHiredis
+import CRedisTLS
 import Synchronization
 
 #if canImport(Glibc)
@@ -17,6 +18,8 @@ public final class RedisConnection: @unchecked Sendable {
     private var context: UnsafeMutablePointer<redisContext>?
     /// Where hiredis builds replies (see shim.h); reset after each reply has been read.
     private var arena: UnsafeMutablePointer<baedal_arena>?
+    /// The OpenSSL session for `rediss…://` (see CRedisTLS/shim.h); nil in clear text.
+    private var tls: OpaquePointer?
     /// The socket, readable from other threads for `interrupt()`; -1 once closed.
     private let socket = Mutex<Int32>(-1)
 
@@ -89,8 +92,17 @@ public final class RedisConnection: @unchecked Sendable {
         self.context = context
         self.arena = arena
         socket.withLock { $0 = context.pointee.fd }
-        redisSetTimeout(context, Self.timeval(milliseconds: configuration.readTimeoutMilliseconds))
         redisEnableKeepAlive(context)
+        if let settings = configuration.tls {
+            redisSetTimeout(context, connectTimeout)  // the handshake is part of connecting
+            do {
+                tls = try RedisTLSSession.handshake(context, tls: settings, host: configuration.host, endpoint: configuration.endpoint)
+            } catch {
+                close()
+                throw error
+            }
+        }
+        redisSetTimeout(context, Self.timeval(milliseconds: configuration.readTimeoutMilliseconds))
         do {
             if let password = configuration.password {
                 var auth = RedisCommand(["AUTH"])
@@ -113,6 +125,7 @@ public final class RedisConnection: @unchecked Sendable {
         configuration = other.configuration
         context = other.context
         arena = other.arena
+        tls = other.tls
         let fd = other.socket.withLock { fd in
             defer { fd = -1 }
             return fd
@@ -121,6 +134,7 @@ public final class RedisConnection: @unchecked Sendable {
         primary = other.primary
         other.context = nil
         other.arena = nil
+        other.tls = nil
         other.isBroken = true
     }
 
@@ -143,11 +157,17 @@ public final class RedisConnection: @unchecked Sendable {
         let context = try liveContext()
         try append(command, to: context)
         var raw: UnsafeMutableRawPointer?
-        if redisGetReply(context, &raw) != REDIS_OK || raw == nil { throw breakConnection() }
+        if readReply(context, &raw) != REDIS_OK || raw == nil { throw breakConnection() }
         defer { baedal_arena_reset(arena) }
         let reply = raw!.assumingMemoryBound(to: redisReply.self)
         noticeFailover(reply)
         return try body(reply)
+    }
+
+    /// hiredis's `redisGetReply`, through the TLS session when there is one.
+    private func readReply(_ context: UnsafeMutablePointer<redisContext>, _ raw: inout UnsafeMutableRawPointer?) -> Int32 {
+        if let tls { return baedal_tls_get_reply(context, tls, &raw) }
+        return redisGetReply(context, &raw)
     }
 
     /// Queues the command's RESP bytes in hiredis's output buffer (sent by the next read).
@@ -175,7 +195,7 @@ public final class RedisConnection: @unchecked Sendable {
         replies.reserveCapacity(commands.count)
         for _ in commands {
             var raw: UnsafeMutableRawPointer?
-            if redisGetReply(context, &raw) != REDIS_OK || raw == nil { throw breakConnection() }
+            if readReply(context, &raw) != REDIS_OK || raw == nil { throw breakConnection() }
             let reply = raw!.assumingMemoryBound(to: redisReply.self)
             noticeFailover(reply)
             replies.append(RESPValue(reply))
@@ -192,6 +212,8 @@ public final class RedisConnection: @unchecked Sendable {
         let received = recv(context.pointee.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
         if received == 0 { return true }  // orderly EOF
         if received < 0 { return errno != EAGAIN && errno != EWOULDBLOCK }
+        // Over TLS the bytes may be the server's close_notify, or a TLS 1.3 session ticket.
+        if let tls { return baedal_tls_peer_closed(tls, context.pointee.fd) != 0 }
         return false  // unread bytes would be a protocol error, but not an EOF
     }
 
@@ -205,6 +227,8 @@ public final class RedisConnection: @unchecked Sendable {
 
     public func close() {
         socket.withLock { $0 = -1 }
+        if let tls { baedal_tls_free(tls) }
+        tls = nil
         if let context { redisFree(context) }
         if let arena { baedal_arena_destroy(arena) }
         context = nil

@@ -4,6 +4,11 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidURL(url: String, reason: String)
     /// No connection could be made (refused, unreachable, AUTH or SELECT rejected).
     case connectionFailed(endpoint: String, reason: String)
+    /// The server's TLS was refused: its certificate does not chain to the CA we trust or does
+    /// not name the host, or it does not speak TLS at all. A configuration error (of the URL,
+    /// `BAEDAL_REDIS_TLS_CA`, or the server's certificate): a daemon starting with it exits 2.
+    /// Like `connectionFailed`, no command ran.
+    case tlsRefused(endpoint: String, reason: String)
     /// The connection broke while a command was in flight: the reply is unknown.
     case connectionLost(reason: String)
     /// Redis answered with an error reply, e.g. `NOGROUP No such key ...`.
@@ -34,6 +39,7 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .invalidURL(let url, let reason): return "invalid Redis URL '\(url)': \(reason)"
         case .connectionFailed(let endpoint, let reason): return "cannot connect to Redis at \(endpoint): \(reason)"
+        case .tlsRefused(let endpoint, let reason): return "Redis at \(endpoint) refused over TLS: \(reason)"
         case .connectionLost(let reason): return "connection to Redis lost: \(reason)"
         case .server(let message): return "Redis error: \(message)"
         case .notPrimary(let message): return "Redis is not a writable primary: \(message)"
@@ -139,7 +145,7 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Never a lost reply (`connectionLost`: its outcome is unknown).
     public var isPassing: Bool {
         switch self {
-        case .routing, .connectionFailed, .notPrimary: return true
+        case .routing, .connectionFailed, .tlsRefused, .notPrimary: return true
         case .server: return serverCode.map { Self.passingCodes.contains($0) && $0 != "NOSCRIPT" && $0 != "NOGROUP" } ?? false
         default: return false
         }
@@ -147,7 +153,7 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var isConnectionProblem: Bool {
         switch self {
-        case .connectionFailed, .connectionLost, .notPrimary: return true
+        case .connectionFailed, .tlsRefused, .connectionLost, .notPrimary: return true
         case .server: return serverCode.map(Self.notPrimaryCodes.contains) ?? false
         default: return false
         }

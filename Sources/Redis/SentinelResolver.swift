@@ -11,6 +11,8 @@ import Synchronization
 /// (`baedal_redis_failovers_total`).
 public final class SentinelResolver: Sendable {
     public let sentinel: RedisConfiguration.Sentinel
+    /// TLS to the Sentinels (`rediss-sentinel://`), as to the primary.
+    private let tls: RedisTLS?
     private let timeoutMilliseconds: Int
     private let state = Mutex<State>(State())
     private let failovers = Counter(label: "baedal_redis_failovers_total")
@@ -21,21 +23,28 @@ public final class SentinelResolver: Sendable {
         var primary: RedisConfiguration.Endpoint?
     }
 
-    private static let registry = Mutex<[RedisConfiguration.Sentinel: SentinelResolver]>([:])
+    private struct Key: Hashable {
+        var sentinel: RedisConfiguration.Sentinel
+        var tls: RedisTLS?
+    }
+
+    private static let registry = Mutex<[Key: SentinelResolver]>([:])
 
     /// The resolver every connection of this configuration shares.
     public static func shared(for configuration: RedisConfiguration) -> SentinelResolver? {
         guard let sentinel = configuration.sentinel else { return nil }
         return registry.withLock { registry in
-            if let known = registry[sentinel] { return known }
-            let resolver = SentinelResolver(sentinel: sentinel, timeoutMilliseconds: configuration.sentinelTimeoutMilliseconds)
-            registry[sentinel] = resolver
+            let key = Key(sentinel: sentinel, tls: configuration.tls)
+            if let known = registry[key] { return known }
+            let resolver = SentinelResolver(sentinel: sentinel, tls: configuration.tls, timeoutMilliseconds: configuration.sentinelTimeoutMilliseconds)
+            registry[key] = resolver
             return resolver
         }
     }
 
-    init(sentinel: RedisConfiguration.Sentinel, timeoutMilliseconds: Int) {
+    init(sentinel: RedisConfiguration.Sentinel, tls: RedisTLS? = nil, timeoutMilliseconds: Int) {
         self.sentinel = sentinel
+        self.tls = tls
         self.timeoutMilliseconds = timeoutMilliseconds
     }
 
@@ -73,6 +82,7 @@ public final class SentinelResolver: Sendable {
 
     private func ask(_ endpoint: RedisConfiguration.Endpoint) throws(RedisError) -> RedisConfiguration.Endpoint {
         var configuration = RedisConfiguration(host: endpoint.host, port: endpoint.port)
+        configuration.tls = tls
         configuration.connectTimeoutMilliseconds = timeoutMilliseconds
         configuration.readTimeoutMilliseconds = timeoutMilliseconds
         let connection = try RedisConnection(plain: configuration)

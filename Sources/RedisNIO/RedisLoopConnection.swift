@@ -169,19 +169,40 @@ final class RedisLoopConnection: Sendable {
         } catch {
             throw failed(error.description)
         }
+        let tls = configuration.tls
+        let handshake = tls.map { _ in eventLoop.makePromise(of: Void.self) }
         do {
             _ = try await ClientBootstrap(group: eventLoop)
                 .connectTimeout(.milliseconds(Int64(configuration.connectTimeoutMilliseconds)))
                 .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+                .channelInitializer { [connectTimeout = configuration.connectTimeoutMilliseconds] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if let tls, let handshake {
+                            try RedisTLSChannel.addHandlers(for: tls, host: endpoint.host, endpoint: endpoint.description,
+                                                            timeout: .milliseconds(Int64(connectTimeout)), to: channel, handshake: handshake)
+                        }
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
                 }
                 .connect(host: endpoint.host, port: endpoint.port)
                 .get()
         } catch let error as NIOConnectionError {
+            handshake?.fail(error)
             throw failed(error.connectionErrors.first.map { "\($0.error)" } ?? "\(error)")
+        } catch let error as RedisError {
+            handshake?.fail(error)
+            throw error
         } catch {
+            handshake?.fail(error)
             throw failed("\(error)")
+        }
+        if let handshake {
+            do {
+                try await handshake.futureResult.get()
+            } catch {
+                handler.eventLoop.execute { handler.retire() }
+                throw RedisTLSChannel.error(error, endpoint: endpoint.description)
+            }
         }
         var login: [RedisCommand] = []
         if let password = configuration.password {

@@ -14,7 +14,7 @@ struct Deployment {
     let redis: any ClosableRedisExecutor
 
     /// Reads the environment (a usage error when it is wrong), reaches Redis (exit 3 when it
-    /// cannot) and holds `BAEDAL_PARTITIONS` against the deployment's record (exit 2 when they
+    /// cannot, 2 when its TLS is refused) and holds `BAEDAL_PARTITIONS` against the deployment's record (exit 2 when they
     /// differ: the tool would read other keys than the deployment writes). Close `redis` when done.
     static func connect() async throws -> Deployment {
         let environment: BaedalEnvironment
@@ -25,6 +25,9 @@ struct Deployment {
         }
         do {
             try RedisConnection(configuration: environment.redis).close()
+        } catch .tlsRefused(let endpoint, let reason) {
+            FileHandleStandardError.write("baedalctl: \(RedisError.tlsRefused(endpoint: endpoint, reason: reason)) (check BAEDAL_REDIS_TLS_CA and the URL)\n")
+            throw ExitCode(2)
         } catch {
             FileHandleStandardError.write("baedalctl: cannot reach Redis at \(environment.redis): \(error)\n")
             throw ExitCode(3)

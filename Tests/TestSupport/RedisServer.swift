@@ -12,11 +12,15 @@ public final class RedisServer: @unchecked Sendable {
     public let directory: URL
     private let extraArguments: [String]
     private var process: Process?
+    /// Set when the server speaks TLS only (`rediss://`, clients' certificates required).
+    public let certificates: TestCertificates?
 
     /// Starts a server on a free port, or on `port`; with `start: false` it only reserves the
-    /// directory, for tests that need Redis to come up later.
-    public init(port: Int? = nil, extraArguments: [String] = [], start: Bool = true) throws {
+    /// directory, for tests that need Redis to come up later. With `tls`, it serves TLS only,
+    /// with those certificates, and `url`, `configuration` and `connect()` speak TLS.
+    public init(port: Int? = nil, extraArguments: [String] = [], tls: TestCertificates? = nil, start: Bool = true) throws {
         self.port = try port ?? freePort()
+        certificates = tls
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-redis-\(self.port)-\(UUID().uuidString.prefix(8))")
         self.extraArguments = extraArguments
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -28,14 +32,19 @@ public final class RedisServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    public var url: String { "redis://127.0.0.1:\(port)" }
-    public var configuration: RedisConfiguration { RedisConfiguration(port: port) }
+    public var url: String { certificates == nil ? "redis://127.0.0.1:\(port)" : "rediss://127.0.0.1:\(port)" }
+    public var configuration: RedisConfiguration {
+        var configuration = RedisConfiguration(port: port)
+        configuration.tls = certificates?.clientTLS
+        return configuration
+    }
 
     public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try findExecutable("redis-server"))
-        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path] + extraArguments
+        process.arguments = (certificates?.serverArguments(port: port) ?? ["--port", String(port)])
+            + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

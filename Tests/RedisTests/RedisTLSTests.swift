@@ -1,0 +1,136 @@
+import Foundation
+import Redis
+import Testing
+import TestSupport
+
+/// `rediss://` on the blocking hiredis connection (OpenSSL under hiredis's reader; Debian's
+/// hiredis 0.14 has no TLS): a redis-server serving TLS only, clients' certificates required.
+@Suite("TLS to Redis, blocking connection", .serialized)
+struct RedisTLSTests {
+    let certificates: TestCertificates
+    let server: RedisServer
+
+    init() throws {
+        certificates = try TestCertificates()
+        server = try RedisServer(tls: certificates)
+    }
+
+    func configuration(_ url: String? = nil, tls: RedisTLS? = nil) throws(RedisError) -> RedisConfiguration {
+        var configuration = try RedisConfiguration(url: url ?? "rediss://127.0.0.1:\(server.port)")
+        configuration.tls = tls ?? certificates.clientTLS
+        configuration.readTimeoutMilliseconds = 3_000
+        return configuration
+    }
+
+    @Test func theURLSaysTLSAndLogsSaySoToo() throws {
+        let plain = try RedisConfiguration(url: "redis://127.0.0.1:6379")
+        #expect(plain.tls == nil)
+        for url in ["rediss://u:p@10.0.0.1:6380/2", "rediss-sentinel://10.0.0.1:26379,10.0.0.2/main", "rediss-cluster://10.0.0.1:7000,10.0.0.2:7001"] {
+            let configuration = try RedisConfiguration(url: url)
+            #expect(configuration.tls == RedisTLS(), "\(url)")
+            #expect(configuration.description.hasPrefix("rediss"), "\(configuration)")
+            #expect(!configuration.description.contains(":p@"))
+        }
+        #expect(throws: RedisError.self) { try RedisConfiguration(url: "redisss://127.0.0.1") }
+        #expect(throws: RedisError.self) { try RedisConfiguration(url: "https://127.0.0.1") }
+        #expect(RedisTLS.isIPAddress("127.0.0.1") && RedisTLS.isIPAddress("::1") && !RedisTLS.isIPAddress("redis.internal")
+            && !RedisTLS.isIPAddress("1.2.3.400") && !RedisTLS.isIPAddress("1.2.3"))
+    }
+
+    @Test func commandsPipelinesAndBigRepliesGoThroughTLS() throws {
+        let connection = try RedisConnection(configuration: configuration())
+        #expect(try connection.send(RedisCommand("PING")) == .status("PONG"))
+        // Bigger than many TLS records (16 kB each) and than the shim's read buffer, both ways.
+        let big = String(repeating: "배달", count: 400_000)
+        #expect(try connection.send(RedisCommand("SET", "big", big)) == .status("OK"))
+        #expect(try connection.send(RedisCommand("GET", "big")).string == big)
+        let replies = try connection.pipeline((0..<2_000).map { _ in RedisCommand("INCR", "counter") })
+        #expect(replies.count == 2_000 && replies.last == .integer(2_000))
+        #expect(try connection.send(RedisCommand("GET", "counter")).string == "2000")
+        // An error reply is a reply: the session goes on.
+        #expect(throws: RedisError.self) { try connection.send(RedisCommand("INCR", "big")) }
+        #expect(try connection.send(RedisCommand("PING")) == .status("PONG"))
+    }
+
+    @Test func anIdleSessionIsOpenAndAKilledOneIsSeenClosedBeforeTheNextCommand() throws {
+        let connection = try RedisConnection(configuration: configuration())
+        let id = try #require(try connection.send(RedisCommand("CLIENT", "ID")).int)
+        // TLS 1.3 session tickets may still sit unread on the socket: not a close.
+        #expect(!connection.peerHasClosed)
+        #expect(try connection.send(RedisCommand("PING")) == .status("PONG"))
+        #expect(!connection.peerHasClosed)
+        _ = try server.connect().send(RedisCommand("CLIENT", "KILL", "ID", String(id)))
+        #expect(eventuallySync { connection.peerHasClosed })
+    }
+
+    @Test func aBlockedReadIsInterrupted() throws {
+        let connection = try RedisConnection(configuration: configuration())
+        let started = Date()
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(200)) { connection.interrupt() }
+        #expect(throws: RedisError.self) { try connection.send(RedisCommand("BLPOP", "nothing", "10")) }
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test func aServerTheCADoesNotVouchForIsRefusedAsAConfigurationError() throws {
+        let rogue = RedisTLS(caFile: certificates.rogueCA, certificateFile: certificates.clientCertificate, keyFile: certificates.clientKey)
+        do throws(RedisError) {
+            _ = try RedisConnection(configuration: configuration(tls: rogue))
+            Issue.record("a server signed by another CA was accepted")
+        } catch .tlsRefused(let endpoint, let reason) {
+            #expect(endpoint == "127.0.0.1:\(server.port)")
+            #expect(reason.contains("not trusted"), "\(reason)")
+        } catch {
+            Issue.record("expected tlsRefused, got \(error)")
+        }
+    }
+
+    @Test func aServerWhoseCertificateNamesAnotherHostIsRefused() throws {
+        // The certificate names 127.0.0.1 only; `localhost` reaches the same server.
+        do throws(RedisError) {
+            _ = try RedisConnection(configuration: configuration("rediss://localhost:\(server.port)"))
+            Issue.record("a certificate for 127.0.0.1 was accepted for localhost")
+        } catch .tlsRefused(_, let reason) {
+            #expect(reason.contains("not trusted") && reason.contains("mismatch"), "\(reason)")
+        } catch {
+            Issue.record("expected tlsRefused, got \(error)")
+        }
+    }
+
+    @Test func unusableFilesAndAClearTextServerAreClearErrors() throws {
+        let missing = RedisTLS(caFile: certificates.directory.appendingPathComponent("missing.crt").path)
+        do throws(RedisError) {
+            _ = try RedisConnection(configuration: configuration(tls: missing))
+            Issue.record("a missing CA file was accepted")
+        } catch .tlsRefused(_, let reason) {
+            #expect(reason.contains("cannot read the CA certificates in") && reason.contains("missing.crt"), "\(reason)")
+        } catch {
+            Issue.record("expected tlsRefused, got \(error)")
+        }
+        // No client certificate: this server requires one.
+        #expect(throws: RedisError.self) {
+            let connection = try RedisConnection(configuration: configuration(tls: RedisTLS(caFile: certificates.ca)))
+            _ = try connection.send(RedisCommand("PING"))
+        }
+        // TLS to a clear-text server: it waits for the end of a line that never comes.
+        let plain = try RedisServer()
+        do throws(RedisError) {
+            var clear = try configuration("rediss://127.0.0.1:\(plain.port)")
+            clear.connectTimeoutMilliseconds = 500
+            _ = try RedisConnection(configuration: clear)
+            Issue.record("a clear-text server was accepted over rediss://")
+        } catch .connectionFailed(_, let reason) {
+            #expect(reason.contains("timed out (does the server speak TLS on this port?)"), "\(reason)")
+        } catch {
+            Issue.record("expected connectionFailed, got \(error)")
+        }
+    }
+}
+
+private func eventuallySync(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return false
+}
