@@ -10,6 +10,9 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if ! pkg-config --exists hiredis 2>/dev/null; then need+=(libhiredis-dev); fi
+# TLS to Redis (rediss://) on the blocking hiredis connection: OpenSSL; the tests make their CA with the openssl command.
+if ! pkg-config --exists openssl 2>/dev/null; then need+=(libssl-dev); fi
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)           # make run: readiness checks, the printed examples
 command -v wrk >/dev/null 2>&1 || need+=(wrk)             # make bench: HTTP load (redis-benchmark is in redis-tools)
 # The console's tests and bench: headless Chromium through WebDriver, Korean glyphs for its screenshots.

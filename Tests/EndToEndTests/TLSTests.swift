@@ -1,0 +1,84 @@
+import Foundation
+import Redis
+import Testing
+import TestSupport
+
+/// Issue 23, "TLS to Redis": the whole order life with every daemon on `rediss://` to a
+/// redis-server that serves TLS only and requires clients' certificates (a test CA made with the
+/// `openssl` command), then a server the configured CA does not vouch for: each daemon and
+/// `baedalctl` refuse it with a clear error and exit 2.
+@Suite("TLS to Redis", .serialized)
+struct TLSTests {
+    @Test func theWholeOrderLifeOverRedissAndEveryDaemonRefusesAServerItsCADoesNotVouchFor() async throws {
+        let certificates = try TestCertificates()
+        let redis = try RedisServer(tls: certificates)
+        let deployment = try await Deployment(environment: certificates.environment, redis: redis)
+        #expect(deployment.base["BAEDAL_REDIS_URL"] == "rediss://127.0.0.1:\(redis.port)")
+
+        let customer = try await deployment.customer("c-tls")
+        let owner = try await deployment.owner(of: "s-gangnam-chicken")
+        let rider = try await deployment.rider("r-tls")
+        let orderId = try await deployment.placed(customer, items: [("seasoned-chicken", 1), ("cola", 2)])
+        #expect(await eventually(seconds: 10) {
+            (try? await deployment.call("GET", "/stores/s-gangnam-chicken/orders", token: owner))?.array.contains { $0["orderId"] as? String == orderId } == true
+        }, "\(deployment.logs)")
+        for step in ["accept", "start-cooking", "finish-cooking"] {
+            #expect(try await deployment.call("POST", "/orders/\(orderId)/\(step)", token: owner).status == 200)
+        }
+        #expect(await eventually(seconds: 10) {
+            (try? await deployment.call("GET", "/deliveries?region=gangnam", token: rider))?.array.contains { $0["orderId"] as? String == orderId } == true
+        }, "\(deployment.logs)")
+        #expect(try await deployment.call("POST", "/deliveries/\(orderId)/pick", token: rider).status == 200)
+        #expect(try await deployment.call("POST", "/deliveries/\(orderId)/deliver", token: rider).status == 200)
+        #expect(try await deployment.call("POST", "/orders/\(orderId)/confirm", token: customer).status == 200)
+        #expect(try await deployment.status(of: orderId, customer) == "completed")
+        let expected = ["completed", "delivered", "picked", "cooked", "cooking", "accepted", "placed"]
+        #expect(await eventually(seconds: 10) {
+            let inbox = try? await deployment.call("GET", "/customers/me/notifications", token: customer)
+            return inbox?.array.compactMap { $0["status"] as? String } == expected
+        }, "\(deployment.logs)")
+        #expect(await eventually(seconds: 10) {
+            let food = try? await deployment.call("GET", "/dashboard/food-orders", token: owner).object
+            let ridden = try? await deployment.call("GET", "/dashboard/rider-deliveries", token: rider).object
+            return food?["seasoned-chicken"] as? Int == 1 && food?["cola"] as? Int == 2 && ridden?["r-tls"] as? Int == 1
+        }, "\(deployment.logs)")
+        // A cancelled order is refunded: the payment worker's gateway call and its write over TLS.
+        let placing = try await deployment.placeOrder(customer)
+        let cancelled = try #require(placing.object["orderId"] as? String)
+        let paymentId = try #require(placing.object["paymentId"] as? String)
+        #expect(try await deployment.call("POST", "/orders/\(cancelled)/cancel", token: customer).status == 200)
+        #expect(await eventually(seconds: 15) {
+            (try? await deployment.call("GET", "/payments/\(paymentId)", port: deployment.paymentPort))?.object["status"] as? String == "cancelled"
+        }, "\(deployment.logs)")
+        // The server saw every daemon: it has no clear-text port, so each of them came in over TLS.
+        let names = try redis.connect().send(RedisCommand("CLIENT", "LIST")).string ?? ""
+        #expect(names.split(separator: "\n").count >= 7, "\(names)")
+        let ctl = try await runProgram(binaryDirectory().appendingPathComponent("baedalctl").path, ["status"], environment: deployment.base)
+        #expect(ctl.status == 0, "\(ctl.output)")
+
+        // The same daemons trusting another CA: refused at start, exit 2, the reason on one line.
+        let rogue = deployment.base.merging(["BAEDAL_REDIS_TLS_CA": certificates.rogueCA, "BAEDAL_API_PORT": String(try freePort()),
+                                             "BAEDAL_PAYMENT_PORT": String(try freePort()), "BAEDAL_METRICS_PORT": "0"]) { $1 }
+        for (executable, arguments) in [("baedal-api", [String]()), ("baedal-payment", []), ("baedal-worker", ["projector"])] {
+            let process = try BaedalProcess(executable, arguments, environment: rogue)
+            #expect(await process.waitForExit(seconds: 20) == 2, "\(executable): \(process.log)")
+            #expect(process.log.contains("\(executable): configuration error: Redis at 127.0.0.1:\(redis.port) refused over TLS: the server's certificate is not trusted"),
+                    "\(process.log)")
+        }
+        let refused = try await runProgram(binaryDirectory().appendingPathComponent("baedalctl").path, ["status"], environment: rogue)
+        #expect(refused.status == 2 && refused.output.contains("refused over TLS: the server's certificate is not trusted"), "\(refused.output)")
+
+        // Settings that cannot work are told before any connection.
+        for (extra, message) in [
+            (["BAEDAL_REDIS_TLS_CA": certificates.directory.appendingPathComponent("missing.crt").path], "BAEDAL_REDIS_TLS_CA: cannot read"),
+            (["BAEDAL_REDIS_TLS_KEY": ""], "BAEDAL_REDIS_TLS_CERT and BAEDAL_REDIS_TLS_KEY go together"),
+            (["BAEDAL_REDIS_URL": "redis://127.0.0.1:\(redis.port)"], "BAEDAL_REDIS_TLS_* are set but BAEDAL_REDIS_URL is redis://127.0.0.1"),
+        ] {
+            let process = try BaedalProcess("baedal-worker", ["projector"], environment: rogue.merging(extra) { $1 })
+            #expect(await process.waitForExit(seconds: 20) == 2, "\(process.log)")
+            #expect(process.log.contains(message), "\(process.log)")
+        }
+        // The deployment kept working through all of it.
+        #expect(try await deployment.status(of: orderId, customer) == "completed")
+    }
+}
