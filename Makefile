@@ -40,7 +40,8 @@ test: deps
 # then the same stack on one Redis with 1 and 16 partitions and on a three-primary cluster, then a token's verification per algorithm,
 # then orders' deadlines (a backlog told by one worker, and how late each is told under a steady flow nobody answers),
 # then the price of traces (orders/s, p99 and the projector's drain with tracing off, every trace exported, 1% of them),
-# then the Lua scripts of an order's life replayed one call at a time on an idle Redis (BENCH_OLD_BIN + BENCH_OLD_REV: old beside new).
+# then the Lua scripts of an order's life replayed one call at a time on an idle Redis (BENCH_OLD_BIN + BENCH_OLD_REV: old beside new),
+# then the whole stack on redis:// and on rediss:// of one server, alternated (orders/s, p99, Redis CPU per order, the drain).
 bench:
 	@scripts/install-deps.sh
 	$(SWIFT) build -c release
@@ -57,6 +58,7 @@ bench:
 	@scripts/bench-deadlines.sh
 	@scripts/bench-tracing.sh
 	@scripts/bench-replay.sh
+	@scripts/bench-tls.sh
 
 # Release binaries to $(DESTDIR)$(PREFIX)/bin with their man pages (argument-parser's generate-manual
 # plugin, dated by the last commit; the sed drops the hidden `help` subcommand it lists, and the

@@ -73,8 +73,9 @@ caught_up() {  # waits (60 s at most) until every group of the stack's streams h
 import sys, time, redis
 r = redis.Redis(port=int(sys.argv[1]), decode_responses=True)
 deadline = time.time() + 60
+# The streams, found once (a SCAN per poll would cost Redis CPU growing with every order's keys).
+streams = [key for key in r.scan_iter("baedal:events:*", count=1000) if r.type(key) == "stream"]
 while time.time() < deadline:
-    streams = [key for key in r.scan_iter("baedal:*") if r.type(key) == "stream"]
     last = {key: r.xinfo_stream(key)["last-generated-id"] for key in streams}
     if all(g["last-delivered-id"] == last[key] and g["pending"] == 0 for key in streams for g in r.xinfo_groups(key)):
         break
@@ -98,7 +99,7 @@ for run in $(seq "$RUNS"); do
     p50=$(ms "$(grep -E '^ +50%' "$DIR/wrk.txt" | awk '{print $2}')"); p99=$(ms "$(grep -E '^ +99%' "$DIR/wrk.txt" | awk '{print $2}')")
     errors=$(grep -E 'Non-2xx' "$DIR/wrk.txt" | awk '{print $NF}' || true)
     caught_up
-    per_order=$(awk -v a="$cpu0" -v b="$(cpu)" -v n0="$n0" -v n1="$(orders)" 'BEGIN { n = n1 - n0; printf "%.0f", n > 0 ? (b - a) * 1e6 / n : 0 }')
+    per_order=$(awk -v a="$cpu0" -v b="$(cpu)" -v n0="$n0" -v n1="$(orders)" 'BEGIN { n = n1 - n0; printf "%.0f", (n > 0 ? (b - a) * 1e6 / n : 0) }')
     stop_stack
     drained=$(env $(mode_env "$mode") BAEDAL_PREFIX=tlsbench "$BIN/baedal-bench" drain 1 "$BIN/baedal-worker")
     drain=$(echo "$drained" | sed -E 's/.*= ([0-9]+) events\/s.*/\1/')

@@ -226,7 +226,7 @@ public final class ClusterResolver: Sendable {
         let connection = try RedisConnection(plain: login.at(endpoint))
         defer { connection.close() }
         let reply = try connection.sendKeepingErrors(RedisCommand("CLUSTER", "SHARDS"))
-        guard case .error = reply else { return try ClusterTopologyReply.shards(reply, answeredBy: endpoint) }
+        guard case .error = reply else { return try ClusterTopologyReply.shards(reply, answeredBy: endpoint, tls: login.tls != nil) }
         // A Redis before 7 has no CLUSTER SHARDS (nor may an ACL allow it): the older form.
         return try ClusterTopologyReply.slots(try connection.send(RedisCommand("CLUSTER", "SLOTS")), answeredBy: endpoint)
     }

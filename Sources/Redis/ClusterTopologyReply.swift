@@ -7,7 +7,9 @@ enum ClusterTopologyReply {
     /// as flat name/value arrays. A shard's primary is its node with role `master` (a failed old
     /// primary shows up as a master without slots, which the map leaves out). `answeredBy` is the
     /// node asked: its host stands in for an endpoint the reply leaves empty or unknown (`?`).
-    static func shards(_ reply: RESPValue, answeredBy node: RedisEndpoint) throws(RedisError) -> [ClusterSlotMap.Shard] {
+    /// Over TLS a node's `tls-port` is the one to use (a node may serve both; with `port 0` it
+    /// reports only that one).
+    static func shards(_ reply: RESPValue, answeredBy node: RedisEndpoint, tls: Bool = false) throws(RedisError) -> [ClusterSlotMap.Shard] {
         guard let shards = reply.array else { throw bad("an array of shards", reply) }
         var result: [ClusterSlotMap.Shard] = []
         for shardReply in shards {
@@ -24,7 +26,8 @@ enum ClusterTopologyReply {
             for nodeReply in nodeReplies {
                 guard case .array = nodeReply else { throw bad("a node", nodeReply) }
                 let nodeFields = nodeReply.fields
-                guard let portValue = nodeFields["port"] ?? nodeFields["tls-port"] else { throw bad("a node's port", nodeReply) }
+                let ports = tls ? [nodeFields["tls-port"], nodeFields["port"]] : [nodeFields["port"], nodeFields["tls-port"]]
+                guard let portValue = ports.lazy.compactMap({ $0 }).first else { throw bad("a node's port", nodeReply) }
                 let host = nodeFields["endpoint"]?.string.flatMap(usableHost) ?? nodeFields["ip"]?.string.flatMap(usableHost) ?? node.host
                 let endpoint = RedisEndpoint(host: host, port: try port(portValue))
                 let health = nodeFields["health"]?.string

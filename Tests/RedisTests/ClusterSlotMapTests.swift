@@ -24,6 +24,25 @@ struct ClusterSlotMapTests {
         try ClusterSlotMap(shards: ClusterTopologyReply.shards(reply, answeredBy: asked), generation: 1)
     }
 
+    /// A node serving clear text and TLS reports both ports; a node with `port 0` only `tls-port`.
+    @Test func overTLSANodesTLSPortIsTheOneUsed() throws {
+        func both(_ id: String, _ port: Int, _ tlsPort: Int?, role: String) -> RESPValue {
+            var fields: [RESPValue] = [.bulk(Array("id".utf8)), .bulk(Array(id.utf8))]
+            if port != 0 { fields += [.bulk(Array("port".utf8)), .integer(Int64(port))] }
+            if let tlsPort { fields += [.bulk(Array("tls-port".utf8)), .integer(Int64(tlsPort))] }
+            fields += [.bulk(Array("ip".utf8)), .bulk(Array("127.0.0.1".utf8)), .bulk(Array("role".utf8)), .bulk(Array(role.utf8))]
+            return .array(fields)
+        }
+        let reply = RESPValue.array([
+            Self.shard([.integer(0), .integer(8191)], [both("a", 7001, 8001, role: "master")]),
+            Self.shard([.integer(8192), .integer(16383)], [both("b", 0, 8002, role: "master")]),
+        ])
+        let clear = try ClusterSlotMap(shards: ClusterTopologyReply.shards(reply, answeredBy: Self.asked), generation: 1)
+        let secure = try ClusterSlotMap(shards: ClusterTopologyReply.shards(reply, answeredBy: Self.asked, tls: true), generation: 1)
+        #expect(clear.primary(for: HashSlot(0)!)?.port == 7001 && clear.primary(for: HashSlot(16383)!)?.port == 8002)
+        #expect(secure.primary(for: HashSlot(0)!)?.port == 8001 && secure.primary(for: HashSlot(16383)!)?.port == 8002)
+    }
+
     @Test func shardsAsRedisSendsThem() throws {
         let reply = RESPValue.array([
             Self.shard([.integer(0), .integer(5460)], [Self.node("a", .integer(7001), role: "master"), Self.node("d", .integer(7004), role: "replica")]),

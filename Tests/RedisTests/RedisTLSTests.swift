@@ -126,6 +126,55 @@ struct RedisTLSTests {
     }
 }
 
+/// `rediss-sentinel://` and `rediss-cluster://`: the Sentinels, the primaries, the replicas and the
+/// cluster bus all speak TLS only; the clients find the primary, follow a failover, and route by
+/// the slot map over TLS.
+@Suite("TLS to Redis through Sentinels and a cluster", .serialized)
+struct RedisTLSTopologyTests {
+    @Test func aSentinelURLOverTLSFindsThePrimaryAndFollowsAFailover() throws {
+        let certificates = try TestCertificates()
+        let ha = try RedisHighAvailability(replicas: 1, sentinels: 3, tls: certificates)
+        #expect(ha.url.hasPrefix("rediss-sentinel://"))
+        var configuration = try RedisConfiguration(url: ha.url)
+        configuration.tls = certificates.clientTLS
+        let first = try RedisConnection(configuration: configuration)
+        #expect(first.primary?.port == ha.servers[0].port)
+        #expect(try first.send(RedisCommand("SET", "k", "before")) == .status("OK"))
+        let old = try ha.killPrimary()
+        let promoted = try #require(ha.waitForNewPrimary(other: old))
+        var reached: RedisConnection?
+        #expect(eventuallySync(seconds: 20) {
+            reached = try? RedisConnection(configuration: configuration)
+            return reached?.primary?.port == promoted
+        })
+        #expect(try reached?.send(RedisCommand("SET", "k", "after")) == .status("OK"))
+    }
+
+    @Test func aClusterURLOverTLSRoutesEveryPartitionToItsPrimary() async throws {
+        let certificates = try TestCertificates()
+        let cluster = try RedisClusterServers(primaries: 3, replicasPerPrimary: 0, tls: certificates)
+        #expect(cluster.url.hasPrefix("rediss-cluster://"))
+        let configuration = try RedisConfiguration(url: cluster.url)
+        #expect(configuration.tls != nil)
+        var trusted = configuration
+        trusted.tls = certificates.clientTLS
+        let redis = RedisExecutors.pool(trusted, size: 2)
+        defer { redis.close() }
+        for partition in 0..<16 {
+            _ = try await redis.send(RedisCommand("SET", "baedal:{\(partition)}:k", String(partition)))
+        }
+        for partition in 0..<16 {
+            #expect(try await redis.send(RedisCommand("GET", "baedal:{\(partition)}:k")).string == String(partition))
+        }
+        // Every primary holds some: the map came over TLS with each node's TLS port.
+        let primaries = try cluster.primaryPorts()
+        #expect(primaries.count == 3)
+        for port in primaries {
+            #expect((try cluster.connect(port: port).send(RedisCommand("DBSIZE")).int ?? 0) > 0, "\(port)")
+        }
+    }
+}
+
 private func eventuallySync(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {

@@ -16,9 +16,12 @@ public final class RedisClusterServers: @unchecked Sendable {
     public let nodeTimeoutMilliseconds: Int
     /// Ports of the nodes killed and not started again.
     private var down: Set<Int> = []
+    /// Set when every node speaks TLS only, on its clients' port and its bus (`rediss-cluster://`).
+    public let certificates: TestCertificates?
 
-    public init(primaries: Int = 3, replicasPerPrimary: Int = 1, nodeTimeoutMilliseconds: Int = 2_000) throws {
+    public init(primaries: Int = 3, replicasPerPrimary: Int = 1, nodeTimeoutMilliseconds: Int = 2_000, tls: TestCertificates? = nil) throws {
         self.nodeTimeoutMilliseconds = nodeTimeoutMilliseconds
+        certificates = tls
         var taken: Set<Int> = []
         for _ in 0..<(primaries * (1 + replicasPerPrimary)) {
             let port = try Self.freeClusterPort(avoiding: taken)
@@ -28,9 +31,9 @@ public final class RedisClusterServers: @unchecked Sendable {
                 "--cluster-require-full-coverage", "no",
                 // No 5 s wait before a replica's first sync: replicas are in step before the tests start.
                 "--repl-diskless-sync-delay", "0",
-            ]))
+            ] + (tls == nil ? [] : ["--tls-cluster", "yes", "--tls-replication", "yes"]), tls: tls))
         }
-        let created = try Self.run("redis-cli", ["--cluster", "create"] + servers.map { "127.0.0.1:\($0.port)" }
+        let created = try Self.run("redis-cli", cliTLS + ["--cluster", "create"] + servers.map { "127.0.0.1:\($0.port)" }
             + ["--cluster-replicas", String(replicasPerPrimary), "--cluster-yes"])
         guard created.status == 0 else { throw TestFailure("redis-cli --cluster create failed: \(created.output)") }
         try waitUntilSettled(primaries: primaries, replicasPerPrimary: replicasPerPrimary)
@@ -40,13 +43,20 @@ public final class RedisClusterServers: @unchecked Sendable {
 
     // MARK: Where things are
 
-    /// `redis-cluster://` naming every node as a seed.
-    public var url: String { "redis-cluster://" + servers.map { "127.0.0.1:\($0.port)" }.joined(separator: ",") }
+    /// redis-cli's TLS options, when the nodes speak TLS.
+    var cliTLS: [String] {
+        certificates.map { ["--tls", "--cacert", $0.ca, "--cert", $0.clientCertificate, "--key", $0.clientKey] } ?? []
+    }
+
+    /// `redis-cluster://` naming every node as a seed (`rediss-cluster://` over TLS).
+    public var url: String { (certificates == nil ? "redis-cluster://" : "rediss-cluster://") + servers.map { "127.0.0.1:\($0.port)" }.joined(separator: ",") }
 
     /// The same as a configuration.
     public var configuration: RedisConfiguration {
-        RedisConfiguration(host: "127.0.0.1", port: servers[0].port,
-                           cluster: .init(seeds: servers.map { RedisEndpoint(host: "127.0.0.1", port: $0.port) }))
+        var configuration = RedisConfiguration(host: "127.0.0.1", port: servers[0].port,
+                                               cluster: .init(seeds: servers.map { RedisEndpoint(host: "127.0.0.1", port: $0.port) }))
+        configuration.tls = certificates?.clientTLS
+        return configuration
     }
 
     public func server(port: Int) -> RedisServer? { servers.first { $0.port == port } }
@@ -54,6 +64,7 @@ public final class RedisClusterServers: @unchecked Sendable {
     /// A plain connection to one node (no routing: for the test's own look at that node).
     public func connect(port: Int) throws -> RedisConnection {
         var configuration = RedisConfiguration(port: port)
+        configuration.tls = certificates?.clientTLS
         configuration.connectTimeoutMilliseconds = 1_000
         configuration.readTimeoutMilliseconds = 5_000
         return try RedisConnection(plain: configuration)
@@ -62,6 +73,7 @@ public final class RedisClusterServers: @unchecked Sendable {
     /// The slot map as that node tells it (`CLUSTER SHARDS`, read by the client's own parser).
     public func slotMap(askingPort port: Int) throws -> ClusterSlotMap {
         var configuration = RedisConfiguration(port: port)
+        configuration.tls = certificates?.clientTLS
         configuration.cluster = .init(seeds: [RedisEndpoint(host: "127.0.0.1", port: port)])
         return try ClusterResolver(configuration: configuration).refresh(after: 0)
     }
@@ -145,7 +157,7 @@ public final class RedisClusterServers: @unchecked Sendable {
     /// `redis-cli --cluster reshard`: moves the `count` lowest slots of the primary on `from`,
     /// keys and all, to the primary on `to`, then waits until every node agrees.
     public func reshard(slots count: Int, from: Int, to: Int) throws {
-        let result = try Self.run("redis-cli", [
+        let result = try Self.run("redis-cli", cliTLS + [
             "--cluster", "reshard", "127.0.0.1:\(from)", "--cluster-from", try nodeID(port: from), "--cluster-to", try nodeID(port: to),
             "--cluster-slots", String(count), "--cluster-yes",
         ])

@@ -13,13 +13,17 @@ public final class RedisHighAvailability: @unchecked Sendable {
     public private(set) var servers: [RedisServer] = []
     public private(set) var sentinels: [SentinelProcess] = []
 
-    public init(replicas: Int = 2, sentinels sentinelCount: Int = 3, downAfterMilliseconds: Int = 1_000) throws {
+    /// Set when every server and Sentinel speaks TLS only (`rediss-sentinel://`).
+    public let certificates: TestCertificates?
+
+    public init(replicas: Int = 2, sentinels sentinelCount: Int = 3, downAfterMilliseconds: Int = 1_000, tls: TestCertificates? = nil) throws {
+        certificates = tls
         // No 5 s wait before a diskless full sync (the default lets more replicas join one sync).
-        let quick = ["--repl-diskless-sync-delay", "0"]
-        let primary = try RedisServer(extraArguments: quick)
+        let quick = ["--repl-diskless-sync-delay", "0"] + (tls == nil ? [] : ["--tls-replication", "yes"])
+        let primary = try RedisServer(extraArguments: quick, tls: tls)
         servers.append(primary)
         for _ in 0..<replicas {
-            servers.append(try RedisServer(extraArguments: quick + ["--replicaof", "127.0.0.1", String(primary.port)]))
+            servers.append(try RedisServer(extraArguments: quick + ["--replicaof", "127.0.0.1", String(primary.port)], tls: tls))
         }
         // Replicas online (synced) before anyone relies on them.
         let synced = waitUntil(seconds: 15) {
@@ -28,15 +32,15 @@ public final class RedisHighAvailability: @unchecked Sendable {
         }
         guard synced else { throw TestFailure("the replicas did not connect to the primary") }
         for _ in 0..<sentinelCount {
-            sentinels.append(try SentinelProcess(monitoring: primary.port, name: masterName, downAfterMilliseconds: downAfterMilliseconds))
+            sentinels.append(try SentinelProcess(monitoring: primary.port, name: masterName, downAfterMilliseconds: downAfterMilliseconds, tls: tls))
         }
         let agreed = waitUntil(seconds: 15) { self.sentinels.allSatisfy { $0.knownSentinels() == sentinelCount - 1 && $0.knownReplicas() == replicas } }
         guard agreed else { throw TestFailure("the Sentinels did not find each other and the replicas") }
     }
 
-    /// `redis-sentinel://…/baedal` naming every Sentinel.
+    /// `redis-sentinel://…/baedal` naming every Sentinel (`rediss-sentinel://` over TLS).
     public var url: String {
-        "redis-sentinel://" + sentinels.map { "127.0.0.1:\($0.port)" }.joined(separator: ",") + "/\(masterName)"
+        (certificates == nil ? "redis-sentinel://" : "rediss-sentinel://") + sentinels.map { "127.0.0.1:\($0.port)" }.joined(separator: ",") + "/\(masterName)"
     }
 
     /// The port the Sentinels name as the primary now (the first that answers).
@@ -85,14 +89,26 @@ public final class SentinelProcess: @unchecked Sendable {
     public let port: Int
     private let directory: URL
     private let process = Process()
+    private let tls: RedisTLS?
 
-    init(monitoring primaryPort: Int, name: String, downAfterMilliseconds: Int) throws {
+    init(monitoring primaryPort: Int, name: String, downAfterMilliseconds: Int, tls certificates: TestCertificates? = nil) throws {
+        tls = certificates?.clientTLS
         port = try freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("baedal-sentinel-\(port)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configuration = directory.appendingPathComponent("sentinel.conf")
+        let listening = certificates.map { certificates in
+            """
+            port 0
+            tls-port \(port)
+            tls-cert-file \(certificates.serverCertificate)
+            tls-key-file \(certificates.serverKey)
+            tls-ca-cert-file \(certificates.ca)
+            tls-replication yes
+            """
+        } ?? "port \(port)"
         try """
-        port \(port)
+        \(listening)
         bind 127.0.0.1
         dir \(directory.path)
         logfile \(directory.appendingPathComponent("sentinel.log").path)
@@ -126,6 +142,7 @@ public final class SentinelProcess: @unchecked Sendable {
 
     public func connect() throws -> RedisConnection {
         var configuration = RedisConfiguration(port: port)
+        configuration.tls = tls
         configuration.connectTimeoutMilliseconds = 500
         configuration.readTimeoutMilliseconds = 1_000
         return try RedisConnection(plain: configuration)

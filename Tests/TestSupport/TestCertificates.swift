@@ -3,7 +3,7 @@ import Redis
 
 /// A test CA and what it signs, made with the `openssl` command in a temporary directory: a
 /// server certificate for 127.0.0.1 (an `IP:` subject alternative name only, so `localhost` does
-/// not match it), a client certificate, and a second, unrelated CA (`rogueCA`) that vouches for
+/// not match it; also a client's, for a replica's or a Sentinel's connections), a client certificate, and a second, unrelated CA (`rogueCA`) that vouches for
 /// nothing of ours. Elliptic-curve keys (P-256): quick to make.
 public final class TestCertificates: @unchecked Sendable {
     public let directory: URL
@@ -25,7 +25,7 @@ public final class TestCertificates: @unchecked Sendable {
             try openssl(["req", "-x509", "-new", "-key", path("\(name).key"), "-subj", subject, "-days", "2", "-out", path("\(name).crt"),
                          "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
         }
-        for (name, usage, names) in [("server", "serverAuth", "IP:127.0.0.1"), ("client", "clientAuth", "DNS:baedal-test-client")] {
+        for (name, usage, names) in [("server", "serverAuth,clientAuth", "IP:127.0.0.1"), ("client", "clientAuth", "DNS:baedal-test-client")] {
             try "subjectAltName=\(names)\nextendedKeyUsage=\(usage)\nbasicConstraints=CA:FALSE\n"
                 .write(toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
             try openssl(["req", "-new", "-key", path("\(name).key"), "-subj", "/CN=\(name)", "-out", path("\(name).csr")])
