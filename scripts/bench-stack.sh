@@ -23,3 +23,44 @@ for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep
 if [ "${STACK_API:-1}" = 1 ]; then "$BIN/baedal-api" 2>"$DIR/api.log" & pids+=($!); fi
 for _ in $(seq 100); do { [ "${STACK_API:-1}" = 0 ] || curl -fs "http://127.0.0.1:$API_PORT/health/ready" >/dev/null 2>&1; } && \
   curl -fs "http://127.0.0.1:$PAY_PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+
+# For the scripts that run the whole stack in modes (bench-tracing, bench-tls):
+# order_lua TOKEN: wrk's script for POST /orders as that customer, in $DIR/order.lua.
+order_lua() {
+  cat >"$DIR/order.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $1"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"storeId":"s-gangnam-chicken","items":[{"foodId":"fried-chicken","qty":1},{"foodId":"cola","qty":2}],"region":"gangnam","address":"서울 강남구 테헤란로 1"}'
+LUA
+}
+# ms T: wrk's latency (12.3us, 4.5ms, 1.2s) in milliseconds.
+ms() { awk -v t="$1" 'BEGIN { if (t ~ /us$/) print t / 1000; else if (t ~ /ms$/) print t + 0; else if (t ~ /s$/) print t * 1000; else print t }'; }
+# start_whole_stack "VAR=value …": the gateway, the API and one worker per policy with those
+# variables added, ready (their pids appended to `pids`).
+start_whole_stack() {
+  env $1 "$BIN/baedal-payment" 2>>"$DIR/payment.log" & pids+=($!)
+  env $1 "$BIN/baedal-api" 2>>"$DIR/api.log" & pids+=($!)
+  for policy in store-inbox payment-refund delivery-dispatch notification projector; do
+    env $1 BAEDAL_CONSUMER="bench-$policy" "$BIN/baedal-worker" "$policy" 2>>"$DIR/worker-$policy.log" & pids+=($!)
+  done
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$API_PORT/health/ready" >/dev/null 2>&1 && \
+    curl -fs "http://127.0.0.1:$PAY_PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  sleep 1  # the workers' groups
+}
+# caught_up: waits (60 s at most) until every group of the stack's streams has read and acknowledged
+# all (every group delivered the stream's last entry and holds nothing; XINFO's lag may be unknown).
+caught_up() {
+  "$PWD/.build/venv/bin/python" - "$PORT" <<'PY'
+import sys, time, redis
+r = redis.Redis(port=int(sys.argv[1]), decode_responses=True)
+deadline = time.time() + 60
+# The streams, found once (a SCAN per poll would cost Redis CPU growing with every order's keys).
+streams = [key for key in r.scan_iter("baedal:events:*", count=1000) if r.type(key) == "stream"]
+while time.time() < deadline:
+    last = {key: r.xinfo_stream(key)["last-generated-id"] for key in streams}
+    if all(g["last-delivered-id"] == last[key] and g["pending"] == 0 for key in streams for g in r.xinfo_groups(key)):
+        break
+    time.sleep(0.2)
+PY
+}

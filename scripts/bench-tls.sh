@@ -38,13 +38,7 @@ redis-cli -p "$PORT" config set tls-auth-clients yes >/dev/null
 redis-cli -p "$PORT" config set tls-port "$TLS_PORT" >/dev/null
 
 TOKEN=$("$BIN/baedalctl" token --role customer --sub bench-tls)
-cat >"$DIR/order.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $TOKEN"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"storeId":"s-gangnam-chicken","items":[{"foodId":"fried-chicken","qty":1},{"foodId":"cola","qty":2}],"region":"gangnam","address":"서울 강남구 테헤란로 1"}'
-LUA
-ms() { awk -v t="$1" 'BEGIN { if (t ~ /us$/) print t / 1000; else if (t ~ /ms$/) print t + 0; else if (t ~ /s$/) print t * 1000; else print t }'; }
+order_lua "$TOKEN"
 cpu() { redis-cli -p "$PORT" info cpu | awk -F: '/used_cpu_(user|sys):/ {s += $2} END {printf "%.6f", s}'; }
 orders() { redis-cli -p "$PORT" xlen baedal:events:order; }
 
@@ -57,31 +51,7 @@ mode_env() {  # the Redis settings of a mode
     rediss) echo "BAEDAL_REDIS_URL=rediss://127.0.0.1:$TLS_PORT BAEDAL_REDIS_TLS_CA=$DIR/ca.crt BAEDAL_REDIS_TLS_CERT=$DIR/client.crt BAEDAL_REDIS_TLS_KEY=$DIR/client.key" ;;
   esac
 }
-start_stack() {
-  local vars; vars=$(mode_env "$1")
-  env $vars "$BIN/baedal-payment" 2>>"$DIR/payment.log" & pids+=($!)
-  env $vars "$BIN/baedal-api" 2>>"$DIR/api.log" & pids+=($!)
-  for policy in store-inbox payment-refund delivery-dispatch notification projector; do
-    env $vars BAEDAL_CONSUMER="bench-$policy" "$BIN/baedal-worker" "$policy" 2>>"$DIR/worker-$policy.log" & pids+=($!)
-  done
-  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$API_PORT/health/ready" >/dev/null 2>&1 && \
-    curl -fs "http://127.0.0.1:$PAY_PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-  sleep 1  # the workers' groups
-}
-caught_up() {  # waits (60 s at most) until every group of the stack's streams has read and acknowledged all
-  "$PY" - "$PORT" <<'PY'
-import sys, time, redis
-r = redis.Redis(port=int(sys.argv[1]), decode_responses=True)
-deadline = time.time() + 60
-# The streams, found once (a SCAN per poll would cost Redis CPU growing with every order's keys).
-streams = [key for key in r.scan_iter("baedal:events:*", count=1000) if r.type(key) == "stream"]
-while time.time() < deadline:
-    last = {key: r.xinfo_stream(key)["last-generated-id"] for key in streams}
-    if all(g["last-delivered-id"] == last[key] and g["pending"] == 0 for key in streams for g in r.xinfo_groups(key)):
-        break
-    time.sleep(0.2)
-PY
-}
+start_stack() { start_whole_stack "$(mode_env "$1")"; }
 stop_stack() {
   kill -TERM "${pids[@]}" 2>/dev/null || true
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done

@@ -28,13 +28,7 @@ OTLP="http://127.0.0.1:$(head -1 "$DIR/receiver.port")"
 spans() { awk -F'[:}]' '{s += $2} END {printf "%d", s / 1024}' "$DIR/spans.jsonl"; }
 
 TOKEN=$("$BIN/baedalctl" token --role customer --sub bench-tracing)
-cat >"$DIR/order.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $TOKEN"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"storeId":"s-gangnam-chicken","items":[{"foodId":"fried-chicken","qty":1},{"foodId":"cola","qty":2}],"region":"gangnam","address":"서울 강남구 테헤란로 1"}'
-LUA
-ms() { awk -v t="$1" 'BEGIN { if (t ~ /us$/) print t / 1000; else if (t ~ /ms$/) print t + 0; else if (t ~ /s$/) print t * 1000; else print t }'; }
+order_lua "$TOKEN"
 
 # The drain's stream, filled once (its own prefix: the stack's streams stay apart).
 BAEDAL_PREFIX=tracebench "$BIN/baedal-bench" fill "$EVENTS" >/dev/null
@@ -46,31 +40,7 @@ mode_env() {  # the OTEL_* variables of a mode
     1pct) echo "OTEL_EXPORTER_OTLP_ENDPOINT=$OTLP OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.01" ;;
   esac
 }
-start_stack() {
-  local vars; vars=$(mode_env "$1")
-  env $vars "$BIN/baedal-payment" 2>>"$DIR/payment.log" & pids+=($!)
-  env $vars "$BIN/baedal-api" 2>>"$DIR/api.log" & pids+=($!)
-  for policy in store-inbox payment-refund delivery-dispatch notification projector; do
-    env $vars BAEDAL_CONSUMER="bench-$policy" "$BIN/baedal-worker" "$policy" 2>>"$DIR/worker-$policy.log" & pids+=($!)
-  done
-  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$API_PORT/health/ready" >/dev/null 2>&1 && \
-    curl -fs "http://127.0.0.1:$PAY_PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-  sleep 1  # the workers' groups
-}
-caught_up() {  # waits (60 s at most) until every group of the stack's streams has read and acknowledged all
-  "$PY" - "$PORT" <<'PY'
-import sys, time, redis
-r = redis.Redis(port=int(sys.argv[1]), decode_responses=True)
-deadline = time.time() + 60
-while time.time() < deadline:
-    # Every group delivered the stream's last entry and holds nothing (XINFO's lag may be unknown).
-    streams = [key for key in r.scan_iter("baedal:*") if r.type(key) == "stream"]
-    last = {key: r.xinfo_stream(key)["last-generated-id"] for key in streams}
-    if all(g["last-delivered-id"] == last[key] and g["pending"] == 0 for key in streams for g in r.xinfo_groups(key)):
-        break
-    time.sleep(0.2)
-PY
-}
+start_stack() { start_whole_stack "$(mode_env "$1")"; }
 stop_stack() {  # every process but the receiver (the first pid)
   kill -TERM "${pids[@]:1}" 2>/dev/null || true
   for pid in "${pids[@]:1}"; do wait "$pid" 2>/dev/null || true; done

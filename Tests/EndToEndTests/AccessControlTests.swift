@@ -94,39 +94,8 @@ struct AccessControlTests {
         #expect(!scaler.log.contains("NOPERM") && !scaler.log.contains("instance started"), "\(scaler.log)")
 
         // The whole order life through HTTP.
+        let orderId = try await deployment.wholeLife(customer: "c-acl", rider: "r-acl")
         let customer = try await deployment.customer("c-acl")
-        let owner = try await deployment.owner(of: "s-gangnam-chicken")
-        let rider = try await deployment.rider("r-acl")
-        let placing = try await deployment.placeOrder(customer, items: [("seasoned-chicken", 1), ("cola", 2)])
-        try #require(placing.status == 201, "\(placing.body)\n\(deployment.logs)")
-        let orderId = try #require(placing.object["orderId"] as? String)
-        #expect(await eventually(seconds: 10) {
-            (try? await deployment.call("GET", "/stores/s-gangnam-chicken/orders", token: owner))?.array.contains { $0["orderId"] as? String == orderId } == true
-        }, "\(deployment.logs)")
-        for step in ["accept", "start-cooking", "finish-cooking"] {
-            #expect(try await deployment.call("POST", "/orders/\(orderId)/\(step)", token: owner).status == 200)
-        }
-        #expect(await eventually(seconds: 10) {
-            (try? await deployment.call("GET", "/deliveries?region=gangnam", token: rider))?.array.contains { $0["orderId"] as? String == orderId } == true
-        }, "\(deployment.logs)")
-        #expect(try await deployment.call("POST", "/deliveries/\(orderId)/pick", token: rider).status == 200)
-        #expect(try await deployment.call("POST", "/deliveries/\(orderId)/deliver", token: rider).status == 200)
-        #expect(try await deployment.call("POST", "/orders/\(orderId)/confirm", token: customer).status == 200)
-        #expect(try await deployment.status(of: orderId, customer) == "completed")
-
-        let expected = ["completed", "delivered", "picked", "cooked", "cooking", "accepted", "placed"]
-        #expect(await eventually(seconds: 10) {
-            let inbox = try? await deployment.call("GET", "/customers/me/notifications", token: customer)
-            return inbox?.array.compactMap { $0["status"] as? String } == expected
-        }, "\(deployment.logs)")
-        #expect(await eventually(seconds: 10) {
-            (try? await deployment.call("GET", "/customers/me/orders", token: customer))?.array.first?["status"] as? String == "completed"
-        }, "\(deployment.logs)")
-        #expect(await eventually(seconds: 10) {
-            let food = try? await deployment.call("GET", "/dashboard/food-orders", token: owner).object
-            let ridden = try? await deployment.call("GET", "/dashboard/rider-deliveries", token: rider).object
-            return food?["seasoned-chicken"] as? Int == 1 && food?["cola"] as? Int == 2 && ridden?["r-acl"] as? Int == 1
-        }, "\(deployment.logs)")
         // The order's stages were measured (the projector's timings), its estimate read through the
         // API's user, and the console's routes answer under it (orders waiting, deadlines).
         let operatorToken = try await deployment.token("operator", "ops-acl")

@@ -15,7 +15,7 @@ struct TLSTests {
         let deployment = try await Deployment(environment: certificates.environment, redis: redis)
         #expect(deployment.base["BAEDAL_REDIS_URL"] == "rediss://127.0.0.1:\(redis.port)")
 
-        let orderId = try await Self.wholeLife(on: deployment, customer: "c-tls", rider: "r-tls")
+        let orderId = try await deployment.wholeLife(customer: "c-tls", rider: "r-tls")
         let customer = try await deployment.customer("c-tls")
         // A cancelled order is refunded: the payment worker's gateway call and its write over TLS.
         let placing = try await deployment.placeOrder(customer)
@@ -57,40 +57,6 @@ struct TLSTests {
         #expect(try await deployment.status(of: orderId, customer) == "completed")
     }
 
-    /// One order from placing to completed, with its notifications and both dashboards.
-    /// `earlier`: lives already counted on the dashboards. Returns the order's id.
-    @discardableResult
-    static func wholeLife(on deployment: Deployment, customer customerId: String, rider riderId: String, earlier: Int = 0) async throws -> String {
-        let customer = try await deployment.customer(customerId)
-        let owner = try await deployment.owner(of: "s-gangnam-chicken")
-        let rider = try await deployment.rider(riderId)
-        let orderId = try await deployment.placed(customer, items: [("seasoned-chicken", 1), ("cola", 2)])
-        #expect(await eventually(seconds: 10) {
-            (try? await deployment.call("GET", "/stores/s-gangnam-chicken/orders", token: owner))?.array.contains { $0["orderId"] as? String == orderId } == true
-        }, "\(deployment.logs)")
-        for step in ["accept", "start-cooking", "finish-cooking"] {
-            #expect(try await deployment.call("POST", "/orders/\(orderId)/\(step)", token: owner).status == 200)
-        }
-        #expect(await eventually(seconds: 10) {
-            (try? await deployment.call("GET", "/deliveries?region=gangnam", token: rider))?.array.contains { $0["orderId"] as? String == orderId } == true
-        }, "\(deployment.logs)")
-        #expect(try await deployment.call("POST", "/deliveries/\(orderId)/pick", token: rider).status == 200)
-        #expect(try await deployment.call("POST", "/deliveries/\(orderId)/deliver", token: rider).status == 200)
-        #expect(try await deployment.call("POST", "/orders/\(orderId)/confirm", token: customer).status == 200)
-        #expect(try await deployment.status(of: orderId, customer) == "completed")
-        let expected = ["completed", "delivered", "picked", "cooked", "cooking", "accepted", "placed"]
-        #expect(await eventually(seconds: 10) {
-            let inbox = try? await deployment.call("GET", "/customers/me/notifications", token: customer)
-            return inbox?.array.compactMap { $0["status"] as? String } == expected
-        }, "\(deployment.logs)")
-        #expect(await eventually(seconds: 10) {
-            let food = try? await deployment.call("GET", "/dashboard/food-orders", token: owner).object
-            let ridden = try? await deployment.call("GET", "/dashboard/rider-deliveries", token: rider).object
-            return food?["seasoned-chicken"] as? Int == earlier + 1 && food?["cola"] as? Int == 2 * (earlier + 1) && ridden?[riderId] as? Int == 1
-        }, "\(deployment.logs)")
-        return orderId
-    }
-
     /// `rediss-cluster://`: three primaries and their replicas, whose clients' ports, replication and bus speak TLS only, sixteen
     /// partitions, every daemon on it.
     @Test func theWholeOrderLifeOnAClusterOverTLS() async throws {
@@ -100,7 +66,7 @@ struct TLSTests {
         let deployment = try await Deployment.onCluster(cluster, environment: certificates.environment)
         #expect(deployment.base["BAEDAL_REDIS_URL"]?.hasPrefix("rediss-cluster://") == true)
         // Two lives, most likely in different partitions (and so on different primaries).
-        try await Self.wholeLife(on: deployment, customer: "c-tls-a", rider: "r-tls-a")
-        try await Self.wholeLife(on: deployment, customer: "c-tls-b", rider: "r-tls-b", earlier: 1)
+        try await deployment.wholeLife(customer: "c-tls-a", rider: "r-tls-a")
+        try await deployment.wholeLife(customer: "c-tls-b", rider: "r-tls-b", earlier: 1)
     }
 }
