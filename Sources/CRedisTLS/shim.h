@@ -20,6 +20,19 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* The peer ended the session with a TLS alert (its refusal: a certificate it does not accept, a
+ * protocol it does not speak): OpenSSL files a received alert under reason 1000 + its number. */
+static inline int baedal_tls_is_alert(unsigned long code) {
+    int reason = ERR_GET_REASON(code);
+    return reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256;
+}
+
+/* A handshake or read error that says nothing about TLS: the connection ended (OpenSSL 3 files
+ * an EOF without close_notify as an SSL error). */
+static inline int baedal_tls_is_eof(unsigned long code) {
+    return ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
+
 static inline void baedal_tls_error_text(const char *what, char *err, size_t errlen) {
     unsigned long code = ERR_peek_last_error();
     char reason[256] = "unknown error";
@@ -75,12 +88,16 @@ static inline SSL *baedal_tls_handshake(SSL_CTX *ctx, int fd, const char *host, 
     *refused = 0;
     SSL *ssl = SSL_new(ctx);
     if (ssl == NULL) { baedal_tls_error_text("cannot make a TLS session", err, errlen); return NULL; }
-    SSL_set_fd(ssl, fd);
-    if (is_ip) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
-    } else {
-        SSL_set_tlsext_host_name(ssl, host);
-        SSL_set1_host(ssl, host);
+    /* Every name check must be in place, or nothing is connected: a name that cannot be set
+     * (an IPv6 zone, say) would otherwise leave any certificate of the CA accepted. */
+    int named = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host)
+                      : (SSL_set_tlsext_host_name(ssl, host) == 1 && SSL_set1_host(ssl, host) == 1);
+    if (SSL_set_fd(ssl, fd) != 1 || named != 1) {
+        *refused = 1;
+        snprintf(err, errlen, "cannot check the server's certificate against '%s' (not a host name or IP address OpenSSL can match)", host);
+        ERR_clear_error();
+        SSL_free(ssl);
+        return NULL;
     }
     errno = 0;
     int rc = SSL_connect(ssl);
@@ -88,7 +105,10 @@ static inline SSL *baedal_tls_handshake(SSL_CTX *ctx, int fd, const char *host, 
     int saved = errno;
     int kind = SSL_get_error(ssl, rc);
     long verified = SSL_get_verify_result(ssl);
-    if (verified != X509_V_OK) {
+    if (kind == SSL_ERROR_SSL && baedal_tls_is_eof(ERR_peek_last_error())) {
+        snprintf(err, errlen, "the TLS handshake failed: the server closed the connection");
+        ERR_clear_error();
+    } else if (verified != X509_V_OK) {
         *refused = 1;
         snprintf(err, errlen, "the server's certificate is not trusted: %s", X509_verify_cert_error_string(verified));
         ERR_clear_error();
@@ -111,15 +131,17 @@ static inline void baedal_tls_free(SSL *ssl) { SSL_free(ssl); }
 static inline int baedal_tls_fail(redisContext *c, SSL *ssl, int rc, const char *doing) {
     int saved = errno;
     int kind = SSL_get_error(ssl, rc);
-    if (kind == SSL_ERROR_ZERO_RETURN || (kind == SSL_ERROR_SYSCALL && saved == 0)) {
+    unsigned long code = ERR_peek_last_error();
+    if (kind == SSL_ERROR_ZERO_RETURN || (kind == SSL_ERROR_SYSCALL && saved == 0) || (kind == SSL_ERROR_SSL && baedal_tls_is_eof(code))) {
         c->err = REDIS_ERR_EOF;
         snprintf(c->errstr, sizeof c->errstr, "Server closed the connection");
     } else if (kind == SSL_ERROR_SSL) {
-        c->err = REDIS_ERR_IO;
+        /* An alert at the first read is how TLS 1.3 tells a client its certificate was refused:
+         * the text starts with BAEDAL_TLS_REFUSED so that the caller can tell it apart. */
+        c->err = baedal_tls_is_alert(code) ? REDIS_ERR_OTHER : REDIS_ERR_IO;
         char reason[100] = "unknown";
-        unsigned long code = ERR_peek_last_error();
         if (code != 0) ERR_error_string_n(code, reason, sizeof reason);
-        snprintf(c->errstr, sizeof c->errstr, "TLS %s: %s", doing, reason);
+        snprintf(c->errstr, sizeof c->errstr, "%s%s: %s", baedal_tls_is_alert(code) ? "TLS refused by the server, " : "TLS ", doing, reason);
     } else {
         c->err = REDIS_ERR_IO;
         snprintf(c->errstr, sizeof c->errstr, "%s", strerror(saved != 0 ? saved : EIO));
@@ -134,12 +156,14 @@ static inline int baedal_tls_flush(redisContext *c, SSL *ssl) {
     while (done < length) {
         size_t chunk = length - done > (1u << 30) ? (1u << 30) : length - done;
         errno = 0;
+        ERR_clear_error();
         int written = SSL_write(ssl, c->obuf + done, (int)chunk);
         if (written <= 0) return baedal_tls_fail(c, ssl, written, "write");
         done += (size_t)written;
     }
-    sdsclear(c->obuf);
-    return REDIS_OK;
+    sdsfree(c->obuf);  /* as hiredis does: a big command's buffer is not kept */
+    c->obuf = sdsempty();
+    return c->obuf != NULL ? REDIS_OK : REDIS_ERR;
 }
 
 static inline int baedal_tls_reader_error(redisContext *c) {
@@ -158,6 +182,7 @@ static inline int baedal_tls_get_reply(redisContext *c, SSL *ssl, void **reply) 
     char buffer[16384];
     while (*reply == NULL) {
         errno = 0;
+        ERR_clear_error();
         int received = SSL_read(ssl, buffer, sizeof buffer);
         if (received <= 0) return baedal_tls_fail(c, ssl, received, "read");
         if (redisReaderFeed(c->reader, buffer, (size_t)received) != REDIS_OK) return baedal_tls_reader_error(c);
@@ -174,6 +199,7 @@ static inline int baedal_tls_peer_closed(SSL *ssl, int fd) {
     if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return 1;
     char byte;
     errno = 0;
+    ERR_clear_error();
     int rc = SSL_peek(ssl, &byte, 1);
     int kind = rc > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, rc);
     fcntl(fd, F_SETFL, flags);

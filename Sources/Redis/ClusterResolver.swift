@@ -47,6 +47,7 @@ public final class ClusterResolver: Sendable {
         var seeds: [RedisEndpoint]
         var username: String?
         var password: String?
+        var tls: RedisTLS?
     }
 
     private static let registry = Mutex<[Identity: ClusterResolver]>([:])
@@ -54,7 +55,7 @@ public final class ClusterResolver: Sendable {
     /// The resolver every client of this cluster shares; nil for a configuration without one.
     public static func shared(for configuration: RedisConfiguration) -> ClusterResolver? {
         guard let cluster = configuration.cluster else { return nil }
-        let identity = Identity(seeds: cluster.seeds, username: configuration.username, password: configuration.password)
+        let identity = Identity(seeds: cluster.seeds, username: configuration.username, password: configuration.password, tls: configuration.tls)
         return registry.withLock { registry in
             if let known = registry[identity] { return known }
             let resolver = ClusterResolver(configuration: configuration)
@@ -160,7 +161,7 @@ public final class ClusterResolver: Sendable {
         for endpoint in [preferred].compactMap({ $0 }) + (known?.nodes ?? []) + seeds where !candidates.contains(endpoint) {
             candidates.append(endpoint)
         }
-        var problems: [String] = []
+        var problems: [(String, RedisError)] = []
         for endpoint in candidates {
             let shards: [ClusterSlotMap.Shard]
             do {
@@ -168,7 +169,7 @@ public final class ClusterResolver: Sendable {
                 refreshCounter.increment()
                 shards = try ask(endpoint)
             } catch {
-                problems.append("\(endpoint): \(error)")
+                problems.append(("\(endpoint)", error))
                 continue
             }
             let outcome = state.withLock { state -> Result<(ClusterSlotMap, ClusterSlotMap?), RedisError> in
@@ -192,15 +193,14 @@ public final class ClusterResolver: Sendable {
                 refresh.finish(.success(map))
                 return
             case .failure(let error):
-                problems.append("\(endpoint): \(error)")
+                problems.append(("\(endpoint)", error))
             }
         }
         state.withLock { state in
             state.refresh = nil
             state.pending -= 1
         }
-        let error = RedisError.connectionFailed(endpoint: seeds.map(\.description).joined(separator: ","),
-                                                reason: "no cluster node told its slot map (\(problems.joined(separator: "; ")))")
+        let error = RedisError.noneAnswered(seeds.map(\.description).joined(separator: ","), "no cluster node told its slot map", problems)
         logger.warning("cannot learn the cluster's slot map", metadata: ["reason": "\(error)"])
         refresh.finish(.failure(error))
     }

@@ -81,16 +81,16 @@ extension RedisConnection {
         for endpoint in (known?.primaries ?? []) + cluster.seeds + (known?.nodes ?? []) where !candidates.contains(endpoint) {
             candidates.append(endpoint)
         }
-        var problems: [String] = []
+        var problems: [(String, RedisError)] = []
         for node in candidates {
             do {
                 let connection = try RedisConnection(plain: configuration.at(node))
                 connection.primary = node
                 return connection
             } catch {
-                problems.append("\(node): \(error)")
+                problems.append(("\(node)", error))
             }
         }
-        throw .connectionFailed(endpoint: configuration.endpoint, reason: "no cluster node answered (\(problems.joined(separator: "; ")))")
+        throw RedisError.noneAnswered(configuration.endpoint, "no cluster node answered", problems)
     }
 }

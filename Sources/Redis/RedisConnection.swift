@@ -113,8 +113,18 @@ public final class RedisConnection: @unchecked Sendable {
             if configuration.database != 0 {
                 _ = try send(RedisCommand("SELECT", String(configuration.database)))
             }
+            // Under TLS 1.3 the server judges our certificate after our handshake is done: one
+            // round trip belongs to connecting, so that its refusal is told here.
+            if tls != nil, configuration.password == nil, configuration.database == 0 {
+                _ = try send(RedisCommand("PING"))
+            }
         } catch {
+            let secure = tls != nil
             close()
+            if secure, case .connectionLost(let reason) = error, reason.hasPrefix("TLS refused by the server") {
+                throw .tlsRefused(endpoint: configuration.endpoint,
+                                  reason: "\(reason) (does BAEDAL_REDIS_TLS_CERT hold a certificate the server's CA signed?)")
+            }
             throw .connectionFailed(endpoint: configuration.endpoint, reason: error.description)
         }
     }

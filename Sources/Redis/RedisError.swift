@@ -54,6 +54,21 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// What to throw when no server of several (Sentinels, cluster nodes) could be used: the
+    /// TLS refusal when every one of them refused our TLS (a configuration error, the same for
+    /// all), else a connection failure naming each problem.
+    public static func noneAnswered(_ endpoint: String, _ what: String, _ errors: [(String, RedisError)]) -> RedisError {
+        let problems = errors.map { "\($0.0): \($0.1)" }.joined(separator: "; ")
+        let refusals = errors.compactMap { entry -> String? in
+            if case .tlsRefused(_, let reason) = entry.1 { return "\(entry.0): \(reason)" }
+            return nil
+        }
+        if !errors.isEmpty, refusals.count == errors.count {
+            return .tlsRefused(endpoint: endpoint, reason: refusals.joined(separator: "; "))
+        }
+        return .connectionFailed(endpoint: endpoint, reason: "\(what) (\(problems))")
+    }
+
     /// The typed error of an error reply: `notPrimary` for `READONLY`, `LOADING` and `MASTERDOWN`,
     /// `routing` for a cluster's `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN` and `UNBLOCKED`, else `server`.
     public init(errorReply message: String) {

@@ -52,7 +52,7 @@ public final class SentinelResolver: Sendable {
     public func primary() throws(RedisError) -> RedisConfiguration.Endpoint {
         let count = sentinel.endpoints.count
         let first = state.withLock { $0.preferred }
-        var problems: [String] = []
+        var problems: [(String, RedisError)] = []
         for offset in 0..<count {
             let index = (first + offset) % count
             let endpoint = sentinel.endpoints[index]
@@ -70,11 +70,11 @@ public final class SentinelResolver: Sendable {
                 }
                 return address
             } catch {
-                problems.append("\(endpoint): \(error)")
+                problems.append(("\(endpoint)", error))
             }
         }
-        throw .connectionFailed(endpoint: sentinel.endpoints.map(\.description).joined(separator: ","),
-                                reason: "no Sentinel named a primary for '\(sentinel.masterName)' (\(problems.joined(separator: "; ")))")
+        throw RedisError.noneAnswered(sentinel.endpoints.map(\.description).joined(separator: ","),
+                                      "no Sentinel named a primary for '\(sentinel.masterName)'", problems)
     }
 
     /// The last primary a Sentinel named (for `baedalctl status` and logs).

@@ -169,17 +169,17 @@ final class RedisLoopConnection: Sendable {
         } catch {
             throw failed(error.description)
         }
-        let tls = configuration.tls
-        let handshake = tls.map { _ in eventLoop.makePromise(of: Void.self) }
+        // The TLS files are read (once) before connecting: a file that cannot be used is told as it is.
+        let tls = try configuration.tls.map { tls throws(RedisError) in try RedisTLSChannel.context(for: tls, endpoint: endpoint.description) }
+        let channel: any Channel
         do {
-            _ = try await ClientBootstrap(group: eventLoop)
+            channel = try await ClientBootstrap(group: eventLoop)
                 .connectTimeout(.milliseconds(Int64(configuration.connectTimeoutMilliseconds)))
                 .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
                 .channelInitializer { [connectTimeout = configuration.connectTimeoutMilliseconds] channel in
                     channel.eventLoop.makeCompletedFuture {
-                        if let tls, let handshake {
-                            try RedisTLSChannel.addHandlers(for: tls, host: endpoint.host, endpoint: endpoint.description,
-                                                            timeout: .milliseconds(Int64(connectTimeout)), to: channel, handshake: handshake)
+                        if let tls {
+                            try RedisTLSChannel.addHandlers(context: tls, host: endpoint.host, timeout: .milliseconds(Int64(connectTimeout)), to: channel)
                         }
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
@@ -187,18 +187,14 @@ final class RedisLoopConnection: Sendable {
                 .connect(host: endpoint.host, port: endpoint.port)
                 .get()
         } catch let error as NIOConnectionError {
-            handshake?.fail(error)
             throw failed(error.connectionErrors.first.map { "\($0.error)" } ?? "\(error)")
-        } catch let error as RedisError {
-            handshake?.fail(error)
-            throw error
         } catch {
-            handshake?.fail(error)
             throw failed("\(error)")
         }
-        if let handshake {
+        var waiter: RedisTLSChannel.HandshakeWaiter?
+        if tls != nil {
             do {
-                try await handshake.futureResult.get()
+                waiter = try await RedisTLSChannel.handshake(of: channel)
             } catch {
                 handler.eventLoop.execute { handler.retire() }
                 throw RedisTLSChannel.error(error, endpoint: endpoint.description)
@@ -214,6 +210,9 @@ final class RedisLoopConnection: Sendable {
         if configuration.database != 0 { login.append(RedisCommand("SELECT", String(configuration.database))) }
         // Behind Sentinel: is it the primary? (A Sentinel may still name a demoted one.)
         if resolver.verifiesRole { login.append(RedisCommand("ROLE")) }
+        // Under TLS 1.3 the server judges our certificate after our handshake: one round trip
+        // belongs to connecting, so that its refusal is told here.
+        if tls != nil, login.isEmpty { login.append(RedisCommand("PING")) }
         guard !login.isEmpty else { return handler }
         do {
             let commands = login
@@ -226,6 +225,11 @@ final class RedisLoopConnection: Sendable {
             }
         } catch {
             handler.eventLoop.execute { handler.retire() }
+            let seen = "\(error) \(waiter?.lastError.withLock { $0 } ?? "")"
+            if tls != nil, seen.uppercased().contains("ALERT") {
+                throw RedisError.tlsRefused(endpoint: endpoint.description,
+                                            reason: "the server refused our TLS session: \(waiter?.lastError.withLock { $0 } ?? "\(error)") (does BAEDAL_REDIS_TLS_CERT hold a certificate the server's CA signed?)")
+            }
             throw failed("\(error)")
         }
         return handler

@@ -34,12 +34,20 @@ enum RedisTLSChannel {
         return try made.get()
     }
 
-    /// Adds the handlers that go before the Redis handler; `handshake` completes with theirs.
-    static func addHandlers(for tls: RedisTLS, host: String, endpoint: String, timeout: TimeAmount,
-                            to channel: any Channel, handshake: EventLoopPromise<Void>) throws {
-        let context = try context(for: tls, endpoint: endpoint)
+    /// Adds the handlers that go before the Redis handler: swift-nio-ssl's and a `HandshakeWaiter`
+    /// of this channel's own (Happy Eyeballs may open several channels; only the winner's counts).
+    static func addHandlers(context: NIOSSLContext, host: String, timeout: TimeAmount, to channel: any Channel) throws {
         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: RedisTLS.isIPAddress(host) ? nil : host))
-        try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(promise: handshake, timeout: timeout))
+        try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(promise: channel.eventLoop.makePromise(), timeout: timeout))
+    }
+
+    /// The handshake of the channel the connect returned; its waiter, which keeps the last TLS
+    /// error of the channel (a refusal the server sends after the handshake closes the channel
+    /// before a caller may learn why).
+    static func handshake(of channel: any Channel) async throws -> HandshakeWaiter {
+        let waiter = try await channel.pipeline.handler(type: HandshakeWaiter.self).get()
+        try await waiter.promise.futureResult.get()
+        return waiter
     }
 
     /// The typed error of a failed handshake: the server's TLS refused (its certificate, its
@@ -47,6 +55,10 @@ enum RedisTLSChannel {
     static func error(_ error: any Error, endpoint: String) -> RedisError {
         if let redis = error as? RedisError { return redis }
         switch error {
+        case NIOSSLError.handshakeFailed(.sslError(let stack)) where stack.contains(.eofDuringHandshake):
+            return .connectionFailed(endpoint: endpoint, reason: "the TLS handshake failed: the server closed the connection")
+        case NIOSSLError.uncleanShutdown, ChannelError.eof, ChannelError.ioOnClosedChannel:
+            return .connectionFailed(endpoint: endpoint, reason: "the TLS handshake failed: the server closed the connection")
         case NIOSSLError.handshakeFailed(let reason):
             return .tlsRefused(endpoint: endpoint, reason: "the TLS handshake failed: \(Self.describe(reason))")
         case let extra as NIOSSLExtraError:
@@ -69,6 +81,8 @@ enum RedisTLSChannel {
         private let timeout: TimeAmount
         private var done = false
         private var timer: Scheduled<Void>?
+        /// The last error the channel saw, for a caller that was told only that it closed.
+        let lastError = Mutex<String?>(nil)
 
         init(promise: EventLoopPromise<Void>, timeout: TimeAmount) {
             self.promise = promise
@@ -90,6 +104,7 @@ enum RedisTLSChannel {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            lastError.withLock { $0 = "\(error)" }
             finish(.failure(error))
             context.fireErrorCaught(error)
         }

@@ -68,5 +68,10 @@ struct TLSTests {
         // Two lives, most likely in different partitions (and so on different primaries).
         try await deployment.wholeLife(customer: "c-tls-a", rider: "r-tls-a")
         try await deployment.wholeLife(customer: "c-tls-b", rider: "r-tls-b", earlier: 1)
+        // Every node refusing a worker's TLS (another CA): exit 2 at start, as on one server.
+        let rogue = deployment.base.merging(["BAEDAL_REDIS_TLS_CA": certificates.rogueCA]) { $1 }
+        let worker = try BaedalProcess("baedal-worker", ["projector"], environment: rogue)
+        #expect(await worker.waitForExit(seconds: 30) == 2, "\(worker.log)")
+        #expect(worker.log.contains("baedal-worker: configuration error:") && worker.log.contains("the server's certificate is not trusted"), "\(worker.log)")
     }
 }

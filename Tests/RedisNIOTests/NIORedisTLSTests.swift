@@ -55,6 +55,15 @@ final class NIORedisTLSTests {
             #expect(endpoint == "127.0.0.1:\(server.port)")
             #expect(reason.contains("not trusted"), "\(reason)")
         }
+        // Without a client certificate: refused by the server after the handshake (TLS 1.3).
+        let anonymous = try client(tls: RedisTLS(caFile: certificates.ca))
+        defer { anonymous.close() }
+        do {
+            _ = try await anonymous.send("PING")
+            Issue.record("a connection without a client certificate was made")
+        } catch RedisError.tlsRefused(_, let reason) {
+            #expect(reason.contains("BAEDAL_REDIS_TLS_CERT"), "\(reason)")
+        }
         // (A certificate naming the IP address reached is taken for any host name that resolves
         // to it: swift-nio-ssl's RFC 6125 check matches IP SANs against the peer's address.)
     }
