@@ -55,15 +55,22 @@ final class NIORedisTLSTests {
             #expect(endpoint == "127.0.0.1:\(server.port)")
             #expect(reason.contains("not trusted"), "\(reason)")
         }
-        // Without a client certificate: refused by the server after the handshake (TLS 1.3).
-        let anonymous = try client(tls: RedisTLS(caFile: certificates.ca))
-        defer { anonymous.close() }
-        do {
-            _ = try await anonymous.send("PING")
-            Issue.record("a connection without a client certificate was made")
-        } catch RedisError.tlsRefused(_, let reason) {
-            #expect(reason.contains("BAEDAL_REDIS_TLS_CERT"), "\(reason)")
+        // Without a client certificate: refused by the server after the handshake (TLS 1.3); a
+        // try whose alert was lost to the server's reset is a connection failure (see RedisTLSTests).
+        var refusal: String?
+        for _ in 0..<10 where refusal == nil {
+            let anonymous = try client(tls: RedisTLS(caFile: certificates.ca))
+            defer { anonymous.close() }
+            do {
+                _ = try await anonymous.send("PING")
+                Issue.record("a connection without a client certificate was made")
+                break
+            } catch RedisError.tlsRefused(_, let reason) {
+                refusal = reason
+            } catch RedisError.connectionFailed {
+            }
         }
+        #expect(refusal?.contains("BAEDAL_REDIS_TLS_CERT") == true, "\(refusal ?? "none")")
         // (A certificate naming the IP address reached is taken for any host name that resolves
         // to it: swift-nio-ssl's RFC 6125 check matches IP SANs against the peer's address.)
     }
