@@ -81,38 +81,23 @@ struct RedisTLSTests {
 
     @Test func aServerTheCADoesNotVouchForIsRefusedAsAConfigurationError() throws {
         let rogue = RedisTLS(caFile: certificates.rogueCA, certificateFile: certificates.clientCertificate, keyFile: certificates.clientKey)
-        do throws(RedisError) {
-            _ = try RedisConnection(configuration: configuration(tls: rogue))
-            Issue.record("a server signed by another CA was accepted")
-        } catch .tlsRefused(let endpoint, let reason) {
-            #expect(endpoint == "127.0.0.1:\(server.port)")
-            #expect(reason.contains("not trusted"), "\(reason)")
-        } catch {
-            Issue.record("expected tlsRefused, got \(error)")
+        if let refusal = tlsRefusal(try configuration(tls: rogue), "a server signed by another CA was accepted") {
+            #expect(refusal.endpoint == "127.0.0.1:\(server.port)")
+            #expect(refusal.reason.contains("not trusted"), "\(refusal.reason)")
         }
     }
 
     @Test func aServerWhoseCertificateNamesAnotherHostIsRefused() throws {
         // The certificate names 127.0.0.1 only; `localhost` reaches the same server.
-        do throws(RedisError) {
-            _ = try RedisConnection(configuration: configuration("rediss://localhost:\(server.port)"))
-            Issue.record("a certificate for 127.0.0.1 was accepted for localhost")
-        } catch .tlsRefused(_, let reason) {
-            #expect(reason.contains("not trusted") && reason.contains("mismatch"), "\(reason)")
-        } catch {
-            Issue.record("expected tlsRefused, got \(error)")
+        if let refusal = tlsRefusal(try configuration("rediss://localhost:\(server.port)"), "a certificate for 127.0.0.1 was accepted for localhost") {
+            #expect(refusal.reason.contains("not trusted") && refusal.reason.contains("mismatch"), "\(refusal.reason)")
         }
     }
 
     @Test func unusableFilesAndAClearTextServerAreClearErrors() throws {
         let missing = RedisTLS(caFile: certificates.directory.appendingPathComponent("missing.crt").path)
-        do throws(RedisError) {
-            _ = try RedisConnection(configuration: configuration(tls: missing))
-            Issue.record("a missing CA file was accepted")
-        } catch .tlsRefused(_, let reason) {
-            #expect(reason.contains("cannot read the CA certificates in") && reason.contains("missing.crt"), "\(reason)")
-        } catch {
-            Issue.record("expected tlsRefused, got \(error)")
+        if let refusal = tlsRefusal(try configuration(tls: missing), "a missing CA file was accepted") {
+            #expect(refusal.reason.contains("cannot read the CA certificates in") && refusal.reason.contains("missing.crt"), "\(refusal.reason)")
         }
         // No client certificate: this server requires one, and says so after the handshake (TLS 1.3),
         // with an alert our first command reads. The server may instead reset the connection with
@@ -173,13 +158,8 @@ struct RedisTLSTopologyTests {
         // Every Sentinel refusing our TLS (another CA): a TLS refusal, not "no Sentinel answered".
         var rogue = configuration
         rogue.tls = RedisTLS(caFile: certificates.rogueCA, certificateFile: certificates.clientCertificate, keyFile: certificates.clientKey)
-        do throws(RedisError) {
-            _ = try RedisConnection(configuration: rogue)
-            Issue.record("Sentinels signed by another CA were trusted")
-        } catch .tlsRefused(_, let reason) {
-            #expect(reason.contains("not trusted"), "\(reason)")
-        } catch {
-            Issue.record("expected tlsRefused, got \(error)")
+        if let refusal = tlsRefusal(rogue, "Sentinels signed by another CA were trusted") {
+            #expect(refusal.reason.contains("not trusted"), "\(refusal.reason)")
         }
     }
 
@@ -208,15 +188,25 @@ struct RedisTLSTopologyTests {
         // Every node refusing our TLS (another CA): a TLS refusal.
         var rogue = configuration
         rogue.tls = RedisTLS(caFile: certificates.rogueCA, certificateFile: certificates.clientCertificate, keyFile: certificates.clientKey)
-        do throws(RedisError) {
-            _ = try RedisConnection(configuration: rogue)
-            Issue.record("nodes signed by another CA were trusted")
-        } catch .tlsRefused(_, let reason) {
-            #expect(reason.contains("not trusted"), "\(reason)")
-        } catch {
-            Issue.record("expected tlsRefused, got \(error)")
+        if let refusal = tlsRefusal(rogue, "nodes signed by another CA were trusted") {
+            #expect(refusal.reason.contains("not trusted"), "\(refusal.reason)")
         }
     }
+}
+
+/// Why a connection with this configuration is refused over TLS (`RedisError.tlsRefused`); nil,
+/// with an issue recorded, when it connects (`accepted` says what should not have been) or fails
+/// another way.
+private func tlsRefusal(_ configuration: RedisConfiguration, _ accepted: Comment) -> (endpoint: String, reason: String)? {
+    do throws(RedisError) {
+        _ = try RedisConnection(configuration: configuration)
+        Issue.record(accepted)
+    } catch .tlsRefused(let endpoint, let reason) {
+        return (endpoint, reason)
+    } catch {
+        Issue.record("expected tlsRefused, got \(error)")
+    }
+    return nil
 }
 
 private func eventuallySync(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
