@@ -14,18 +14,12 @@ export BAEDAL_PAYMENT_LATENCY_MS=0
 . scripts/bench-stack.sh http
 
 TOKEN=$("$BIN/baedalctl" token --role customer --sub bench-customer)
-cat >"$DIR/order.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $TOKEN"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"storeId":"s-gangnam-chicken","items":[{"foodId":"fried-chicken","qty":1},{"foodId":"cola","qty":2}],"region":"gangnam","address":"서울 강남구 테헤란로 1"}'
-LUA
+order_lua "$TOKEN"
 
 # CPU seconds (user + system) a process has used so far.
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 REDIS_PID=$(cat "$DIR/redis.pid"); API_PID=${pids[1]}; PAY_PID=${pids[0]}
 field() { grep -E "$1" "$2" | head -1 | awk '{print $2}'; }
-ms() { awk -v t="$1" 'BEGIN { if (t ~ /us$/) print t / 1000; else if (t ~ /ms$/) print t + 0; else if (t ~ /s$/) print t * 1000; else print t }'; }
 run() {  # run NAME URL [SCRIPT] -> "req/s p50ms p99ms requests non2xx"
   local out="$DIR/$(echo "$1" | tr -c "a-zA-Z0-9\n" "-").txt"
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency ${3:+-s "$3"} "$2" >"$out"
