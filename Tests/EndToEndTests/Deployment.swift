@@ -98,7 +98,8 @@ final class Deployment: @unchecked Sendable {
     private func waitUntilReady(port: Int, process: BaedalProcess) async throws {
         let ready = await eventually(seconds: 20) {
             guard process.isRunning else { return false }
-            return (try? await self.call("GET", "/health/ready", port: port).status) == 200
+            // Ready, and the answer is this process's: another process on the port is a failure.
+            return (try? await self.call("GET", "/health/ready", port: port).status) == 200 && process.listens(on: port)
         }
         guard ready else { throw TestFailure("\(process.name) did not become ready:\n\(process.log)") }
     }

@@ -67,6 +67,29 @@ public final class BaedalProcess: @unchecked Sendable {
 
     public var terminationReason: Process.TerminationReason { process.terminationReason }
 
+    /// Whether this process holds a socket listening on TCP `port` (from /proc/net/tcp{,6} and its
+    /// descriptors), so that a test knows an answer on that port came from this process and not
+    /// from another one that took the port first.
+    public func listens(on port: Int) -> Bool {
+        var inodes: Set<String> = []
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+                guard fields.count > 9, fields[3] == "0A", let colon = fields[1].lastIndex(of: ":"),
+                      Int(fields[1][fields[1].index(after: colon)...], radix: 16) == port else { continue }
+                inodes.insert(String(fields[9]))
+            }
+        }
+        guard !inodes.isEmpty, let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return false }
+        return descriptors.contains { descriptor in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)"),
+                  target.hasPrefix("socket:[") else { return false }
+            return inodes.contains(String(target.dropFirst(8).dropLast()))
+        }
+    }
+
     /// What the process has written to stderr and stdout so far.
     public var log: String {
         (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""

@@ -104,8 +104,32 @@ public func findExecutable(_ name: String) throws -> String {
     throw TestFailure("\(name) is not installed (make test installs it)")
 }
 
-/// A port nobody listens on right now: bind to port 0 and ask the kernel which one it gave.
+/// A port nobody listens on right now and that this test run has not handed out before: bind to
+/// port 0 and ask the kernel which one it gave. The kernel may give a port back once it is closed,
+/// and a test's process binds it only later, so two processes of one test (the API and the
+/// gateway) could otherwise be told the same port, and the one that loses the bind leaves the
+/// other answering its requests.
 public func freePort() throws -> Int {
+    for _ in 0..<64 {
+        let port = try kernelFreePort()
+        if HandedOutPorts.shared.take(port) { return port }
+    }
+    throw TestFailure("could not find a port not handed out before")
+}
+
+private final class HandedOutPorts: @unchecked Sendable {
+    static let shared = HandedOutPorts()
+    private let lock = NSLock()
+    private var ports: Set<Int> = []
+
+    func take(_ port: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ports.insert(port).inserted
+    }
+}
+
+private func kernelFreePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestFailure("socket() failed") }
     defer { close(fd) }
