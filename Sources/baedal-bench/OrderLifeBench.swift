@@ -499,9 +499,10 @@ final class OrderLifeBench: @unchecked Sendable {
             switch command {
             case "evalsha", "eval", "fcall":
                 let numkeys = args.count > 2 ? Int(args[2]) ?? -1 : -1
-                if numkeys == 0, args.count > 3 {
-                    label = "apply script: \(args[3])"
-                    (bucketIds, bucketWrites) = Self.applyShape(args)
+                if numkeys > 0, args.count > 3 + numkeys, args[3].hasPrefix(keys.key("retry")) {
+                    // The apply script: its first key is the group's retry book, ARGV[1] the group.
+                    label = "apply script: \(args[3 + numkeys])"
+                    (bucketIds, bucketWrites) = Self.applyShape(args, numkeys: numkeys)
                 } else if numkeys > 0, args.count > 3 {
                     let key = args[3]
                     if key.hasPrefix(keys.key("order") + ":") { label = "commit script (order)" }
@@ -561,18 +562,26 @@ final class OrderLifeBench: @unchecked Sendable {
     /// From an apply script's (possibly truncated: the slowlog keeps 32 arguments) arguments:
     /// the ids it acknowledges and its write count, where readable.
     /// ARGV: group, consumer, stream count, (stream, n, ids…)…, write count, writes.
-    static func applyShape(_ args: [String]) -> (ids: Int?, writes: Int?) {
-        // args: EVALSHA sha 0 group consumer nstreams …
-        guard args.count > 5, let streams = Int(args[5]) else { return (nil, nil) }
-        var index = 6
+    /// Ids and writes of one apply call, from its arguments (nil where the slowlog cut them:
+    /// it keeps 32 arguments of a command).
+    static func applyShape(_ args: [String], numkeys: Int) -> (ids: Int?, writes: Int?) {
+        // args: EVALSHA sha numkeys keys… group consumer bookref nstreams, then per stream: stream
+        // ref, applied ref, n, ids, m, ids, r, fields; then the write count.
+        let base = 3 + numkeys
+        guard args.count > base + 3, let streams = Int(args[base + 3]) else { return (nil, nil) }
+        var index = base + 4
         var ids = 0
+        func count(_ at: Int) -> Int? { at < args.count && !args[at].hasPrefix("...") ? Int(args[at]) : nil }
         for _ in 0..<streams {
-            guard index + 1 < args.count, !args[index + 1].hasPrefix("..."), let n = Int(args[index + 1]) else { return (nil, nil) }
+            guard let n = count(index + 2) else { return (nil, nil) }
             ids += n
-            index += 2 + n
+            index += 3 + n
+            guard let m = count(index) else { return (ids, nil) }
+            index += 1 + m
+            guard let r = count(index) else { return (ids, nil) }
+            index += 1 + r
         }
-        guard index < args.count, let writes = Int(args[index]) else { return (ids, nil) }
-        return (ids, writes)
+        return (ids, count(index))
     }
 
     // MARK: - Reads (the customers' and owners' and riders' polls)
