@@ -151,9 +151,9 @@ final class RedisClientTests {
         let pool = RedisPool(configuration: server.configuration, size: 4)
         defer { pool.close() }
         let admin = try server.connect()
-        // One connection is blocked in Redis until the test releases it (or for 10 s at most);
-        // the other three keep serving commands meanwhile.
-        let blocked = Task { try await pool.send("BLPOP", "pool-wait", "10") }
+        // One connection is blocked in Redis until the test releases it (120 s at most: a slow machine
+        // must not time it out first); the other three keep serving commands meanwhile.
+        let blocked = Task { try await pool.send("BLPOP", "pool-wait", "120") }
         #expect(await eventually(seconds: 5, every: 10) { (try? admin.blockedClients()) == 1 }, "the BLPOP is blocked in Redis")
         // Three at a time, one per free connection: the least busy client is always a free one.
         try await withThrowingTaskGroup(of: Void.self) { group in
