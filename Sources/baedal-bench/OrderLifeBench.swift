@@ -559,9 +559,6 @@ final class OrderLifeBench: @unchecked Sendable {
         }
     }
 
-    /// From an apply script's (possibly truncated: the slowlog keeps 32 arguments) arguments:
-    /// the ids it acknowledges and its write count, where readable.
-    /// ARGV: group, consumer, stream count, (stream, n, ids…)…, write count, writes.
     /// Ids and writes of one apply call, from its arguments (nil where the slowlog cut them:
     /// it keeps 32 arguments of a command).
     static func applyShape(_ args: [String], numkeys: Int) -> (ids: Int?, writes: Int?) {

@@ -33,7 +33,9 @@ struct RedisBoardsTests {
             _ = try connection.send(RedisCommand("HSET", keys.regionJobs("gangnam"), order.id, copy))
         }
         if partitions > 1 { #expect(Set(orders.map { space.partition(of: $0.id) }).count > 1, "the orders spread over partitions") }
-        let views = RedisViews(keySpace: space, redis: RedisPool(configuration: server.configuration, size: 2))
+        let pool = RedisPool(configuration: server.configuration, size: 2)
+        defer { pool.close() }
+        let views = RedisViews(keySpace: space, redis: pool)
         let byTime = orders.sorted { $0.placedAt < $1.placedAt }
         #expect(try await views.storeBoard("s-1", limit: 5) == Array(byTime.reversed().prefix(5)))
         #expect(try await views.storeBoard("s-1") == byTime.reversed())
