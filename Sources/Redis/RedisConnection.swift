@@ -122,8 +122,7 @@ public final class RedisConnection: @unchecked Sendable {
             let secure = tls != nil
             close()
             if secure, case .connectionLost(let reason) = error, reason.hasPrefix("TLS refused by the server") {
-                throw .tlsRefused(endpoint: configuration.endpoint,
-                                  reason: "\(reason) (does BAEDAL_REDIS_TLS_CERT hold a certificate the server's CA signed?)")
+                throw RedisError.clientCertificateRefused(endpoint: configuration.endpoint, reason)
             }
             throw .connectionFailed(endpoint: configuration.endpoint, reason: error.description)
         }

@@ -54,6 +54,12 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The server refused our TLS session after the handshake (TLS 1.3 judges the client's
+    /// certificate then): a configuration error, with the setting to look at. Both clients say it so.
+    public static func clientCertificateRefused(endpoint: String, _ reason: String) -> RedisError {
+        .tlsRefused(endpoint: endpoint, reason: "\(reason) (does BAEDAL_REDIS_TLS_CERT hold a certificate the server's CA signed?)")
+    }
+
     /// What to throw when no server of several (Sentinels, cluster nodes) could be used: the
     /// TLS refusal when every one of them refused our TLS (a configuration error, the same for
     /// all), else a connection failure naming each problem.

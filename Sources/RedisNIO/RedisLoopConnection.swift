@@ -227,8 +227,8 @@ final class RedisLoopConnection: Sendable {
             handler.eventLoop.execute { handler.retire() }
             let seen = "\(error) \(waiter?.lastError.withLock { $0 } ?? "")"
             if tls != nil, seen.uppercased().contains("ALERT") {
-                throw RedisError.tlsRefused(endpoint: endpoint.description,
-                                            reason: "the server refused our TLS session: \(waiter?.lastError.withLock { $0 } ?? "\(error)") (does BAEDAL_REDIS_TLS_CERT hold a certificate the server's CA signed?)")
+                throw RedisError.clientCertificateRefused(
+                    endpoint: endpoint.description, "the server refused our TLS session: \(waiter?.lastError.withLock { $0 } ?? "\(error)")")
             }
             throw failed("\(error)")
         }
