@@ -14,6 +14,14 @@ scripts by SHA1; a source whose SHA1 differs is refused (binaries and sources mu
   consumer on a flushed Redis before each call, the call's own time (INFO commandstats, EVALSHA
   usec), best of R/2; per entry over all of them.
 
+- The commits' forms (issue 20 asked whether Redis Functions are cheaper than `EVALSHA`, and the
+  third step named `MULTI`/`EXEC` as a lever): each commit of the life with the read that precedes
+  it (the command's `HGETALL` of the order), N fresh orders streamed through `redis-cli --pipe` so
+  that no round trip's socket work is in the figure, three ways: as today (`EVALSHA`), the same Lua
+  as a function (`FCALL`), and as a client would write it with a transaction (`WATCH` of every key,
+  the reads and `TYPE` probes, then `MULTI`, the writes, `EXEC`). Both of the latter keep two round
+  trips per commit, as today.
+
 Prints `replay …` lines; scripts/bench-replay.sh puts old beside new.
 """
 import argparse
@@ -84,6 +92,7 @@ def main():
     parser.add_argument("--port", type=int, required=True, help="an idle redis-server to replay on")
     parser.add_argument("--calls", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--forms", action="store_true", help="also price the commits as FCALL and as WATCH/MULTI/EXEC")
     args = parser.parse_args()
     r = redis.Redis(port=args.port)
     sources = {name: source(path, args.rev) for name, path in SCRIPTS.items()}
@@ -132,6 +141,88 @@ def main():
             spent, n, w = apply_once(r, sources["apply"], call, policy, max(1, args.rounds // 2))
             total, entries, writes = total + spent, entries + n, writes + w
         print(f"replay {args.label} apply {policy} entries {entries} writes {writes} usec {total} per-entry {total / entries:.2f} calls {len(calls)}")
+
+    if args.forms:
+        forms = {form: sum(min(pipe_commits(r, args.port, sources["commit"], sha["commit"], form, order, call, args.calls)
+                               for _ in range(max(1, args.rounds // 2))) for order, call in commits)
+                 for form in ("evalsha", "fcall", "multi")}
+        print(f"replay {args.label} forms evalsha {forms['evalsha']:.1f} fcall {forms['fcall']:.1f} multi {forms['multi']:.1f}")
+
+
+def resp(command):
+    out = [b"*%d\r\n" % len(command)]
+    for part in command:
+        part = part.encode() if isinstance(part, str) else part
+        out.append(b"$%d\r\n%s\r\n" % (len(part), part))
+    return b"".join(out)
+
+
+def transaction(keys, argv):
+    """The commit script's work as a client would send it with `WATCH`/`MULTI`/`EXEC` (the same
+    reads, probes and writes; the checks the script makes in Lua made by the client between)."""
+    K, A = [None] + keys, [None] + argv
+    uses_key = A[2] == b"1"
+    reads = [["WATCH"] + keys, ["HGETALL", K[1]]]
+    if uses_key:
+        reads.append(["GET", K[2]])
+    if K[3] != K[1]:
+        reads.append(["EXISTS", K[3]])
+    timers, pairs = int(A[5]), int(A[6])
+    a = 7 + 2 * pairs
+    events, traced = int(A[a]), int(A[a + 1])
+    trace = A[a + 2:a + 2 + 2 * traced]
+    a += 2 + 2 * traced
+    first, last = 4 + events, len(keys) - timers
+    reads += [["TYPE", K[k]] for k in list(range(5, 4 + events)) + list(range(first, len(keys) + 1))]
+    writes = [["MULTI"]]
+    for k in range(4, 4 + events):
+        writes.append(["XADD", K[k], "*", "type", A[a], "orderId", A[a + 1], "at", A[a + 2], "data", A[a + 3]] + trace)
+        a += 4
+    writes.append(["HSET", K[1], "version", "1"] + A[7:7 + 2 * pairs])
+    value = None
+    for k in range(first, last + 1):
+        if A[a + 1] == b"s":
+            value = A[a + 2]
+            writes.append(["HSET", K[k], A[a], value])
+            a += 3
+        else:
+            writes.append(["HSET", K[k], A[a], value] if A[a + 1] == b"=" else ["HDEL", K[k], A[a]])
+            a += 2
+    for k in range(last + 1, len(keys) + 1):
+        writes.append(["ZREM", K[k], A[a]] if A[a + 1] == b"r" else ["ZADD", K[k], A[a + 1], A[a]])
+        a += 2
+    if uses_key:
+        writes.append(["SET", K[2], A[4], "PX", A[3]])
+    return reads + writes + [["EXEC"]]
+
+
+def pipe_commits(r, port, text, sha, form, order, call, n):
+    """Redis CPU per commit (with its order's read) in `form`, n fresh orders through `redis-cli --pipe`."""
+    body = "\n".join(line for line in text.split("\n") if not line.startswith("#!"))
+    library = f"#!lua name=baedalreplay\nlocal function commit(KEYS, ARGV)\n{body}\nend\nredis.register_function('commit', commit)\n"
+    keycount = int(call[2])
+    stream = []
+    for number in range(n):
+        replay = [part.replace(order, b"o-%d" % number) for part in call]
+        replay[3 + keycount] = b"0"
+        keys, argv = replay[3:3 + keycount], replay[3 + keycount:]
+        if form == "multi":
+            stream += [resp(command) for command in transaction(keys, argv)]
+        else:
+            head = ["EVALSHA", sha] if form == "evalsha" else ["FCALL", "commit"]
+            stream += [resp(["HGETALL", keys[0]]), resp(head + [str(keycount)] + keys + argv)]
+    r.flushall()
+    r.script_load(text)
+    r.function_flush()
+    r.function_load(library)
+    r.config_resetstat()
+    before = cpu(r)
+    subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=b"".join(stream), check=True, stdout=subprocess.DEVNULL)
+    spent = (cpu(r) - before) * 1e6 / n
+    errors = r.info("errorstats")
+    if errors:
+        sys.exit(f"bench-replay: the {form} commits failed on replay: {errors}")
+    return spent
 
 
 def apply_once(r, text, call, policy, rounds):

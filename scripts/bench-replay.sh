@@ -34,7 +34,7 @@ redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$W
   --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" >/dev/null
 for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 for label in "${labels[@]}"; do
-  if [ "$label" = old ]; then bin=$OLD rev=(--rev "$OLD_REV"); else bin=$NEW rev=(); fi
+  if [ "$label" = old ]; then bin=$OLD rev=(--rev "$OLD_REV"); else bin=$NEW rev=(--forms); fi
   capture "$bin" "$label"
   "$PY" scripts/bench-replay.py --label "$label" "${rev[@]}" --life "$WORK/$label-life.txt" --batches "$WORK/$label-batches.txt" \
     --port "$PORT" --calls "${REPLAY_CALLS:-10000}" --rounds "${REPLAY_ROUNDS:-5}" | tee "$WORK/$label.txt"
@@ -46,6 +46,7 @@ awk '
   $1 == "replay" && $3 == "ping" { ping[label] = $4 }
   $1 == "replay" && $3 == "commits" { commits[label] = $6; n[label] = $4; bytes[label] = $NF }
   $1 == "replay" && $3 == "apply" { per[label, $4] = $12; policies[$4] = 1 }
+  $1 == "replay" && $3 == "forms" { evalsha = $5; fcall = $7; multi = $9 }
   END {
     printf "%-34s %14s %14s %8s\n", "", "old", "new", "new/old"
     if (("old") in commits) {
@@ -57,5 +58,12 @@ awk '
     } else {
       printf "%-34s %14s %10.1f µs\n", "commits of one life (" n["new"] " calls)", "", commits["new"]
       for (p in policies) printf "%-34s %14s %10.2f µs\n", "apply, " p ", per entry", "", per["new", p]
+    }
+    if (evalsha > 0) {
+      print ""
+      print "The new commits of one life with their reads, pipelined (no socket work), three forms:"
+      printf "  %-32s %10.1f µs\n", "EVALSHA (today)", evalsha
+      printf "  %-32s %10.1f µs %8.2f\n", "FCALL (the same Lua, a function)", fcall, fcall / evalsha
+      printf "  %-32s %10.1f µs %8.2f\n", "WATCH + reads, MULTI … EXEC", multi, multi / evalsha
     }
   }' "$WORK"/*.txt
