@@ -102,6 +102,7 @@ extension OrderRecord {
     /// An order from its copy; nil when the text is not one (written by hand, or by another version).
     public static func order(copy text: String) -> Order? {
         var fields: [String: String] = [:]
+        fields.reserveCapacity(16)  // a copy's dozen fields without growing the table on the way
         do {
             try JSONReader.read(text) { reader throws(JSONReader.Failure) in
                 try reader.readObject { reader, key throws(JSONReader.Failure) in fields[key.string] = try reader.readString() }
