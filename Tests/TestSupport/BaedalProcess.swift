@@ -73,7 +73,7 @@ public final class BaedalProcess: @unchecked Sendable {
     public func listens(on port: Int) -> Bool {
         var inodes: Set<String> = []
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            guard let text = procFile(table) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
@@ -94,6 +94,28 @@ public final class BaedalProcess: @unchecked Sendable {
     public var log: String {
         (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
     }
+}
+
+/// The whole of a /proc file, read until `read` returns 0. Foundation's `String(contentsOfFile:)`
+/// takes a short read for the end, and /proc files come a page at a time: of /proc/net/tcp it
+/// returned the first 27 lines, so with many sockets open (tests running beside each other) a
+/// daemon's listening socket was not in what it read and the daemon never counted as ready.
+public func procFile(_ path: String) -> String? {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if count == 0 { break }
+        bytes += chunk[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// Where `swift build` put the executables: beside the test bundle, or `BAEDAL_BIN_DIR`.
