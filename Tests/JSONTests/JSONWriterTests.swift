@@ -15,6 +15,14 @@ struct JSONWriterTests {
         #expect(text == "prefix:" + Self.escaped)
         #expect(JSONWriter.object { $0.field("plain", "s-gangnam-chicken") } == #"{"plain":"s-gangnam-chicken"}"#)
         #expect(JSONWriter.object { $0.field("", "") } == #"{"":""}"#)
+        // Each character alone, so that no other one sends the value down the escaping path.
+        let alone: [(String, String)] = [("a\"b", #""a\"b""#), ("a\\b", #""a\\b""#), ("a\nb", #""a\nb""#),
+                                         ("a\u{1}b", #""a\u0001b""#), ("a\u{1F}b", #""a\u001fb""#), ("\t", #""\t""#)]
+        for (value, json) in alone {
+            var writer = JSONWriter()
+            writer.string(value)
+            #expect(writer.text == json, "\(value.unicodeScalars.map(\.value))")
+        }
     }
 
     @Test func readsBackWhatItWrote() throws {
