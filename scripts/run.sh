@@ -13,6 +13,9 @@
 # with ACL SETUSER and runs every process under its own user (redis://baedal-api:…@…); every policy
 # is then a fixed worker and baedal-autoscaler is not started, since the instances it starts would
 # run under its own user. The default user stays, for redis-cli and the commands printed.
+# TLS=1 (one Redis only): Redis listens on TLS alone (tls-port REDIS_PORT, port 0, client
+# certificates required) with a CA, a server and a client certificate made once with openssl in
+# .run/tls/; every process on rediss:// with BAEDAL_REDIS_TLS_CA/CERT/KEY, redis-cli with --tls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN="$PWD/.run"
@@ -20,6 +23,8 @@ PORT="${REDIS_PORT:-6379}"
 HA="${HA:-0}"
 CLUSTER="${CLUSTER:-0}"
 ACL="${ACL:-0}"
+TLS="${TLS:-0}"
+TLS_DIR="$RUN/tls"
 CLUSTER_NODES=6
 SENTINEL_PORT="${SENTINEL_PORT:-26379}"
 BIN="${BIN:-$PWD/.build/debug}"
@@ -36,13 +41,29 @@ if [ "$ACL" = 1 ] && { [ "$HA" = 1 ] || [ "$CLUSTER" = 1 ]; }; then
   echo "ACL=1 runs on one Redis only for now (the users would have to be loaded on every node and Sentinel)" >&2
   exit 2
 fi
+if [ "$TLS" = 1 ] && { [ "$HA" = 1 ] || [ "$CLUSTER" = 1 ]; }; then
+  echo "TLS=1 runs on one Redis only for now (the Sentinels' and the cluster bus's TLS are not set up here)" >&2
+  exit 2
+fi
+SCHEME=redis
+REDIS_CLI_TLS=()
+if [ "$TLS" = 1 ]; then
+  SCHEME=rediss
+  export BAEDAL_REDIS_TLS_CA="${BAEDAL_REDIS_TLS_CA:-$TLS_DIR/ca.crt}" BAEDAL_REDIS_TLS_CERT="${BAEDAL_REDIS_TLS_CERT:-$TLS_DIR/client.crt}" \
+    BAEDAL_REDIS_TLS_KEY="${BAEDAL_REDIS_TLS_KEY:-$TLS_DIR/client.key}"
+  REDIS_CLI_TLS=(--tls --cacert "$BAEDAL_REDIS_TLS_CA" --cert "$BAEDAL_REDIS_TLS_CERT" --key "$BAEDAL_REDIS_TLS_KEY")
+fi
+# rcli ARGS...: redis-cli to the single Redis, over TLS with TLS=1.
+rcli() { redis-cli "${REDIS_CLI_TLS[@]}" "$@"; }
+# The redis-cli line people are shown (with TLS=1 its flags, relative to the checkout).
+RCLI_HINT="redis-cli${REDIS_CLI_TLS[*]:+ ${REDIS_CLI_TLS[*]//$PWD\//}}"
 cluster_ports() { local offset; for offset in $(seq 0 $((CLUSTER_NODES - 1))); do echo $((PORT + offset)); done; }
 if [ "$CLUSTER" = 1 ]; then
   export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis-cluster://$(cluster_ports | sed 's/^/127.0.0.1:/' | paste -sd, -)}"
 elif [ "$HA" = 1 ]; then
   export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis-sentinel://127.0.0.1:$SENTINEL_PORT,127.0.0.1:$((SENTINEL_PORT + 1)),127.0.0.1:$((SENTINEL_PORT + 2))/baedal}"
 else
-  export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis://127.0.0.1:$PORT}"
+  export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-$SCHEME://127.0.0.1:$PORT}"
 fi
 # Sized to their lag by baedal-autoscaler (MIN:MAX below) instead of one fixed worker each.
 AUTOSCALED=(notification projector)
@@ -62,12 +83,12 @@ if [ -z "${BAEDAL_JWT_SECRET:-}" ]; then
 fi
 
 # The partition count the deployment recorded (BAEDAL_PARTITIONS, or its default on a cluster).
-partitions() { redis-cli -c -p "$PORT" get "$BAEDAL_PREFIX:partitions" 2>/dev/null || true; }
+partitions() { rcli -c -p "$PORT" get "$BAEDAL_PREFIX:partitions" 2>/dev/null || true; }
 
 # The line that shows the order stream as a log: one partition's on a cluster.
 xrange_hint() {
   if [ "$CLUSTER" = 1 ]; then echo "redis-cli -c -p $PORT XRANGE '$BAEDAL_PREFIX:{0}:events:order' - +   # partition 0's; {1} … for the others"
-  else echo "redis-cli -p $PORT XRANGE $BAEDAL_PREFIX:events:order - +"; fi
+  else echo "$RCLI_HINT -p $PORT XRANGE $BAEDAL_PREFIX:events:order - +"; fi
 }
 
 # The demo stores (into the shared catalogue: its {catalog} slot on a cluster).
@@ -84,7 +105,7 @@ load_users() {
   "$BIN/baedalctl" acl --prefix "$BAEDAL_PREFIX" >"$RUN/users.acl"
   local words
   while read -r -a words; do
-    redis-cli -p "$PORT" ACL SETUSER "${words[@]:1}" >/dev/null
+    rcli -p "$PORT" ACL SETUSER "${words[@]:1}" >/dev/null
   done <"$RUN/users.acl"
   echo "acl                    $(grep -c '^user ' "$RUN/users.acl") users loaded (.run/users.acl); every process runs under its own"
 }
@@ -95,7 +116,7 @@ as_user() {
   if [ "$ACL" != 1 ]; then "$@"; return; fi
   local password
   password=$(grep "^user $user " "$RUN/users.acl" | tr ' ' '\n' | sed -n 's/^>//p')
-  BAEDAL_REDIS_URL="redis://$user:$password@127.0.0.1:$PORT" "$@"
+  BAEDAL_REDIS_URL="$SCHEME://$user:$password@127.0.0.1:$PORT" "$@"
 }
 
 autoscaled() { local policy; for policy in "${AUTOSCALED[@]}"; do [ "$policy" = "$1" ] && return 0; done; return 1; }
@@ -244,22 +265,72 @@ start_cluster() {
   echo "cluster                ok: 16384 slots served by $(redis-cli -p "$PORT" cluster nodes | grep -c master) primaries, $(redis-cli -p "$PORT" cluster nodes | grep -c slave) replicas"
 }
 
+# TLS=1: a CA, Redis's certificate (127.0.0.1 and localhost) and a client certificate, P-256,
+# made once in .run/tls/ (keys readable by their owner only) and reused afterwards.
+make_certificates() {
+  [ -f "$TLS_DIR/client.crt" ] && [ -f "$TLS_DIR/server.crt" ] && return
+  command -v openssl >/dev/null || { echo "TLS=1 needs the openssl command (make deps installs it)" >&2; exit 1; }
+  mkdir -p "$TLS_DIR"; chmod 700 "$TLS_DIR"
+  local log="$TLS_DIR/openssl.log" name
+  : >"$log"
+  {
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TLS_DIR/ca.key"
+    openssl req -x509 -new -key "$TLS_DIR/ca.key" -subj "/CN=baedal make run CA" -days 825 -out "$TLS_DIR/ca.crt" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    for name in server client; do
+      openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TLS_DIR/$name.key"
+      if [ "$name" = server ]; then
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >"$TLS_DIR/$name.ext"
+      else
+        printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' >"$TLS_DIR/$name.ext"
+      fi
+      openssl req -new -key "$TLS_DIR/$name.key" -subj "/CN=baedal-$name" -out "$TLS_DIR/$name.csr"
+      openssl x509 -req -in "$TLS_DIR/$name.csr" -CA "$TLS_DIR/ca.crt" -CAkey "$TLS_DIR/ca.key" -CAcreateserial \
+        -days 825 -extfile "$TLS_DIR/$name.ext" -out "$TLS_DIR/$name.crt"
+    done
+  } >>"$log" 2>&1 || { echo "making the TLS certificates failed; see $log" >&2; exit 1; }
+  chmod 600 "$TLS_DIR"/*.key
+  echo "tls                    a CA, Redis's and a client certificate made in .run/tls/ (P-256, 825 days)"
+}
+
+# The single Redis: plain, or on TLS alone with TLS=1. A running one must be the kind asked for
+# (.run/redis.mode says which make run started).
+start_redis() {
+  local mode=plain listen=(--port "$PORT")
+  if [ "$TLS" = 1 ]; then
+    make_certificates
+    mode=tls
+    listen=(--port 0 --tls-port "$PORT" --tls-cert-file "$TLS_DIR/server.crt" --tls-key-file "$TLS_DIR/server.key"
+            --tls-ca-cert-file "$TLS_DIR/ca.crt" --tls-auth-clients yes)
+  fi
+  if alive "$RUN/redis.pid"; then
+    local running; running=$(cat "$RUN/redis.mode" 2>/dev/null || echo plain)
+    if [ "$running" != "$mode" ]; then
+      echo "the Redis make run started earlier (pid $(cat "$RUN/redis.pid")) runs $([ "$running" = tls ] && echo "on TLS" || echo "without TLS");" \
+        "make stop first to start it $([ "$mode" = tls ] && echo "on TLS (TLS=1)" || echo "without TLS")" >&2
+      exit 1
+    fi
+    echo "redis                  already running (pid $(cat "$RUN/redis.pid")) on 127.0.0.1:$PORT$([ "$mode" = tls ] && echo ", TLS")"
+  elif rcli -p "$PORT" ping >/dev/null 2>&1; then
+    echo "redis                  a Redis that make run did not start answers on 127.0.0.1:$PORT; using it (its data is not under .run/)"
+  else
+    redis-server "$PWD/ops/redis/baedal.conf" "${listen[@]}" --bind 127.0.0.1 --dir "$RUN/redis" \
+      --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log" --supervised no
+    echo "$mode" >"$RUN/redis.mode"
+    for _ in $(seq 50); do rcli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    rcli -p "$PORT" ping >/dev/null || { echo "redis did not start; see $RUN/redis.log" >&2; exit 1; }
+    echo "redis                  started on 127.0.0.1:$PORT$([ "$mode" = tls ] && echo " (TLS only, client certificates required)"), data in .run/redis (AOF on), log .run/redis.log"
+  fi
+}
+
 start() {
   mkdir -p "$RUN/redis"
   if [ "$CLUSTER" = 1 ]; then
     start_cluster
   elif [ "$HA" = 1 ]; then
     start_ha
-  elif alive "$RUN/redis.pid"; then
-    echo "redis                  already running (pid $(cat "$RUN/redis.pid")) on 127.0.0.1:$PORT"
-  elif redis-cli -p "$PORT" ping >/dev/null 2>&1; then
-    echo "redis                  a Redis that make run did not start answers on 127.0.0.1:$PORT; using it (its data is not under .run/)"
   else
-    redis-server "$PWD/ops/redis/baedal.conf" --port "$PORT" --bind 127.0.0.1 --dir "$RUN/redis" \
-      --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log" --supervised no
-    for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-    redis-cli -p "$PORT" ping >/dev/null || { echo "redis did not start; see $RUN/redis.log" >&2; exit 1; }
-    echo "redis                  started on 127.0.0.1:$PORT, data in .run/redis (AOF on), log .run/redis.log"
+    start_redis
   fi
   if [ "$ACL" = 1 ]; then load_users; fi
   as_user baedalctl seed
@@ -320,6 +391,16 @@ Try a failover: kill -KILL \$(cat .run/cluster/node-PORT.pid) (PORT: a primary's
 in a few seconds; start it again with make run CLUSTER=1: it rejoins as a replica.
 EOT
   fi
+  if [ "$TLS" = 1 ]; then
+    cat <<EOT
+Redis listens on TLS only (127.0.0.1:$PORT, its certificate from the CA in .run/tls/ca.crt, client
+certificates required): every process runs on rediss:// with BAEDAL_REDIS_TLS_CA, _CERT and _KEY set
+to .run/tls/; redis-cli needs the same: $RCLI_HINT -p $PORT ping
+and baedalctl its environment (the commands above):
+  export BAEDAL_REDIS_URL=$BAEDAL_REDIS_URL BAEDAL_REDIS_TLS_CA=$BAEDAL_REDIS_TLS_CA \\
+    BAEDAL_REDIS_TLS_CERT=$BAEDAL_REDIS_TLS_CERT BAEDAL_REDIS_TLS_KEY=$BAEDAL_REDIS_TLS_KEY
+EOT
+  fi
   if [ "$HA" = 1 ]; then
     cat <<EOT
 Highly available: the primary is whatever the Sentinels say (redis-cli -p $SENTINEL_PORT SENTINEL get-master-addr-by-name baedal);
@@ -350,11 +431,14 @@ stop() {
     [ -e "$pidfile" ] && stop_pid "$pidfile"
   done
   if alive "$RUN/redis.pid"; then
-    redis-cli -p "$PORT" shutdown >/dev/null 2>&1 || kill -TERM "$(cat "$RUN/redis.pid")"
+    # Started on TLS: make stop is usually run without TLS=1, so the flags come from what it started.
+    local flags=()
+    [ "$(cat "$RUN/redis.mode" 2>/dev/null)" = tls ] && flags=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/client.crt" --key "$TLS_DIR/client.key")
+    redis-cli "${flags[@]}" -p "$PORT" shutdown >/dev/null 2>&1 || kill -TERM "$(cat "$RUN/redis.pid")"
     for _ in $(seq 100); do alive "$RUN/redis.pid" || break; sleep 0.1; done
     echo "stopped redis (data kept in .run/redis)"
   fi
-  rm -f "$RUN/redis.pid"
+  rm -f "$RUN/redis.pid" "$RUN/redis.mode"
 }
 
 case "${1:-}" in
