@@ -102,9 +102,11 @@ struct RedisTLSTests {
         // No client certificate: this server requires one, and says so after the handshake (TLS 1.3),
         // with an alert our first command reads. The server may instead reset the connection with
         // that command unread (the alert lost with it): such a try is a connection failure, and
-        // a daemon's next try tells the refusal. Ten tries see it at least once.
+        // a daemon's next try tells the refusal. On a quiet machine every try tells it (200 of 200);
+        // with the cores busy about 60% do (120 of 200), and under a whole parallel test run ten
+        // tries in a row once all lost it: up to a hundred tries, until one tells it.
         var refusal: String?
-        for _ in 0..<10 where refusal == nil {
+        for _ in 0..<100 where refusal == nil {
             do throws(RedisError) {
                 _ = try RedisConnection(configuration: configuration(tls: RedisTLS(caFile: certificates.ca)))
                 Issue.record("a connection without a client certificate was made")
