@@ -49,14 +49,16 @@ SCHEME=redis
 REDIS_CLI_TLS=()
 if [ "$TLS" = 1 ]; then
   SCHEME=rediss
-  export BAEDAL_REDIS_TLS_CA="${BAEDAL_REDIS_TLS_CA:-$TLS_DIR/ca.crt}" BAEDAL_REDIS_TLS_CERT="${BAEDAL_REDIS_TLS_CERT:-$TLS_DIR/client.crt}" \
-    BAEDAL_REDIS_TLS_KEY="${BAEDAL_REDIS_TLS_KEY:-$TLS_DIR/client.key}"
+  # Always .run/tls's: the Redis make run starts trusts that CA and presents that certificate.
+  export BAEDAL_REDIS_TLS_CA="$TLS_DIR/ca.crt" BAEDAL_REDIS_TLS_CERT="$TLS_DIR/client.crt" BAEDAL_REDIS_TLS_KEY="$TLS_DIR/client.key"
   REDIS_CLI_TLS=(--tls --cacert "$BAEDAL_REDIS_TLS_CA" --cert "$BAEDAL_REDIS_TLS_CERT" --key "$BAEDAL_REDIS_TLS_KEY")
 fi
 # rcli ARGS...: redis-cli to the single Redis, over TLS with TLS=1.
-rcli() { redis-cli "${REDIS_CLI_TLS[@]}" "$@"; }
-# The redis-cli line people are shown (with TLS=1 its flags, relative to the checkout).
-RCLI_HINT="redis-cli${REDIS_CLI_TLS[*]:+ ${REDIS_CLI_TLS[*]//$PWD\//}}"
+rcli() { timeout 5 redis-cli "${REDIS_CLI_TLS[@]}" "$@"; }
+# answers PORT: whether the Redis there answers PING within a second (in this run's mode).
+answers() { timeout 1 redis-cli "${REDIS_CLI_TLS[@]}" -p "$1" ping >/dev/null 2>&1; }
+# The redis-cli line people are shown (with TLS=1 its flags).
+RCLI_HINT="redis-cli${REDIS_CLI_TLS[*]:+ ${REDIS_CLI_TLS[*]}}"
 cluster_ports() { local offset; for offset in $(seq 0 $((CLUSTER_NODES - 1))); do echo $((PORT + offset)); done; }
 if [ "$CLUSTER" = 1 ]; then
   export BAEDAL_REDIS_URL="${BAEDAL_REDIS_URL:-redis-cluster://$(cluster_ports | sed 's/^/127.0.0.1:/' | paste -sd, -)}"
@@ -267,8 +269,20 @@ start_cluster() {
 
 # TLS=1: a CA, Redis's certificate (127.0.0.1 and localhost) and a client certificate, P-256,
 # made once in .run/tls/ (keys readable by their owner only) and reused afterwards.
+certificates_usable() {
+  local name
+  for name in ca.crt ca.key server.crt server.key client.crt client.key; do [ -s "$TLS_DIR/$name" ] || return 1; done
+  openssl verify -CAfile "$TLS_DIR/ca.crt" "$TLS_DIR/server.crt" "$TLS_DIR/client.crt" >/dev/null 2>&1 || return 1
+  openssl x509 -checkend 86400 -noout -in "$TLS_DIR/server.crt" >/dev/null 2>&1 \
+    && openssl x509 -checkend 86400 -noout -in "$TLS_DIR/client.crt" >/dev/null 2>&1
+}
 make_certificates() {
-  [ -f "$TLS_DIR/client.crt" ] && [ -f "$TLS_DIR/server.crt" ] && return
+  certificates_usable && return
+  if alive "$RUN/redis.pid" && [ "$(cut -d' ' -f1 "$RUN/redis.mode" 2>/dev/null)" = tls ]; then
+    echo "the certificates in .run/tls/ are missing, damaged or about to expire, and the Redis make run started still uses them: make stop, then make run TLS=1 again (it makes new ones)" >&2
+    exit 1
+  fi
+  rm -rf "$TLS_DIR"
   command -v openssl >/dev/null || { echo "TLS=1 needs the openssl command (make deps installs it)" >&2; exit 1; }
   mkdir -p "$TLS_DIR"; chmod 700 "$TLS_DIR"
   local log="$TLS_DIR/openssl.log" name
@@ -304,21 +318,25 @@ start_redis() {
             --tls-ca-cert-file "$TLS_DIR/ca.crt" --tls-auth-clients yes)
   fi
   if alive "$RUN/redis.pid"; then
-    local running; running=$(cat "$RUN/redis.mode" 2>/dev/null || echo plain)
-    if [ "$running" != "$mode" ]; then
-      echo "the Redis make run started earlier (pid $(cat "$RUN/redis.pid")) runs $([ "$running" = tls ] && echo "on TLS" || echo "without TLS");" \
-        "make stop first to start it $([ "$mode" = tls ] && echo "on TLS (TLS=1)" || echo "without TLS")" >&2
+    local running="" running_port=""
+    read -r running running_port _ 2>/dev/null <"$RUN/redis.mode" || true
+    if [ "$running" != "$mode" ] || [ "$running_port" != "$PORT" ]; then
+      local how="in a way .run/redis.mode does not record"
+      [ "$running" = tls ] && how="on TLS, port $running_port"
+      [ "$running" = plain ] && how="without TLS, port $running_port"
+      echo "the Redis make run started earlier (pid $(cat "$RUN/redis.pid")) runs $how;" \
+        "make stop first to start it $([ "$mode" = tls ] && echo "on TLS (TLS=1)" || echo "without TLS") on port $PORT" >&2
       exit 1
     fi
     echo "redis                  already running (pid $(cat "$RUN/redis.pid")) on 127.0.0.1:$PORT$([ "$mode" = tls ] && echo ", TLS")"
-  elif rcli -p "$PORT" ping >/dev/null 2>&1; then
+  elif answers "$PORT"; then
     echo "redis                  a Redis that make run did not start answers on 127.0.0.1:$PORT; using it (its data is not under .run/)"
   else
     redis-server "$PWD/ops/redis/baedal.conf" "${listen[@]}" --bind 127.0.0.1 --dir "$RUN/redis" \
       --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log" --supervised no
-    echo "$mode" >"$RUN/redis.mode"
-    for _ in $(seq 50); do rcli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-    rcli -p "$PORT" ping >/dev/null || { echo "redis did not start; see $RUN/redis.log" >&2; exit 1; }
+    echo "$mode $PORT" >"$RUN/redis.mode"
+    for _ in $(seq 50); do answers "$PORT" && break; alive "$RUN/redis.pid" || sleep 0.2; alive "$RUN/redis.pid" || break; sleep 0.1; done
+    answers "$PORT" || { echo "redis did not start on 127.0.0.1:$PORT$([ "$mode" = tls ] && echo " (is another Redis, one without TLS, on that port?)"); see $RUN/redis.log" >&2; exit 1; }
     echo "redis                  started on 127.0.0.1:$PORT$([ "$mode" = tls ] && echo " (TLS only, client certificates required)"), data in .run/redis (AOF on), log .run/redis.log"
   fi
 }
@@ -353,13 +371,18 @@ start() {
   wait_ready "http://127.0.0.1:$BAEDAL_API_PORT" baedal-api
   local api="http://127.0.0.1:$BAEDAL_API_PORT"
   local ctl="$BIN/baedalctl"
+  # With TLS=1, baedalctl needs Redis's URL and the TLS files too (the lines are in "Try it").
+  local TLS_EXPORT=""
+  [ "$TLS" = 1 ] && TLS_EXPORT="
+  export BAEDAL_REDIS_URL='$BAEDAL_REDIS_URL' BAEDAL_REDIS_TLS_CA='$BAEDAL_REDIS_TLS_CA' \\
+    BAEDAL_REDIS_TLS_CERT='$BAEDAL_REDIS_TLS_CERT' BAEDAL_REDIS_TLS_KEY='$BAEDAL_REDIS_TLS_KEY'   # for baedalctl"
   [ "$DEV_SECRET" = 1 ] && echo && echo "BAEDAL_JWT_SECRET was not set: using a development secret (export your own for anything real)."
   cat <<EOT
 
 Baedal is running: the API on $api, the payment gateway on $BAEDAL_PAYMENT_URL, Redis $BAEDAL_REDIS_URL.
 Try it (tokens come from baedalctl with the same secret):
 
-  export BAEDAL_JWT_SECRET='$BAEDAL_JWT_SECRET'
+  export BAEDAL_JWT_SECRET='$BAEDAL_JWT_SECRET'$TLS_EXPORT
   C=\$($ctl token --role customer --sub c1)
   O=\$($ctl token --role owner --sub u1 --store s-gangnam-chicken)
   R=\$($ctl token --role rider --sub r1)
@@ -395,10 +418,8 @@ EOT
     cat <<EOT
 Redis listens on TLS only (127.0.0.1:$PORT, its certificate from the CA in .run/tls/ca.crt, client
 certificates required): every process runs on rediss:// with BAEDAL_REDIS_TLS_CA, _CERT and _KEY set
-to .run/tls/; redis-cli needs the same: $RCLI_HINT -p $PORT ping
-and baedalctl its environment (the commands above):
-  export BAEDAL_REDIS_URL=$BAEDAL_REDIS_URL BAEDAL_REDIS_TLS_CA=$BAEDAL_REDIS_TLS_CA \\
-    BAEDAL_REDIS_TLS_CERT=$BAEDAL_REDIS_TLS_CERT BAEDAL_REDIS_TLS_KEY=$BAEDAL_REDIS_TLS_KEY
+to .run/tls/; redis-cli needs the same flags, baedalctl the exports above. Unset those exports
+before a make run without TLS=1 from the same shell.
 EOT
   fi
   if [ "$HA" = 1 ]; then
@@ -431,12 +452,23 @@ stop() {
     [ -e "$pidfile" ] && stop_pid "$pidfile"
   done
   if alive "$RUN/redis.pid"; then
-    # Started on TLS: make stop is usually run without TLS=1, so the flags come from what it started.
-    local flags=()
-    [ "$(cat "$RUN/redis.mode" 2>/dev/null)" = tls ] && flags=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/client.crt" --key "$TLS_DIR/client.key")
-    redis-cli "${flags[@]}" -p "$PORT" shutdown >/dev/null 2>&1 || kill -TERM "$(cat "$RUN/redis.pid")"
-    for _ in $(seq 100); do alive "$RUN/redis.pid" || break; sleep 0.1; done
-    echo "stopped redis (data kept in .run/redis)"
+    # SHUTDOWN to the port and in the mode it was started with (make stop is usually run without
+    # TLS=1 or REDIS_PORT); if it is still there after that, SIGTERM (Redis saves and exits on it).
+    local pid mode="" port="" flags=()
+    pid=$(cat "$RUN/redis.pid")
+    read -r mode port _ 2>/dev/null <"$RUN/redis.mode" || true
+    [ "$mode" = tls ] && flags=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/client.crt" --key "$TLS_DIR/client.key")
+    timeout 5 redis-cli "${flags[@]}" -p "${port:-$PORT}" shutdown >/dev/null 2>&1 || true
+    for _ in $(seq 50); do alive "$RUN/redis.pid" || break; sleep 0.1; done
+    if alive "$RUN/redis.pid"; then
+      kill -TERM "$pid"
+      for _ in $(seq 100); do alive "$RUN/redis.pid" || break; sleep 0.1; done
+    fi
+    if alive "$RUN/redis.pid"; then
+      echo "redis (pid $pid) did not stop on SHUTDOWN nor SIGTERM; it is still running" >&2
+      return 1
+    fi
+    echo "stopped redis (pid $pid; data kept in .run/redis)"
   fi
   rm -f "$RUN/redis.pid" "$RUN/redis.mode"
 }
